@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * knat: NAT without conntrack. Module init/exit and the per network
+ * namespace state.
+ */
+#include <linux/module.h>
+#include <net/genetlink.h>
+#include <linux/knat.h>
+#include <kunit/visibility.h>
+#include "knat.h"
+#include "stats.h"
+
+unsigned int knat_net_id __read_mostly;
+EXPORT_SYMBOL_IF_KUNIT(knat_net_id);
+
+static int __net_init knat_net_init(struct net *net)
+{
+	struct knat_net *kn = knat_pernet(net);
+
+	kn->net = net;
+	return knat_stats_init(kn);
+}
+
+static void __net_exit knat_net_exit(struct net *net)
+{
+	knat_stats_exit(knat_pernet(net));
+}
+
+static struct pernet_operations knat_net_ops = {
+	.init = knat_net_init,
+	.exit = knat_net_exit,
+	.id = &knat_net_id,
+	.size = sizeof(struct knat_net),
+};
+
+static int __init knat_init(void)
+{
+	int err;
+
+	err = register_pernet_subsys(&knat_net_ops);
+	if (err)
+		return err;
+	err = knat_genl_init();
+	if (err)
+		goto err_pernet;
+	pr_info("knat " KNAT_VERSION " loaded\n");
+	return 0;
+
+err_pernet:
+	unregister_pernet_subsys(&knat_net_ops);
+	return err;
+}
+
+static void __exit knat_exit(void)
+{
+	knat_genl_exit();
+	unregister_pernet_subsys(&knat_net_ops);
+}
+
+module_init(knat_init);
+module_exit(knat_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("NAT without conntrack: port blocks, ICMP that works");
+MODULE_VERSION(KNAT_VERSION);
+MODULE_ALIAS_GENL_FAMILY(KNAT_GENL_NAME);

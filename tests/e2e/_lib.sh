@@ -1,0 +1,70 @@
+# shellcheck shell=bash
+# Helpers for end-to-end scenarios; sourced, never run. A scenario runs
+# in the guest as root and exits 0 (pass), 4 (skip: last line says why)
+# or anything else (fail). Namespaces get a unique suffix and are
+# removed on exit.
+#
+# The standard topology (topo_nat):
+#
+#   c1 (10.0.1.2) --\                             /-- srv (198.51.100.2)
+#                    br-in -- rtr: in0 10.0.1.1    |
+#   c2 (10.0.1.3) --/         rtr: out0 198.51.100.1 --/
+#
+# c1/c2 route via 10.0.1.1; srv has no route back to 10.0.1.0/24, so
+# replies only come home if the router translated them.
+set -eu
+
+SFX=${SFX:-$$}
+C1=c1-$SFX C2=c2-$SFX RTR=rtr-$SFX SRV=srv-$SFX
+KNAT=${KNAT_CLI:-knat}
+NS_LIST=()
+
+cleanup() {
+	local ns
+	for ns in "${NS_LIST[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+skip() { echo "SKIP: $*"; exit 4; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+step() { echo "-- $*"; }
+need() { command -v "$1" >/dev/null || skip "$1 not installed"; }
+
+ns_add() {
+	ip netns add "$1"
+	NS_LIST+=("$1")
+	ip -n "$1" link set lo up
+}
+
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# veth_pair NS1 IF1 NS2 IF2
+veth_pair() {
+	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
+	ip -n "$1" link set "$2" up
+	ip -n "$3" link set "$4" up
+}
+
+topo_nat() {
+	ns_add "$C1"; ns_add "$C2"; ns_add "$RTR"; ns_add "$SRV"
+	ip -n "$RTR" link add br-in type bridge
+	ip -n "$RTR" link set br-in up
+	veth_pair "$C1" eth0 "$RTR" c1p
+	veth_pair "$C2" eth0 "$RTR" c2p
+	ip -n "$RTR" link set c1p master br-in
+	ip -n "$RTR" link set c2p master br-in
+	veth_pair "$RTR" out0 "$SRV" eth0
+	ip -n "$RTR" addr add 10.0.1.1/24 dev br-in
+	ip -n "$RTR" addr add 198.51.100.1/24 dev out0
+	ip -n "$C1" addr add 10.0.1.2/24 dev eth0
+	ip -n "$C2" addr add 10.0.1.3/24 dev eth0
+	ip -n "$SRV" addr add 198.51.100.2/24 dev eth0
+	ip -n "$C1" route add default via 10.0.1.1
+	ip -n "$C2" route add default via 10.0.1.1
+	in_ns "$RTR" sysctl -qw net.ipv4.ip_forward=1
+}
+
+# expect_fail CMD...: CMD must exit non-zero.
+expect_fail() {
+	if "$@"; then fail "expected failure: $*"; fi
+}

@@ -1,0 +1,101 @@
+# shellcheck shell=bash
+# boot_guest: run one guest session and stream its TAP. Sourced by check.sh.
+#
+# boot_guest NAME KERNEL INITRD OUTDIR MEM
+#   OUTDIR holds env.sh (written by the caller); the guest writes tap.log
+#   (second serial port), console.log (kernel console) and rc into it.
+#   The watchdog kills qemu when tap.log stops growing for KNAT_STALL
+#   seconds or the run exceeds KNAT_GUEST_LIMIT seconds.
+
+# Splats that fail a run wherever they appear in the console log.
+SPLAT_RE='WARNING:|BUG:|Oops|general protection fault|Call Trace:|'\
+'possible (circular|recursive) locking|inconsistent lock state|'\
+'suspicious RCU usage|DEBUG_LOCKS_WARN_ON|locking correctness validator|'\
+'KASAN|new suspected memory leak|scheduling while atomic|'\
+'sleeping function called from invalid context|blocked for more than|'\
+'detected stall|soft lockup|hard LOCKUP|Kernel panic|corruption|ODEBUG|'\
+'UBSAN|refcount_t:'
+
+# Number the guest's "ok - x" / "not ok - x" lines and record the counts.
+tap_number() {
+	local line status
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		case $line in
+		"ok - "*" # SKIP"*) status=skip ;;
+		"ok - "*) status=pass ;;
+		"not ok - "*) status=fail ;;
+		*)
+			printf '%s\n' "$line"
+			continue
+			;;
+		esac
+		echo "$status" >> "$KNAT_RESULTS"
+		printf '%s %d - %s\n' "${line%% - *}" "$(wc -l < "$KNAT_RESULTS")" \
+			"${line#* - }"
+	done
+}
+
+# A result decided on the host.
+tap_result() { # tap_result STATUS NAME [DIAG]
+	if [ "$1" = 0 ]; then echo "ok - $2"; else echo "not ok - $2"; fi |
+		tap_number
+	[ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/#   /'
+	return 0
+}
+
+boot_guest() {
+	local name=$1 kernel=$2 initrd=$3 out=$4 mem=$5 qpid wpid rc
+	rm -f "$out/tap.log" "$out/console.log" "$out/rc" "$out/hung"
+	touch "$out/tap.log"
+	echo "# booting $name guest ($(basename "$kernel"))"
+	qemu-system-x86_64 -accel tcg -smp 2 -m "$mem" \
+		-display none -monitor none -no-reboot -nic none \
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 loglevel=6 no_hash_pointers $KNAT_KERNEL_ARGS" \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+		-virtfs local,path="$out",mount_tag=outdir,security_model=none,multidevs=remap \
+		-serial file:"$out/console.log" -serial file:"$out/tap.log" \
+		> "$out/qemu.log" 2>&1 &
+	qpid=$!
+	(
+		local size last=-1 idle=0 total=0
+		while kill -0 "$qpid" 2>/dev/null; do
+			sleep 5
+			total=$((total + 5))
+			size=$(stat -c %s "$out/tap.log")
+			if [ "$size" = "$last" ]; then idle=$((idle + 5)); else idle=0; fi
+			last=$size
+			if [ "$idle" -ge "$KNAT_STALL" ] || [ "$total" -ge "$KNAT_GUEST_LIMIT" ]; then
+				echo "no progress for ${idle}s after ${total}s" > "$out/hung"
+				kill "$qpid"
+			fi
+		done
+	) &
+	wpid=$!
+	tail -n +1 -F --pid="$qpid" "$out/tap.log" 2>/dev/null | tap_number
+	wait "$qpid"
+	wait "$wpid"
+
+	if [ -f "$out/hung" ]; then
+		tap_result 1 "$name guest finished" \
+			"guest hung ($(cat "$out/hung")); console: $out/console.log
+$(tail -n 40 "$out/console.log")"
+	elif [ ! -f "$out/rc" ]; then
+		tap_result 1 "$name guest finished" \
+			"guest stopped without an exit code (panic?); console: $out/console.log
+$(tail -n 40 "$out/console.log")"
+	else
+		rc=$(cat "$out/rc")
+		tap_result 0 "$name guest finished (runner exit code $rc)"
+	fi
+	local splats
+	splats=$(grep -aE "$SPLAT_RE" "$out/console.log" | head -n 40)
+	if [ -n "$splats" ]; then
+		tap_result 1 "$name kernel log has no splat" \
+			"$splats
+(full log: $out/console.log)"
+	else
+		tap_result 0 "$name kernel log has no splat"
+	fi
+}

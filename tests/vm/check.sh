@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# make check: from a bare Debian 12 to "N passed, N failed".
+#   1. apt-installs what is missing (deps.sh);
+#   2. builds (or takes from the cache) the debug test kernel;
+#   3. builds knat.ko, the KUnit modules and the CLI against it, boots it
+#      under qemu and runs every KUnit module and e2e scenario;
+#   4. builds knat.ko against the stock Debian headers, boots the stock
+#      kernel and runs the smoke scenario there (what DKMS users get);
+#   5. fails on any failed test, kernel splat, hang, panic or leak.
+# Environment: T=filter[,filter]  KASAN=1  KNAT_STOCK=0 (skip step 4)
+#   KNAT_SELFTEST=kunit|scenario|warn (a deliberate failure, see
+#   tests/harness/run.sh).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+. "$here/boot.sh"
+
+T=${T:-}
+KASAN=${KASAN:-0}
+KNAT_STOCK=${KNAT_STOCK:-1}
+KNAT_SELFTEST=${KNAT_SELFTEST:-}
+KNAT_SCENARIO_TIMEOUT=${KNAT_SCENARIO_TIMEOUT:-300}
+KNAT_STALL=${KNAT_STALL:-$((KNAT_SCENARIO_TIMEOUT + 120))}
+KNAT_GUEST_LIMIT=${KNAT_GUEST_LIMIT:-3000}
+KNAT_KERNEL_ARGS=${KNAT_KERNEL_ARGS:-}
+flavour=debug
+[ "$KASAN" = 1 ] && flavour=kasan
+mem=2G
+[ "$KASAN" = 1 ] && mem=3G
+
+start=$(date +%s)
+"$here/deps.sh"
+kcache=$("$here/build-kernel.sh" "$flavour")
+
+check_dir=$KNAT_BUILD/check
+mkdir -p "$check_dir"
+export KNAT_RESULTS=$check_dir/results
+: > "$KNAT_RESULTS"
+echo "TAP version 13"
+
+# Build knat.ko (+ KUnit modules where the kernel has KUnit) and the CLI
+# in a copy of the tree, so two kernels' objects never mix.
+build_tree() { # build_tree NAME KDIR [make args]
+	local name=$1 kdir=$2 dst=$KNAT_BUILD/$1
+	shift 2
+	mkdir -p "$dst"
+	rsync -a --delete --exclude=.build --exclude=.git "$KNAT_TOP/" "$dst/"
+	if out=$(make -C "$dst" KDIR="$kdir" "$@" 2>&1); then
+		tap_result 0 "build knat against $name kernel"
+	else
+		tap_result 1 "build knat against $name kernel" "$(tail -n 30 <<< "$out")"
+		return 1
+	fi
+}
+
+write_env() { # write_env OUTDIR BUILDDIR FLAVOUR
+	cat > "$1/env.sh" <<-ENV
+	KNAT_TOP='$KNAT_TOP'
+	KNAT_BUILD_DIR='$2'
+	KNAT_FLAVOUR='$3'
+	KNAT_FILTER='$T'
+	KNAT_SCENARIO_TIMEOUT='$KNAT_SCENARIO_TIMEOUT'
+	KNAT_SCENARIOS_ONLY='${KNAT_SCENARIOS_ONLY:-}'
+	KNAT_EXTRA_MODULES='${KNAT_EXTRA_MODULES:-}'
+	KNAT_EXTRA_KUNIT='${KNAT_EXTRA_KUNIT:-}'
+	KNAT_EXTRA_E2E='${KNAT_EXTRA_E2E:-}'
+	ENV
+}
+
+run_debug_guest() {
+	local bdir=$KNAT_BUILD/$flavour out=$check_dir/$flavour harness=()
+	mkdir -p "$out"
+	[ -n "$KNAT_SELFTEST" ] && harness=(KNAT_HARNESS=m)
+	build_tree "$flavour" "$kcache/build" "${harness[@]}" || return 0
+	case $KNAT_SELFTEST in
+	"") ;;
+	kunit) KNAT_EXTRA_KUNIT=$bdir/tests/harness/harness_fail_test.ko ;;
+	warn) KNAT_EXTRA_MODULES=$bdir/tests/harness/harness_warn.ko ;;
+	scenario) KNAT_EXTRA_E2E=$KNAT_TOP/tests/harness/failing_scenario.sh ;;
+	*) die "KNAT_SELFTEST: kunit, scenario or warn" ;;
+	esac
+	write_env "$out" "$bdir" "$flavour"
+	"$here/mkinitramfs.sh" "$out/initrd.gz"
+	boot_guest "$flavour" "$kcache/bzImage" "$out/initrd.gz" "$out" "$mem"
+}
+
+run_stock_guest() {
+	local kver bdir=$KNAT_BUILD/stock out=$check_dir/stock
+	kver=$(stock_kver)
+	mkdir -p "$out"
+	build_tree stock "$(stock_kdir)" || return 0
+	KNAT_SCENARIOS_ONLY=smoke KNAT_EXTRA_MODULES='' KNAT_EXTRA_KUNIT='' \
+		KNAT_EXTRA_E2E='' write_env "$out" "$bdir" stock
+	"$here/mkinitramfs.sh" "$out/initrd.gz" "$kver"
+	boot_guest stock "/boot/vmlinuz-$kver" "$out/initrd.gz" "$out" 1G
+}
+
+run_debug_guest
+if [ "$KNAT_STOCK" = 1 ] && [ -z "$T" ]; then
+	run_stock_guest
+fi
+
+passed=$(grep -c '^pass$' "$KNAT_RESULTS" || true)
+failed=$(grep -c '^fail$' "$KNAT_RESULTS" || true)
+skipped=$(grep -c '^skip$' "$KNAT_RESULTS" || true)
+echo "1..$((passed + failed + skipped))"
+echo "# $(( $(date +%s) - start )) s; logs in $check_dir"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]

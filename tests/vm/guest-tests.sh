@@ -1,0 +1,135 @@
+#!/bin/bash
+# Runs inside the guest: loads knat, runs every KUnit module and every
+# end-to-end scenario (each with a time limit), unloads everything and
+# asks kmemleak for leaks. Prints TAP lines without numbers ("ok - x");
+# the host numbers and counts them. Settings come from env.sh.
+set -u
+. /knat-out/env.sh
+
+failed=0
+result() { # result STATUS NAME [DIAG...]
+	local status=$1 name=$2
+	shift 2
+	if [ "$status" = 0 ]; then
+		echo "ok - $name"
+	else
+		echo "not ok - $name"
+		failed=1
+	fi
+	for d in "$@"; do printf '%s\n' "$d" | sed 's/^/#   /'; done
+}
+
+selected() { # selected NAME: does the T= filter pick it?
+	[ -z "${KNAT_FILTER:-}" ] && return 0
+	local f
+	for f in ${KNAT_FILTER//,/ }; do
+		case $1 in *"$f"*) return 0 ;; esac
+	done
+	return 1
+}
+
+kmemleak=/sys/kernel/debug/kmemleak
+[ -w $kmemleak ] && echo clear > $kmemleak
+
+# KUnit: run a test module and report each case from its KTAP in dmesg.
+run_kunit_module() {
+	local ko=$1 name ktap
+	name=$(basename "$ko" .ko)
+	echo "# kunit: $name"
+	dmesg -C
+	if ! out=$(timeout "$KNAT_SCENARIO_TIMEOUT" insmod "$ko" 2>&1); then
+		result 1 "kunit $name: insmod" "$out"
+		return
+	fi
+	ktap=$(dmesg -t | sed -n '/^KTAP version\|^    KTAP version\|^    # Subtest:/,$p')
+	printf '%s\n' "$ktap" | sed 's/^/# /'
+	local cases planned=0 seen=0 suite=""
+	while IFS= read -r line; do
+		case $line in
+		"    # Subtest: "*) suite=${line#    # Subtest: } ;;
+		"    1.."*) planned=$((planned + ${line#    1..})) ;;
+		"    ok "* | "    not ok "*)
+			seen=$((seen + 1))
+			cases=${line#    }
+			local st=0 cname
+			case $cases in not*) st=1 ;; esac
+			cname=$(echo "$cases" | sed -E 's/^(not )?ok [0-9]+ //')
+			if [[ $cname == *"# SKIP"* ]]; then
+				echo "ok - kunit $suite.${cname%% #*} # SKIP"
+			else
+				result $st "kunit $suite.$cname"
+			fi
+			;;
+		esac
+	done <<< "$ktap"
+	if [ "$planned" = 0 ] || [ "$seen" != "$planned" ]; then
+		result 1 "kunit $name: $seen of $planned planned cases reported"
+	fi
+	rmmod "$name" 2>/dev/null || result 1 "kunit $name: rmmod"
+}
+
+run_scenario() {
+	local script=$1 name log rc
+	name=e2e/$(basename "$script" .sh)
+	echo "# running $name"
+	log=/tmp/scenario.log
+	timeout -k 5 "$KNAT_SCENARIO_TIMEOUT" bash "$script" > "$log" 2>&1
+	rc=$?
+	sed 's/^/# /' "$log"
+	case $rc in
+	0) result 0 "$name" ;;
+	4) echo "ok - $name # SKIP $(tail -n 1 "$log")" ;;
+	124 | 137) result 1 "$name" "timed out after ${KNAT_SCENARIO_TIMEOUT}s" ;;
+	*) result 1 "$name" "exit code $rc" ;;
+	esac
+	# A scenario must leave no namespace behind.
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+		ip netns del "$ns"
+	done
+}
+
+echo "# guest kernel $(uname -r), $(nproc) CPUs"
+if out=$(insmod "$KNAT_BUILD_DIR/module/knat.ko" 2>&1); then
+	result 0 "load knat.ko ($KNAT_FLAVOUR)"
+else
+	result 1 "load knat.ko ($KNAT_FLAVOUR)" "$out"
+	exit 1
+fi
+for ko in ${KNAT_EXTRA_MODULES:-}; do
+	out=$(insmod "$ko" 2>&1)
+	result $? "load $(basename "$ko")" "$out"
+done
+
+export KNAT_CLI=$KNAT_BUILD_DIR/tools/knat/knat
+export PATH=$KNAT_BUILD_DIR/tools/knat:$PATH
+for ko in "$KNAT_BUILD_DIR"/tests/kunit/*_test.ko; do
+	[ -e "$ko" ] || continue
+	selected "$(basename "$ko" .ko)" && run_kunit_module "$ko"
+done
+for script in "$KNAT_TOP"/tests/e2e/[!_]*.sh; do
+	name=$(basename "$script" .sh)
+	if [ -n "${KNAT_SCENARIOS_ONLY:-}" ]; then
+		case " $KNAT_SCENARIOS_ONLY " in *" $name "*) ;; *) continue ;; esac
+	fi
+	selected "$name" && run_scenario "$script"
+done
+# The harness self-test's deliberate failures run whatever the filter.
+for ko in ${KNAT_EXTRA_KUNIT:-}; do run_kunit_module "$ko"; done
+for script in ${KNAT_EXTRA_E2E:-}; do run_scenario "$script"; done
+
+for ko in ${KNAT_EXTRA_MODULES:-}; do
+	rmmod "$(basename "$ko" .ko)" 2>/dev/null
+done
+out=$(rmmod knat 2>&1)
+result $? "unload knat.ko" "$out"
+
+if [ -w $kmemleak ]; then
+	# Objects younger than 5 s are never reported: wait, then scan twice.
+	sleep 6
+	echo scan > $kmemleak
+	echo scan > $kmemleak
+	leaks=$(cat $kmemleak)
+	[ -z "$leaks" ]
+	result $? "kmemleak: no leaks" "$(printf '%s\n' "$leaks" | head -n 60)"
+fi
+exit $failed

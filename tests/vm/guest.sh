@@ -1,0 +1,19 @@
+#!/bin/bash
+# PID 1 in the guest. Sets up the minimal system, runs the test runner
+# with its TAP going to the second serial port (the host streams it),
+# writes the exit code to the shared directory and powers off.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root LANG=C.UTF-8
+. /knat-out/env.sh
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+mount -t tmpfs tmpfs /run
+mount -t debugfs debugfs /sys/kernel/debug
+mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
+ip link set lo up
+hostname knat-guest
+stty -F /dev/ttyS1 raw -echo 2>/dev/null
+"$KNAT_TOP/tests/vm/guest-tests.sh" > /dev/ttyS1 2>&1 < /dev/null
+echo $? > /knat-out/rc
+sync
+echo o > /proc/sysrq-trigger
+sleep 30

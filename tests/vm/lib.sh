@@ -1,0 +1,46 @@
+# shellcheck shell=bash
+# Paths and helpers shared by the host-side harness scripts.
+
+KNAT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+KNAT_CACHE=${KNAT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/knat}
+KNAT_BUILD=${KNAT_BUILD:-$KNAT_TOP/.build}
+LINUX_SRC_TAR=/usr/src/linux-source-6.1.tar.xz
+
+log() { printf '# %s\n' "$*" >&2; }
+die() { printf 'knat-harness: %s\n' "$*" >&2; exit 1; }
+
+# The stock Debian kernel: the one linux-image-amd64 installs.
+stock_kver() {
+	local v
+	v=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null |
+		sed -n 's/.*linux-image-\([^ ,]*\).*/\1/p')
+	[ -n "$v" ] || die "linux-image-amd64 is not installed"
+	case $v in *-unsigned) v=${v%-unsigned} ;; esac
+	echo "$v"
+}
+
+stock_kdir() { echo "/usr/src/linux-headers-$(stock_kver)"; }
+
+# Fragments that make up a flavour of the test kernel.
+flavour_fragments() {
+	case $1 in
+	debug) echo "$KNAT_TOP/tests/vm/kernel.config" ;;
+	kasan) echo "$KNAT_TOP/tests/vm/kernel.config $KNAT_TOP/tests/vm/kasan.config" ;;
+	bench) echo "$KNAT_TOP/tests/vm/bench.config" ;;
+	*) die "unknown kernel flavour '$1' (debug, kasan, bench)" ;;
+	esac
+}
+
+# Bump when build-kernel.sh changes what it produces.
+KERNEL_RECIPE=1
+
+# Cache key: the fragments, the recipe and the source package version.
+flavour_key() {
+	local srcver
+	srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null)
+	# shellcheck disable=SC2046
+	{ echo "$srcver recipe $KERNEL_RECIPE"; cat $(flavour_fragments "$1"); } |
+		sha256sum | cut -c1-16
+}
+
+flavour_dir() { echo "$KNAT_CACHE/kernel/$1-$(flavour_key "$1")"; }

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* knat CLI: what every object's file shares. */
+#ifndef KNAT_CLI_H
+#define KNAT_CLI_H
+
+#include <stdbool.h>
+#include "nl.h"
+
+#define KNAT_CLI_VERSION "0.1.0"
+
+/* Exit codes (knat(8), EXIT STATUS). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,		/* the kernel or the system refused */
+	EXIT_USAGE = 2,		/* the command line is wrong */
+};
+
+struct cli {
+	bool json;
+	const char *netns;
+};
+
+extern struct cli cli;
+
+/* One object of the command line: "knat OBJECT ...". */
+struct object {
+	const char *name;
+	int (*run)(int argc, char **argv);	/* argv[0] is the object */
+	const char *summary;
+};
+
+/* Prints "knat: MSG" on stderr and returns EXIT_USAGE. */
+int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Opens the netlink socket inside the namespace chosen with -n. */
+int cli_nl_open(struct knat_nl *nl);
+
+int cmd_version(int argc, char **argv);
+
+#endif

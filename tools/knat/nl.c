@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/* knat CLI: generic netlink transport, family lookup, extack errors. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/knat.h>
+#include "nl.h"
+
+#ifndef NETLINK_EXT_ACK
+#define NETLINK_EXT_ACK 11
+#endif
+
+static int family_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (type <= CTRL_ATTR_MAX)
+		tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[CTRL_ATTR_MAX + 1] = {};
+	struct knat_nl *nl = data;
+
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), family_attr_cb, tb);
+	if (tb[CTRL_ATTR_FAMILY_ID])
+		nl->family = mnl_attr_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
+	if (tb[CTRL_ATTR_VERSION])
+		nl->version = mnl_attr_get_u32(tb[CTRL_ATTR_VERSION]);
+	return MNL_CB_OK;
+}
+
+static struct nlmsghdr *msg_start(struct knat_nl *nl, uint16_t type,
+				  uint8_t cmd, uint8_t version, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->buf);
+	struct genlmsghdr *g;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	nlh->nlmsg_seq = ++nl->seq;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	g->version = version;
+	return nlh;
+}
+
+struct nlmsghdr *knat_nl_msg(struct knat_nl *nl, uint8_t cmd, uint16_t flags)
+{
+	return msg_start(nl, nl->family, cmd, KNAT_GENL_VERSION, flags);
+}
+
+int knat_nl_open(struct knat_nl *nl)
+{
+	struct nlmsghdr *nlh;
+	int one = 1;
+
+	memset(nl, 0, sizeof(*nl));
+	nl->seq = time(NULL);
+	nl->sock = mnl_socket_open(NETLINK_GENERIC);
+	if (!nl->sock || mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		fprintf(stderr, "knat: netlink socket: %s\n", strerror(errno));
+		return -1;
+	}
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
+
+	nlh = msg_start(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, 0);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, KNAT_GENL_NAME);
+	if (knat_nl_talk(nl, nlh, family_cb, nl) < 0 || !nl->family) {
+		fprintf(stderr, "knat: the knat module is not loaded (modprobe knat)\n");
+		return -1;
+	}
+	return 0;
+}
+
+void knat_nl_close(struct knat_nl *nl)
+{
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	nl->sock = NULL;
+}
+
+/* An NLMSG_ERROR carrying an error: print its extack message. */
+static int error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *attr;
+	const char *msg = NULL;
+	unsigned int off = sizeof(*err);
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err))) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (err->error == 0)
+		return MNL_CB_STOP;
+	/* The request is echoed unless the kernel capped it. */
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
+		mnl_attr_for_each(attr, nlh, off) {
+			if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+			    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+				msg = mnl_attr_get_str(attr);
+		}
+	}
+	if (!data) {
+		if (msg)
+			fprintf(stderr, "knat: %s\n", msg);
+		else
+			fprintf(stderr, "knat: %s\n", strerror(-err->error));
+	}
+	errno = -err->error;
+	return MNL_CB_ERROR;
+}
+
+static int quiet_error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return error_cb(nlh, (void *)1);
+}
+
+int knat_nl_talk(struct knat_nl *nl, struct nlmsghdr *nlh,
+		 mnl_cb_t cb, void *data)
+{
+	mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
+		[NLMSG_ERROR] = nlh->nlmsg_type == GENL_ID_CTRL ?
+				quiet_error_cb : error_cb,
+	};
+	uint32_t seq = nlh->nlmsg_seq;
+	int ret;
+
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0) {
+		fprintf(stderr, "knat: netlink send: %s\n", strerror(errno));
+		return -1;
+	}
+	do {
+		ret = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+		if (ret < 0) {
+			fprintf(stderr, "knat: netlink receive: %s\n", strerror(errno));
+			return -1;
+		}
+		ret = mnl_cb_run2(nl->buf, ret, seq, nl->portid, cb, data,
+				  ctl, NLMSG_MIN_TYPE);
+	} while (ret > 0);
+	return ret < 0 ? -1 : 0;
+}
+
+struct parse_ctx {
+	const struct nlattr **tb;
+	unsigned int max;
+};
+
+static int parse_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct parse_ctx *ctx = data;
+	unsigned int type = mnl_attr_get_type(attr);
+
+	if (type <= ctx->max)
+		ctx->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+int knat_nl_parse(const struct nlmsghdr *nlh, const struct nlattr **tb,
+		  unsigned int max)
+{
+	struct parse_ctx ctx = { tb, max };
+
+	memset(tb, 0, sizeof(*tb) * (max + 1));
+	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), parse_attr_cb,
+			      &ctx) < 0 ? -1 : 0;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* knat CLI: a small generic netlink layer on libmnl. */
+#ifndef KNAT_NL_H
+#define KNAT_NL_H
+
+#include <stdint.h>
+#include <libmnl/libmnl.h>
+
+struct knat_nl {
+	struct mnl_socket *sock;
+	uint16_t family;
+	uint8_t version;	/* the module's family version */
+	uint32_t seq;
+	uint32_t portid;
+	char buf[32768];	/* >= the kernel's largest dump message */
+};
+
+/* Opens the socket and resolves the "knat" family; prints why on failure. */
+int knat_nl_open(struct knat_nl *nl);
+void knat_nl_close(struct knat_nl *nl);
+
+/* Starts a request for @cmd in nl->buf (NLM_F_DUMP in @flags for dumps). */
+struct nlmsghdr *knat_nl_msg(struct knat_nl *nl, uint8_t cmd, uint16_t flags);
+
+/*
+ * Sends @nlh and runs @cb on every reply message. Returns 0, or -1 after
+ * printing the kernel's error (its extack message when there is one).
+ */
+int knat_nl_talk(struct knat_nl *nl, struct nlmsghdr *nlh,
+		 mnl_cb_t cb, void *data);
+
+/* Attribute table of a genl message, indexed by attribute type. */
+int knat_nl_parse(const struct nlmsghdr *nlh, const struct nlattr **tb,
+		  unsigned int max);
+
+#endif
