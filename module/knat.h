@@ -1,18 +1,61 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* knat: state shared by the module's files. */
+/* knat: types shared by the module's files. */
 #ifndef _KNAT_H
 #define _KNAT_H
 
 #include <linux/types.h>
+#include <linux/rhashtable-types.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
+#include <linux/knat.h>
 
-#define KNAT_VERSION "0.1.0"
+#define KNAT_VERSION "0.2.0"
 
-/* Per network namespace state; see main.c for its lifetime. */
+/* Protocols knat translates; also the index of per-protocol state. */
+enum knat_proto_idx {
+	KNAT_P_TCP,
+	KNAT_P_UDP,
+	KNAT_P_ICMP,
+	KNAT_P_MAX
+};
+
+/*
+ * One side of a mapping: the transport endpoint as seen inside or outside.
+ * For ICMP queries the "port" is the echo identifier. 8 bytes, hashed
+ * whole, so the pad must stay zero.
+ */
+struct knat_key {
+	__be32 addr;
+	__be16 port;
+	u8 proto;		/* IPPROTO_* */
+	u8 pad;
+};
+
+/* Per-namespace settings (knat config set); read locklessly. */
+struct knat_config {
+	u32 timeout[KNAT_P_MAX];	/* seconds; TCP: established */
+	u32 timeout_tcp_trans;
+	u32 cooling;			/* seconds a freed block rests */
+	u16 block_size;			/* default for new pools */
+	u16 max_blocks;			/* per subscriber */
+	u8 filtering;			/* enum knat_filtering */
+};
+
 struct knat_net {
 	struct net *net;
 	struct knat_stats __percpu *stats;
+	struct knat_config cfg;
+	struct mutex lock;		/* control path: pools, hooks, config */
+	struct list_head pools;		/* RCU readers, writers under lock */
+	u32 pool_seq;			/* for default pool names */
+	bool hooks_on;
+	struct rhashtable map_in;	/* struct knat_map by inside key */
+	struct rhashtable map_out;	/* struct knat_map by outside key */
+	struct rhashtable subs;		/* struct knat_sub by inside address */
+	atomic_t nmaps;
+	struct delayed_work gc_work;
+	u32 peer_seed;			/* filtering bloom hash */
 };
 
 extern unsigned int knat_net_id;
@@ -22,7 +65,22 @@ static inline struct knat_net *knat_pernet(const struct net *net)
 	return net_generic(net, knat_net_id);
 }
 
+static inline int knat_proto_idx(u8 proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return KNAT_P_TCP;
+	case IPPROTO_UDP:
+		return KNAT_P_UDP;
+	case IPPROTO_ICMP:
+		return KNAT_P_ICMP;
+	}
+	return -1;
+}
+
 int knat_genl_init(void);
 void knat_genl_exit(void);
+int knat_hooks_enable(struct knat_net *kn);
+void knat_hooks_disable(struct knat_net *kn);
 
 #endif /* _KNAT_H */

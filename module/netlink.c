@@ -13,7 +13,7 @@ static int knat_nl_get_info(struct sk_buff *skb, struct genl_info *info)
 	struct sk_buff *msg;
 	void *hdr;
 
-	knat_stats_inc(kn, KNAT_CNT_NL_REQUESTS);
+	knat_stats_inc(kn, KNAT_STAT_NL_REQUESTS);
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;

@@ -17,7 +17,7 @@ void knat_stats_exit(struct knat_net *kn)
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_stats_exit);
 
-u64 knat_stats_read(const struct knat_net *kn, enum knat_counter c)
+u64 knat_stats_read(const struct knat_net *kn, enum knat_stat c)
 {
 	u64 sum = 0;
 	int cpu;

@@ -12,13 +12,13 @@ static void stats_sum_over_cpus(struct kunit *test)
 	int cpu;
 
 	KUNIT_ASSERT_EQ(test, knat_stats_init(&kn), 0);
-	KUNIT_EXPECT_EQ(test, knat_stats_read(&kn, KNAT_CNT_NL_REQUESTS), 0ULL);
+	KUNIT_EXPECT_EQ(test, knat_stats_read(&kn, KNAT_STAT_NL_REQUESTS), 0ULL);
 	for_each_possible_cpu(cpu) {
-		per_cpu_ptr(kn.stats, cpu)->cnt[KNAT_CNT_NL_REQUESTS] += cpu + 1;
+		per_cpu_ptr(kn.stats, cpu)->cnt[KNAT_STAT_NL_REQUESTS] += cpu + 1;
 		want += cpu + 1;
 	}
-	knat_stats_inc(&kn, KNAT_CNT_NL_REQUESTS);
-	KUNIT_EXPECT_EQ(test, knat_stats_read(&kn, KNAT_CNT_NL_REQUESTS), want + 1);
+	knat_stats_inc(&kn, KNAT_STAT_NL_REQUESTS);
+	KUNIT_EXPECT_EQ(test, knat_stats_read(&kn, KNAT_STAT_NL_REQUESTS), want + 1);
 	knat_stats_exit(&kn);
 	KUNIT_EXPECT_NULL(test, kn.stats);
 }

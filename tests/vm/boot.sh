@@ -90,7 +90,7 @@ $(tail -n 40 "$out/console.log")"
 		tap_result 0 "$name guest finished (runner exit code $rc)"
 	fi
 	local splats
-	splats=$(grep -aE "$SPLAT_RE" "$out/console.log" | head -n 40)
+	splats=$(grep -aE "$SPLAT_RE" "$out/console.log" | head -n 40 || true)
 	if [ -n "$splats" ]; then
 		tap_result 1 "$name kernel log has no splat" \
 			"$splats

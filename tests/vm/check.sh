@@ -8,7 +8,7 @@
 #      kernel and runs the smoke scenario there (what DKMS users get);
 #   5. fails on any failed test, kernel splat, hang, panic or leak.
 # Environment: T=filter[,filter]  KASAN=1  KNAT_STOCK=0 (skip step 4)
-#   KNAT_SELFTEST=kunit|scenario|warn (a deliberate failure, see
+#   KNAT_SELFTEST=kunit|scenario|warn|hang|panic (a deliberate failure, see
 #   tests/harness/run.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -41,7 +41,7 @@ echo "TAP version 13"
 # Build knat.ko (+ KUnit modules where the kernel has KUnit) and the CLI
 # in a copy of the tree, so two kernels' objects never mix.
 build_tree() { # build_tree NAME KDIR [make args]
-	local name=$1 kdir=$2 dst=$KNAT_BUILD/$1
+	local name=$1 kdir=$2 dst=$KNAT_BUILD/$1 out
 	shift 2
 	mkdir -p "$dst"
 	rsync -a --delete --exclude=.build --exclude=.git "$KNAT_TOP/" "$dst/"
@@ -53,8 +53,9 @@ build_tree() { # build_tree NAME KDIR [make args]
 	fi
 }
 
-write_env() { # write_env OUTDIR BUILDDIR FLAVOUR
+write_env() { # write_env OUTDIR BUILDDIR FLAVOUR [MODULES_DIR]
 	cat > "$1/env.sh" <<-ENV
+	KNAT_MODULES_DIR='${4:-}'
 	KNAT_TOP='$KNAT_TOP'
 	KNAT_BUILD_DIR='$2'
 	KNAT_FLAVOUR='$3'
@@ -77,9 +78,12 @@ run_debug_guest() {
 	kunit) KNAT_EXTRA_KUNIT=$bdir/tests/harness/harness_fail_test.ko ;;
 	warn) KNAT_EXTRA_MODULES=$bdir/tests/harness/harness_warn.ko ;;
 	scenario) KNAT_EXTRA_E2E=$KNAT_TOP/tests/harness/failing_scenario.sh ;;
-	*) die "KNAT_SELFTEST: kunit, scenario or warn" ;;
+	hang) KNAT_EXTRA_E2E=$KNAT_TOP/tests/harness/hanging_scenario.sh ;;
+	panic) KNAT_EXTRA_MODULES=$bdir/tests/harness/harness_panic.ko ;;
+	*) die "KNAT_SELFTEST: kunit, scenario, warn, hang or panic" ;;
 	esac
-	write_env "$out" "$bdir" "$flavour"
+	write_env "$out" "$bdir" "$flavour" \
+		"$kcache/root/lib/modules/$(cat "$kcache/kernelrelease")"
 	"$here/mkinitramfs.sh" "$out/initrd.gz"
 	boot_guest "$flavour" "$kcache/bzImage" "$out/initrd.gz" "$out" "$mem"
 }

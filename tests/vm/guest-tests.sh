@@ -16,7 +16,10 @@ result() { # result STATUS NAME [DIAG...]
 		echo "not ok - $name"
 		failed=1
 	fi
-	for d in "$@"; do printf '%s\n' "$d" | sed 's/^/#   /'; done
+	for d in "$@"; do
+		[ -n "$d" ] && printf '%s\n' "$d" | sed 's/^/#   /'
+	done
+	return 0
 }
 
 selected() { # selected NAME: does the T= filter pick it?

@@ -10,6 +10,11 @@ mount -t tmpfs tmpfs /run
 mount -t debugfs debugfs /sys/kernel/debug
 mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
 ip link set lo up
+# The test kernel's own modules (conntrack, nftables...) live in the cache.
+if [ -n "${KNAT_MODULES_DIR:-}" ]; then
+	mkdir -p "/lib/modules/$(uname -r)"
+	mount --bind "$KNAT_MODULES_DIR" "/lib/modules/$(uname -r)"
+fi
 hostname knat-guest
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
 "$KNAT_TOP/tests/vm/guest-tests.sh" > /dev/ttyS1 2>&1 < /dev/null

@@ -4,24 +4,57 @@
  *
  * The family is "knat" (KNAT_GENL_NAME), version KNAT_GENL_VERSION. Every
  * command needs CAP_NET_ADMIN in the user namespace that owns the caller's
- * network namespace, and acts on that network namespace only. Attributes
+ * network namespace and acts on that network namespace only. Attributes
  * are validated strictly: unknown attributes are refused, and refusals come
- * with an extended ACK message naming the offending attribute.
+ * with an extended ACK message naming the offending attribute. Addresses
+ * and ports are in network byte order, everything else in host order.
  *
  * KNAT_CMD_GET_INFO
- *   Request: no attributes.
- *   Reply:   KNAT_A_VERSION (string, the module's version),
- *            KNAT_A_GENL_VERSION (u32, the family version it speaks).
+ *   Reply: KNAT_A_VERSION, KNAT_A_GENL_VERSION.
+ *
+ * KNAT_CMD_POOL_ADD
+ *   KNAT_A_POOL_NAME (optional; default "poolN"), one or more
+ *   KNAT_A_POOL_PREFIX (nested: KNAT_A_PREFIX_ADDR, KNAT_A_PREFIX_LEN),
+ *   KNAT_A_PORT_LO/HI (default 1024-65535), KNAT_A_BLOCK_SIZE (default
+ *   from config), KNAT_A_OUT_IFINDEX (translate only packets leaving
+ *   there), KNAT_A_FROM (nested prefix: translate only these sources).
+ *   With KNAT_A_MASQUERADE set, no prefix is given: the pool's address is
+ *   the primary address of KNAT_A_OUT_IFINDEX, followed when it changes.
+ * KNAT_CMD_POOL_DEL    KNAT_A_POOL_NAME. Its mappings go with it.
+ * KNAT_CMD_POOL_GET    dump: one message per pool with the attributes
+ *   above plus KNAT_A_POOL_ADDR (u32, each outside address, repeated),
+ *   KNAT_A_BLOCKS_TOTAL/USED/COOLING, KNAT_A_SUBSCRIBERS.
+ *
+ * KNAT_CMD_MAPPING_GET dump, optional filters KNAT_A_PROTO, KNAT_A_IN_ADDR,
+ *   KNAT_A_OUT_ADDR. One message per mapping: KNAT_A_PROTO, KNAT_A_IN_ADDR,
+ *   KNAT_A_IN_PORT, KNAT_A_OUT_ADDR, KNAT_A_OUT_PORT, KNAT_A_EXPIRES_MS
+ *   (u32, 0 for static), KNAT_A_TCP_STATE (TCP only), KNAT_A_POOL_NAME.
+ * KNAT_CMD_MAPPING_FLUSH  removes every dynamic mapping.
+ *
+ * KNAT_CMD_CONFIG_SET  any of the KNAT_A_CFG_* attributes.
+ * KNAT_CMD_CONFIG_GET  reply: all KNAT_A_CFG_* attributes.
+ *
+ * KNAT_CMD_STATS_GET   reply: KNAT_A_STATS (nested, one u64 per
+ *   enum knat_stat, attribute type = stat + 1), KNAT_A_MAPPINGS (u32).
  */
 #ifndef _UAPI_LINUX_KNAT_H
 #define _UAPI_LINUX_KNAT_H
 
 #define KNAT_GENL_NAME		"knat"
 #define KNAT_GENL_VERSION	1
+#define KNAT_POOL_NAME_MAX	16	/* including the NUL */
 
 enum knat_cmd {
 	KNAT_CMD_UNSPEC,
 	KNAT_CMD_GET_INFO,
+	KNAT_CMD_POOL_ADD,
+	KNAT_CMD_POOL_DEL,
+	KNAT_CMD_POOL_GET,
+	KNAT_CMD_MAPPING_GET,
+	KNAT_CMD_MAPPING_FLUSH,
+	KNAT_CMD_CONFIG_SET,
+	KNAT_CMD_CONFIG_GET,
+	KNAT_CMD_STATS_GET,
 	__KNAT_CMD_MAX
 };
 #define KNAT_CMD_MAX (__KNAT_CMD_MAX - 1)
@@ -30,8 +63,80 @@ enum knat_attr {
 	KNAT_A_UNSPEC,
 	KNAT_A_VERSION,			/* string */
 	KNAT_A_GENL_VERSION,		/* u32 */
+	KNAT_A_POOL_NAME,		/* string, < KNAT_POOL_NAME_MAX */
+	KNAT_A_POOL_PREFIX,		/* nested knat_prefix_attr */
+	KNAT_A_POOL_ADDR,		/* be32 */
+	KNAT_A_PORT_LO,			/* u16 */
+	KNAT_A_PORT_HI,			/* u16 */
+	KNAT_A_BLOCK_SIZE,		/* u16, power of two 64..4096 */
+	KNAT_A_OUT_IFINDEX,		/* u32 */
+	KNAT_A_FROM,			/* nested knat_prefix_attr */
+	KNAT_A_MASQUERADE,		/* flag */
+	KNAT_A_BLOCKS_TOTAL,		/* u32 */
+	KNAT_A_BLOCKS_USED,		/* u32 */
+	KNAT_A_BLOCKS_COOLING,		/* u32 */
+	KNAT_A_SUBSCRIBERS,		/* u32 */
+	KNAT_A_PROTO,			/* u8, IPPROTO_* */
+	KNAT_A_IN_ADDR,			/* be32 */
+	KNAT_A_IN_PORT,			/* be16 (ICMP: echo identifier) */
+	KNAT_A_OUT_ADDR,		/* be32 */
+	KNAT_A_OUT_PORT,		/* be16 */
+	KNAT_A_EXPIRES_MS,		/* u32 */
+	KNAT_A_TCP_STATE,		/* u8, enum knat_tcp_state */
+	KNAT_A_CFG_TIMEOUT_UDP,		/* u32, seconds */
+	KNAT_A_CFG_TIMEOUT_TCP_EST,	/* u32, seconds */
+	KNAT_A_CFG_TIMEOUT_TCP_TRANS,	/* u32, seconds */
+	KNAT_A_CFG_TIMEOUT_ICMP,	/* u32, seconds */
+	KNAT_A_CFG_FILTERING,		/* u8, enum knat_filtering */
+	KNAT_A_CFG_BLOCK_SIZE,		/* u16, default for new pools */
+	KNAT_A_CFG_MAX_BLOCKS,		/* u16, per subscriber */
+	KNAT_A_CFG_COOLING,		/* u32, seconds */
+	KNAT_A_STATS,			/* nested, see KNAT_CMD_STATS_GET */
+	KNAT_A_MAPPINGS,		/* u32 */
+	KNAT_A_PAD,
 	__KNAT_A_MAX
 };
 #define KNAT_A_MAX (__KNAT_A_MAX - 1)
+
+enum knat_prefix_attr {
+	KNAT_A_PREFIX_UNSPEC,
+	KNAT_A_PREFIX_ADDR,		/* be32 */
+	KNAT_A_PREFIX_LEN,		/* u8, 0..32 */
+	__KNAT_A_PREFIX_MAX
+};
+#define KNAT_A_PREFIX_MAX (__KNAT_A_PREFIX_MAX - 1)
+
+/* RFC 4787 section 5: which outside hosts may use a mapping. */
+enum knat_filtering {
+	KNAT_FILTER_EIF,	/* endpoint-independent */
+	KNAT_FILTER_ADF,	/* address-dependent (default) */
+	KNAT_FILTER_APDF,	/* address- and port-dependent */
+};
+
+enum knat_tcp_state {
+	KNAT_TCP_TRANS,		/* SYN only, or closing: short timer */
+	KNAT_TCP_EST,		/* SYN seen both ways: long timer */
+};
+
+/* Counters of KNAT_CMD_STATS_GET, in this order; never renumbered. */
+enum knat_stat {
+	KNAT_STAT_OUT_XLATED,		/* outbound packets translated */
+	KNAT_STAT_IN_XLATED,		/* inbound packets translated */
+	KNAT_STAT_HAIRPIN,		/* packets translated both ways */
+	KNAT_STAT_MAP_CREATED,
+	KNAT_STAT_MAP_EXPIRED,
+	KNAT_STAT_BLOCK_ALLOC,
+	KNAT_STAT_BLOCK_FREE,
+	KNAT_STAT_DROP_NO_MAPPING,	/* inbound to a pool address, no mapping */
+	KNAT_STAT_DROP_FILTERED,	/* inbound refused by the filtering mode */
+	KNAT_STAT_DROP_POOL_FULL,	/* no free port in the pool */
+	KNAT_STAT_DROP_SUB_LIMIT,	/* subscriber at max-blocks */
+	KNAT_STAT_DROP_NOMEM,
+	KNAT_STAT_DROP_MALFORMED,	/* truncated or bad headers */
+	KNAT_STAT_DROP_FRAGMENT,	/* a fragment defrag did not join */
+	KNAT_STAT_NL_REQUESTS,
+	__KNAT_STAT_MAX
+};
+#define KNAT_STAT_MAX (__KNAT_STAT_MAX - 1)
 
 #endif /* _UAPI_LINUX_KNAT_H */

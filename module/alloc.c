@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * knat: outside ports. A pool's addresses are cut into blocks of ports;
+ * a subscriber (inside host) takes blocks of one address only (paired
+ * pooling), one at a time, up to its limit; ports in a block are picked at
+ * random. Block hand-out takes the address's lock, port picking only the
+ * subscriber's: no lock is shared by all CPUs. Every step is bounded:
+ * a free block is popped from a pre-shuffled stack, a free port is found
+ * in at most block_size / BITS_PER_LONG words.
+ */
+#include <linux/bitmap.h>
+#include <linux/jhash.h>
+#include <linux/random.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <kunit/visibility.h>
+#include "alloc.h"
+#include "stats.h"
+
+static const struct rhashtable_params subs_params = {
+	.head_offset = offsetof(struct knat_sub, node),
+	.key_offset = offsetof(struct knat_sub, key),
+	.key_len = sizeof(struct knat_sub_key),
+	.automatic_shrinking = true,
+};
+
+int knat_subs_init(struct knat_net *kn)
+{
+	return rhashtable_init(&kn->subs, &subs_params);
+}
+
+void knat_subs_exit(struct knat_net *kn)
+{
+	/* Subscribers leave with their last block: none may remain. */
+	WARN_ON(atomic_read(&kn->subs.nelems));
+	rhashtable_destroy(&kn->subs);
+}
+
+static int pool_addr_init(struct knat_pool *pool, struct knat_pool_addr *pa,
+			  __be32 addr)
+{
+	unsigned int words = BITS_TO_LONGS(pool->block_size);
+	unsigned long *bits;
+	u32 i, j;
+	int p;
+
+	pa->pool = pool;
+	pa->addr = addr;
+	spin_lock_init(&pa->lock);
+	INIT_LIST_HEAD(&pa->cooling);
+	pa->blocks = kvcalloc(pool->blocks_per_addr, sizeof(*pa->blocks),
+			      GFP_KERNEL);
+	pa->free = kvcalloc(pool->blocks_per_addr, sizeof(u32), GFP_KERNEL);
+	bits = kvcalloc(array3_size(pool->blocks_per_addr, KNAT_P_MAX, words),
+			sizeof(long), GFP_KERNEL);
+	if (!pa->blocks || !pa->free || !bits) {
+		kvfree(bits);
+		return -ENOMEM;
+	}
+	for (i = 0; i < pool->blocks_per_addr; i++) {
+		struct knat_block *b = &pa->blocks[i];
+
+		b->pa = pa;
+		b->first_port = pool->port_lo + i * pool->block_size;
+		INIT_LIST_HEAD(&b->node);
+		for (p = 0; p < KNAT_P_MAX; p++)
+			b->bits[p] = bits + (i * KNAT_P_MAX + p) * words;
+		/* Fisher-Yates: blocks are handed out in a random order. */
+		j = get_random_u32_below(i + 1);
+		pa->free[i] = pa->free[j];
+		pa->free[j] = i;
+	}
+	pa->nfree = pool->blocks_per_addr;
+	return 0;
+}
+
+static void pool_addr_free(struct knat_pool_addr *pa)
+{
+	if (pa->blocks)
+		kvfree(pa->blocks[0].bits[0]);
+	kvfree(pa->blocks);
+	kvfree(pa->free);
+}
+
+struct knat_pool *knat_pool_create(const struct knat_pool_params *p)
+{
+	struct knat_pool *pool;
+	u32 i;
+
+	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
+	if (!pool)
+		return ERR_PTR(-ENOMEM);
+	strscpy(pool->name, p->name, sizeof(pool->name));
+	pool->port_lo = p->port_lo;
+	pool->port_hi = p->port_hi;
+	pool->block_size = p->block_size;
+	pool->blocks_per_addr = (p->port_hi - p->port_lo + 1) / p->block_size;
+	pool->from_addr = p->from_addr;
+	pool->from_mask = p->from_mask;
+	pool->out_ifindex = p->out_ifindex;
+	pool->masquerade = p->masquerade;
+	pool->naddr = p->naddr;
+	pool->addrs = kvcalloc(p->naddr, sizeof(*pool->addrs), GFP_KERNEL);
+	if (!pool->addrs)
+		goto nomem;
+	for (i = 0; i < p->naddr; i++)
+		if (pool_addr_init(pool, &pool->addrs[i], p->addrs[i]))
+			goto nomem;
+	return pool;
+
+nomem:
+	knat_pool_destroy(pool);
+	return ERR_PTR(-ENOMEM);
+}
+EXPORT_SYMBOL_IF_KUNIT(knat_pool_create);
+
+/* The caller has removed every mapping of @pool and waited for readers. */
+void knat_pool_destroy(struct knat_pool *pool)
+{
+	u32 i;
+
+	for (i = 0; pool->addrs && i < pool->naddr; i++)
+		pool_addr_free(&pool->addrs[i]);
+	kvfree(pool->addrs);
+	kfree(pool);
+}
+EXPORT_SYMBOL_IF_KUNIT(knat_pool_destroy);
+
+static bool pa_has_block(struct knat_pool_addr *pa)
+{
+	struct knat_block *b;
+
+	if (READ_ONCE(pa->nfree))
+		return true;
+	b = list_first_entry_or_null(&pa->cooling, struct knat_block, node);
+	return b && time_after_eq(jiffies, READ_ONCE(b->cool_until));
+}
+
+/* Paired pooling: a new subscriber settles on one address for good. */
+static struct knat_pool_addr *pa_choose(struct knat_pool *pool, __be32 addr)
+{
+	u32 start = jhash_1word((__force u32)addr, pool->id) % pool->naddr;
+	u32 i;
+
+	for (i = 0; i < pool->naddr; i++) {
+		struct knat_pool_addr *pa = &pool->addrs[(start + i) % pool->naddr];
+
+		if (pa_has_block(pa))
+			return pa;
+	}
+	return NULL;
+}
+
+static struct knat_sub *sub_get(struct knat_net *kn, struct knat_pool *pool,
+				__be32 addr)
+{
+	struct knat_sub_key key = { .addr = addr, .pool_id = pool->id };
+	struct knat_pool_addr *pa;
+	struct knat_sub *sub, *old;
+
+	sub = rhashtable_lookup(&kn->subs, &key, subs_params);
+	if (sub)
+		return sub;
+	pa = pa_choose(pool, addr);
+	if (!pa)
+		return ERR_PTR(-ENOSPC);
+	sub = kzalloc(sizeof(*sub), GFP_ATOMIC);
+	if (!sub)
+		return ERR_PTR(-ENOMEM);
+	sub->key = key;
+	sub->pa = pa;
+	spin_lock_init(&sub->lock);
+	INIT_LIST_HEAD(&sub->blocks);
+	old = rhashtable_lookup_get_insert_fast(&kn->subs, &sub->node,
+						subs_params);
+	if (old) {
+		kfree(sub);
+		return old;
+	}
+	spin_lock_bh(&pa->lock);
+	pa->nsubs++;
+	spin_unlock_bh(&pa->lock);
+	return sub;
+}
+
+static struct knat_block *pa_take_block(struct knat_net *kn,
+					struct knat_pool_addr *pa,
+					struct knat_sub *sub)
+{
+	struct knat_block *b = NULL;
+
+	spin_lock_bh(&pa->lock);
+	if (pa->nfree) {
+		b = &pa->blocks[pa->free[--pa->nfree]];
+	} else {
+		b = list_first_entry_or_null(&pa->cooling, struct knat_block,
+					     node);
+		if (b && time_after_eq(jiffies, b->cool_until)) {
+			list_del_init(&b->node);
+			pa->ncooling--;
+		} else {
+			b = NULL;
+		}
+	}
+	if (b)
+		b->owner = sub;
+	spin_unlock_bh(&pa->lock);
+	if (b)
+		knat_stats_inc(kn, KNAT_STAT_BLOCK_ALLOC);
+	return b;
+}
+
+/*
+ * A random free port of @b for protocol @pidx, or -1. With @want_odd >= 0
+ * only ports of that parity qualify (RFC 4787 REQ-4).
+ */
+static int block_take_port(struct knat_block *b, int pidx, int want_odd)
+{
+	unsigned int bsize = b->pa->pool->block_size;
+	unsigned int words = bsize / BITS_PER_LONG;
+	unsigned long *map = b->bits[pidx];
+	unsigned long mask = ~0UL;
+	unsigned int w0 = get_random_u32_below(words), i, rot, bit;
+
+	if (want_odd >= 0) {
+		/* Bit i is port first_port + i; first_port may be odd. */
+		mask = 0x5555555555555555UL;
+		if ((b->first_port & 1) != want_odd)
+			mask <<= 1;
+	}
+	for (i = 0; i < words; i++) {
+		unsigned int w = (w0 + i) % words;
+		unsigned long v = ~map[w] & mask;
+
+		if (!v)
+			continue;
+		/* Start at a random bit of the word, wrapping around. */
+		rot = get_random_u32_below(BITS_PER_LONG);
+		if (rot)
+			v = (v >> rot) | (v << (BITS_PER_LONG - rot));
+		bit = (__ffs(v) + rot) % BITS_PER_LONG + w * BITS_PER_LONG;
+		__set_bit(bit, map);
+		b->used++;
+		return bit;
+	}
+	return -1;
+}
+
+struct knat_block *knat_port_alloc(struct knat_net *kn, struct knat_pool *pool,
+				   const struct knat_key *in, bool parity,
+				   struct knat_key *out)
+{
+	int pidx = knat_proto_idx(in->proto);
+	int want_odd = parity ? ntohs(in->port) & 1 : -1;
+	struct knat_block *b;
+	struct knat_sub *sub;
+	int tries = 0, bit = -1;
+
+	if (pidx < 0)
+		return ERR_PTR(-EPROTONOSUPPORT);
+again:
+	sub = sub_get(kn, pool, in->addr);
+	if (IS_ERR(sub))
+		return ERR_CAST(sub);
+	spin_lock_bh(&sub->lock);
+	if (sub->dead) {
+		/* Its last block just went: a fresh subscriber will do. */
+		spin_unlock_bh(&sub->lock);
+		if (++tries > 3)
+			return ERR_PTR(-EAGAIN);
+		goto again;
+	}
+	list_for_each_entry(b, &sub->blocks, node) {
+		bit = block_take_port(b, pidx, want_odd);
+		if (bit >= 0)
+			goto found;
+	}
+	if (sub->nblocks >= READ_ONCE(kn->cfg.max_blocks)) {
+		spin_unlock_bh(&sub->lock);
+		return ERR_PTR(-EDQUOT);
+	}
+	b = pa_take_block(kn, sub->pa, sub);
+	if (!b) {
+		spin_unlock_bh(&sub->lock);
+		return ERR_PTR(-ENOSPC);
+	}
+	list_add(&b->node, &sub->blocks);
+	sub->nblocks++;
+	bit = block_take_port(b, pidx, want_odd);
+	if (WARN_ON_ONCE(bit < 0)) {
+		spin_unlock_bh(&sub->lock);
+		return ERR_PTR(-ENOSPC);
+	}
+found:
+	spin_unlock_bh(&sub->lock);
+	out->addr = b->pa->addr;
+	out->port = htons(b->first_port + bit);
+	out->proto = in->proto;
+	out->pad = 0;
+	return b;
+}
+EXPORT_SYMBOL_IF_KUNIT(knat_port_alloc);
+
+/* Called with sub->lock held; the block rests before anyone reuses it. */
+static void block_cool(struct knat_net *kn, struct knat_block *b)
+{
+	struct knat_pool_addr *pa = b->pa;
+
+	spin_lock_bh(&pa->lock);
+	b->owner = NULL;
+	b->cool_until = jiffies + READ_ONCE(kn->cfg.cooling) * HZ;
+	list_add_tail(&b->node, &pa->cooling);
+	pa->ncooling++;
+	spin_unlock_bh(&pa->lock);
+	knat_stats_inc(kn, KNAT_STAT_BLOCK_FREE);
+}
+
+void knat_port_release(struct knat_net *kn, struct knat_block *b,
+		       u8 proto, __be16 port)
+{
+	/* The owner cannot change while this port keeps the block in use. */
+	struct knat_sub *sub = READ_ONCE(b->owner);
+	bool gone = false;
+
+	spin_lock_bh(&sub->lock);
+	__clear_bit(ntohs(port) - b->first_port, b->bits[knat_proto_idx(proto)]);
+	if (--b->used == 0) {
+		list_del_init(&b->node);
+		block_cool(kn, b);
+		if (--sub->nblocks == 0) {
+			sub->dead = true;
+			gone = true;
+		}
+	}
+	spin_unlock_bh(&sub->lock);
+	if (gone) {
+		rhashtable_remove_fast(&kn->subs, &sub->node, subs_params);
+		spin_lock_bh(&sub->pa->lock);
+		sub->pa->nsubs--;
+		spin_unlock_bh(&sub->pa->lock);
+		kfree_rcu(sub, rcu);
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(knat_port_release);
+
+void knat_pool_recool(struct knat_net *kn, struct knat_pool *pool)
+{
+	struct knat_block *b, *tmp;
+	u32 i, j;
+
+	for (i = 0; i < pool->naddr; i++) {
+		struct knat_pool_addr *pa = &pool->addrs[i];
+
+		spin_lock_bh(&pa->lock);
+		list_for_each_entry_safe(b, tmp, &pa->cooling, node) {
+			if (time_before(jiffies, b->cool_until))
+				break;
+			list_del_init(&b->node);
+			pa->ncooling--;
+			/* Back in at a random place: the order stays random. */
+			j = get_random_u32_below(pa->nfree + 1);
+			pa->free[pa->nfree++] = pa->free[j];
+			pa->free[j] = b - pa->blocks;
+		}
+		spin_unlock_bh(&pa->lock);
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(knat_pool_recool);

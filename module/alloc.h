@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* knat: pools, port blocks and subscribers. */
+#ifndef _KNAT_ALLOC_H
+#define _KNAT_ALLOC_H
+
+#include <linux/list.h>
+#include <linux/rhashtable-types.h>
+#include <linux/spinlock.h>
+#include "knat.h"
+
+struct knat_sub;
+struct knat_pool_addr;
+
+/*
+ * A block of block_size consecutive ports of one outside address, owned by
+ * one subscriber at a time. One bitmap per protocol: TCP port 5000 and UDP
+ * port 5000 are different endpoints.
+ */
+struct knat_block {
+	struct knat_pool_addr *pa;
+	struct knat_sub *owner;		/* NULL: free or cooling */
+	struct list_head node;		/* owner's blocks, or pa->cooling */
+	unsigned long cool_until;	/* jiffies */
+	u16 first_port;
+	u16 used;			/* ports in use, all protocols */
+	unsigned long *bits[KNAT_P_MAX];
+};
+
+/* One outside address of a pool; its lock guards its blocks' ownership. */
+struct knat_pool_addr {
+	struct knat_pool *pool;
+	__be32 addr;
+	spinlock_t lock;
+	u32 nfree;			/* free[0..nfree) in random order */
+	u32 *free;
+	struct list_head cooling;	/* oldest first */
+	u32 ncooling;
+	u32 nsubs;
+	struct knat_block *blocks;
+};
+
+struct knat_pool {
+	struct list_head list;		/* knat_net.pools, RCU */
+	u32 id;
+	char name[KNAT_POOL_NAME_MAX];
+	__be32 from_addr, from_mask;
+	int out_ifindex;		/* 0: any */
+	bool masquerade;
+	u16 port_lo, port_hi, block_size;
+	u32 blocks_per_addr;
+	u32 naddr;
+	struct knat_pool_addr *addrs;
+	struct rcu_head rcu;
+};
+
+struct knat_sub_key {
+	__be32 addr;
+	u32 pool_id;
+};
+
+/* An inside host and the blocks it holds, all on one address (paired). */
+struct knat_sub {
+	struct rhash_head node;
+	struct knat_sub_key key;
+	struct knat_pool_addr *pa;
+	spinlock_t lock;
+	bool dead;
+	u16 nblocks;
+	struct list_head blocks;
+	struct rcu_head rcu;
+};
+
+struct knat_pool_params {
+	const char *name;
+	__be32 *addrs;
+	u32 naddr;
+	u16 port_lo, port_hi, block_size;
+	__be32 from_addr, from_mask;
+	int out_ifindex;
+	bool masquerade;
+};
+
+struct knat_pool *knat_pool_create(const struct knat_pool_params *p);
+void knat_pool_destroy(struct knat_pool *pool);
+
+int knat_subs_init(struct knat_net *kn);
+void knat_subs_exit(struct knat_net *kn);
+
+/*
+ * Picks an outside port for inside endpoint @in from @pool (softirq).
+ * @parity asks for an outside port of the same parity as in->port.
+ * Returns the block holding the port, or an ERR_PTR: -ENOSPC pool full,
+ * -EDQUOT subscriber at its limit, -ENOMEM.
+ */
+struct knat_block *knat_port_alloc(struct knat_net *kn, struct knat_pool *pool,
+				   const struct knat_key *in, bool parity,
+				   struct knat_key *out);
+void knat_port_release(struct knat_net *kn, struct knat_block *b,
+		       u8 proto, __be16 port);
+/* Returns cooled blocks to their free sets; from GC. */
+void knat_pool_recool(struct knat_net *kn, struct knat_pool *pool);
+
+#endif /* _KNAT_ALLOC_H */

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * knat: the mapping table. Two rhashtables over the same objects, one by
+ * inside key, one by outside key: lookups are lock-free under RCU, inserts
+ * take only the bucket lock, the table grows and shrinks by itself, and
+ * each table hashes with its own random seed.
+ */
+#include <linux/jhash.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <kunit/visibility.h>
+#include "table.h"
+#include "alloc.h"
+#include "stats.h"
+
+static struct kmem_cache *knat_map_cache __read_mostly;
+
+static const struct rhashtable_params map_in_params = {
+	.head_offset = offsetof(struct knat_map, in_node),
+	.key_offset = offsetof(struct knat_map, in),
+	.key_len = sizeof(struct knat_key),
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params map_out_params = {
+	.head_offset = offsetof(struct knat_map, out_node),
+	.key_offset = offsetof(struct knat_map, out),
+	.key_len = sizeof(struct knat_key),
+	.automatic_shrinking = true,
+};
+
+int knat_cache_init(void)
+{
+	knat_map_cache = KMEM_CACHE(knat_map, 0);
+	return knat_map_cache ? 0 : -ENOMEM;
+}
+
+void knat_cache_exit(void)
+{
+	kmem_cache_destroy(knat_map_cache);
+}
+
+struct knat_map *knat_map_alloc(void)
+{
+	return kmem_cache_zalloc(knat_map_cache, GFP_ATOMIC);
+}
+EXPORT_SYMBOL_IF_KUNIT(knat_map_alloc);
+
+void knat_map_free(struct knat_map *m)
+{
+	kmem_cache_free(knat_map_cache, m);
+}
+EXPORT_SYMBOL_IF_KUNIT(knat_map_free);
+
+static void knat_map_free_rcu(struct rcu_head *head)
+{
+	knat_map_free(container_of(head, struct knat_map, rcu));
+}
+
+int knat_table_init(struct knat_net *kn)
+{
+	int err;
+
+	err = rhashtable_init(&kn->map_in, &map_in_params);
+	if (err)
+		return err;
+	err = rhashtable_init(&kn->map_out, &map_out_params);
+	if (err)
+		rhashtable_destroy(&kn->map_in);
+	kn->peer_seed = get_random_u32();
+	return err;
+}
+
+void knat_table_exit(struct knat_net *kn)
+{
+	knat_table_gc(kn, true);
+	rhashtable_destroy(&kn->map_in);
+	rhashtable_destroy(&kn->map_out);
+}
+
+struct knat_map *knat_map_lookup_in(struct knat_net *kn,
+				    const struct knat_key *key)
+{
+	return rhashtable_lookup(&kn->map_in, key, map_in_params);
+}
+EXPORT_SYMBOL_IF_KUNIT(knat_map_lookup_in);
+
+struct knat_map *knat_map_lookup_out(struct knat_net *kn,
+				     const struct knat_key *key)
+{
+	return rhashtable_lookup(&kn->map_out, key, map_out_params);
+}
+EXPORT_SYMBOL_IF_KUNIT(knat_map_lookup_out);
+
+int knat_map_insert(struct knat_net *kn, struct knat_map *m,
+		    struct knat_map **existing)
+{
+	struct knat_map *old;
+	int err;
+
+	*existing = NULL;
+	err = rhashtable_lookup_insert_fast(&kn->map_out, &m->out_node,
+					    map_out_params);
+	if (err)
+		return err;
+	old = rhashtable_lookup_get_insert_fast(&kn->map_in, &m->in_node,
+						map_in_params);
+	if (!old) {
+		atomic_inc(&kn->nmaps);
+		return 0;
+	}
+	rhashtable_remove_fast(&kn->map_out, &m->out_node, map_out_params);
+	if (IS_ERR(old))
+		return PTR_ERR(old);
+	*existing = old;
+	return -EEXIST;
+}
+EXPORT_SYMBOL_IF_KUNIT(knat_map_insert);
+
+void knat_map_delete(struct knat_net *kn, struct knat_map *m)
+{
+	/* GC, flush and pool removal may race: one of them unlinks. */
+	if (test_and_set_bit(KNAT_MAP_DEAD, &m->flags))
+		return;
+	rhashtable_remove_fast(&kn->map_in, &m->in_node, map_in_params);
+	rhashtable_remove_fast(&kn->map_out, &m->out_node, map_out_params);
+	atomic_dec(&kn->nmaps);
+	if (m->block)
+		knat_port_release(kn, m->block, m->out.proto, m->out.port);
+	call_rcu(&m->rcu, knat_map_free_rcu);
+}
+EXPORT_SYMBOL_IF_KUNIT(knat_map_delete);
+
+static u32 map_timeout(const struct knat_net *kn, const struct knat_map *m)
+{
+	unsigned long f = READ_ONCE(m->flags);
+
+	switch (m->in.proto) {
+	case IPPROTO_TCP:
+		/* RFC 5382: established once SYNs crossed, until FINs or RST. */
+		if ((f & BIT(KNAT_MAP_RST)) ||
+		    ((f & BIT(KNAT_MAP_FIN_OUT)) && (f & BIT(KNAT_MAP_FIN_IN))) ||
+		    !(f & BIT(KNAT_MAP_SYN_OUT)) || !(f & BIT(KNAT_MAP_SYN_IN)))
+			return READ_ONCE(kn->cfg.timeout_tcp_trans);
+		return READ_ONCE(kn->cfg.timeout[KNAT_P_TCP]);
+	case IPPROTO_UDP:
+		return READ_ONCE(kn->cfg.timeout[KNAT_P_UDP]);
+	default:
+		return READ_ONCE(kn->cfg.timeout[KNAT_P_ICMP]);
+	}
+}
+
+void knat_map_refresh(struct knat_net *kn, struct knat_map *m)
+{
+	unsigned long expires = jiffies + map_timeout(kn, m) * HZ;
+
+	/* Skip the store (and the cache line bounce) within a second. */
+	if (abs((long)(expires - READ_ONCE(m->expires))) >= HZ)
+		WRITE_ONCE(m->expires, expires);
+}
+EXPORT_SYMBOL_IF_KUNIT(knat_map_refresh);
+
+static u64 peer_bits(u32 h)
+{
+	return BIT_ULL(h & 63) | BIT_ULL((h >> 6) & 63);
+}
+
+void knat_map_note_peer(struct knat_net *kn, struct knat_map *m,
+			__be32 addr, __be16 port)
+{
+	u64 a = peer_bits(jhash_1word((__force u32)addr, kn->peer_seed));
+	u64 ap = peer_bits(jhash_2words((__force u32)addr, (__force u32)port,
+					kn->peer_seed));
+
+	/* Racy OR-in is fine: a lost bit is re-added by the next packet. */
+	if ((READ_ONCE(m->peers_addr) & a) != a)
+		WRITE_ONCE(m->peers_addr, READ_ONCE(m->peers_addr) | a);
+	if ((READ_ONCE(m->peers_addr_port) & ap) != ap)
+		WRITE_ONCE(m->peers_addr_port, READ_ONCE(m->peers_addr_port) | ap);
+}
+EXPORT_SYMBOL_IF_KUNIT(knat_map_note_peer);
+
+bool knat_map_peer_allowed(struct knat_net *kn, const struct knat_map *m,
+			   __be32 addr, __be16 port)
+{
+	u64 bits;
+
+	switch (READ_ONCE(kn->cfg.filtering)) {
+	case KNAT_FILTER_EIF:
+		return true;
+	case KNAT_FILTER_ADF:
+		bits = peer_bits(jhash_1word((__force u32)addr, kn->peer_seed));
+		return (READ_ONCE(m->peers_addr) & bits) == bits;
+	default:
+		bits = peer_bits(jhash_2words((__force u32)addr,
+					      (__force u32)port, kn->peer_seed));
+		return (READ_ONCE(m->peers_addr_port) & bits) == bits;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(knat_map_peer_allowed);
+
+/*
+ * Walks the outside table without holding any lock across entries; the
+ * walker copes with concurrent resizes (-EAGAIN) and we resched between
+ * batches, so a million mappings never stall a CPU.
+ */
+void knat_table_gc(struct knat_net *kn, bool all)
+{
+	struct rhashtable_iter iter;
+	struct knat_map *m;
+	unsigned int n = 0;
+
+	rhashtable_walk_enter(&kn->map_out, &iter);
+	rhashtable_walk_start(&iter);
+	while ((m = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(m))
+			continue;	/* -EAGAIN: table resized, keep going */
+		if (all || (m->block &&
+			    time_after(jiffies, READ_ONCE(m->expires)))) {
+			if (!all)
+				knat_stats_inc(kn, KNAT_STAT_MAP_EXPIRED);
+			knat_map_delete(kn, m);
+		}
+		if (++n % 1024 == 0) {
+			rhashtable_walk_stop(&iter);
+			cond_resched();
+			rhashtable_walk_start(&iter);
+		}
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+}
+EXPORT_SYMBOL_IF_KUNIT(knat_table_gc);

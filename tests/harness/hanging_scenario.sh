@@ -1,0 +1,3 @@
+#!/bin/bash
+# Deliberately hanging scenario: the per-scenario time limit must end it.
+sleep 100000
