@@ -91,6 +91,9 @@ struct knat_pool *knat_pool_create(const struct knat_pool_params *p)
 	if (!pool)
 		return ERR_PTR(-ENOMEM);
 	strscpy(pool->name, p->name, sizeof(pool->name));
+	pool->id = p->id;
+	pool->nprefix = p->nprefix;
+	memcpy(pool->prefix, p->prefix, sizeof(pool->prefix));
 	pool->port_lo = p->port_lo;
 	pool->port_hi = p->port_hi;
 	pool->block_size = p->block_size;

@@ -39,13 +39,23 @@ struct knat_pool_addr {
 	struct knat_block *blocks;
 };
 
+#define KNAT_POOL_PREFIXES 8
+
+struct knat_prefix {
+	__be32 addr;
+	__be32 mask;
+};
+
 struct knat_pool {
 	struct list_head list;		/* knat_net.pools, RCU */
 	u32 id;
 	char name[KNAT_POOL_NAME_MAX];
+	u32 nprefix;			/* the outside addresses, as given */
+	struct knat_prefix prefix[KNAT_POOL_PREFIXES];
 	__be32 from_addr, from_mask;
 	int out_ifindex;		/* 0: any */
 	bool masquerade;
+	bool dead;			/* being removed: map nothing new */
 	u16 port_lo, port_hi, block_size;
 	u32 blocks_per_addr;
 	u32 naddr;
@@ -72,6 +82,9 @@ struct knat_sub {
 
 struct knat_pool_params {
 	const char *name;
+	u32 id;
+	u32 nprefix;
+	struct knat_prefix prefix[KNAT_POOL_PREFIXES];
 	__be32 *addrs;
 	u32 naddr;
 	u16 port_lo, port_hi, block_size;
@@ -82,6 +95,17 @@ struct knat_pool_params {
 
 struct knat_pool *knat_pool_create(const struct knat_pool_params *p);
 void knat_pool_destroy(struct knat_pool *pool);
+
+static inline bool knat_pool_has_addr(const struct knat_pool *pool,
+				      __be32 addr)
+{
+	u32 i;
+
+	for (i = 0; i < pool->nprefix; i++)
+		if ((addr & pool->prefix[i].mask) == pool->prefix[i].addr)
+			return true;
+	return false;
+}
 
 int knat_subs_init(struct knat_net *kn);
 void knat_subs_exit(struct knat_net *kn);

@@ -6,6 +6,7 @@
 #include <linux/types.h>
 #include <linux/rhashtable-types.h>
 #include <linux/workqueue.h>
+#include <linux/netfilter.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <linux/knat.h>
@@ -50,6 +51,7 @@ struct knat_net {
 	struct list_head pools;		/* RCU readers, writers under lock */
 	u32 pool_seq;			/* for default pool names */
 	bool hooks_on;
+	struct nf_hook_ops hook_ops[2];	/* unregistered by address */
 	struct rhashtable map_in;	/* struct knat_map by inside key */
 	struct rhashtable map_out;	/* struct knat_map by outside key */
 	struct rhashtable subs;		/* struct knat_sub by inside address */

@@ -7,8 +7,10 @@
 #include <net/genetlink.h>
 #include <linux/knat.h>
 #include <kunit/visibility.h>
+#include "control.h"
 #include "knat.h"
 #include "stats.h"
+#include "table.h"
 
 unsigned int knat_net_id __read_mostly;
 EXPORT_SYMBOL_IF_KUNIT(knat_net_id);
@@ -16,14 +18,24 @@ EXPORT_SYMBOL_IF_KUNIT(knat_net_id);
 static int __net_init knat_net_init(struct net *net)
 {
 	struct knat_net *kn = knat_pernet(net);
+	int err;
 
 	kn->net = net;
-	return knat_stats_init(kn);
+	err = knat_stats_init(kn);
+	if (err)
+		return err;
+	err = knat_control_init(kn);
+	if (err)
+		knat_stats_exit(kn);
+	return err;
 }
 
 static void __net_exit knat_net_exit(struct net *net)
 {
-	knat_stats_exit(knat_pernet(net));
+	struct knat_net *kn = knat_pernet(net);
+
+	knat_control_exit(kn);
+	knat_stats_exit(kn);
 }
 
 static struct pernet_operations knat_net_ops = {
@@ -37,9 +49,12 @@ static int __init knat_init(void)
 {
 	int err;
 
-	err = register_pernet_subsys(&knat_net_ops);
+	err = knat_cache_init();
 	if (err)
 		return err;
+	err = register_pernet_subsys(&knat_net_ops);
+	if (err)
+		goto err_cache;
 	err = knat_genl_init();
 	if (err)
 		goto err_pernet;
@@ -48,6 +63,8 @@ static int __init knat_init(void)
 
 err_pernet:
 	unregister_pernet_subsys(&knat_net_ops);
+err_cache:
+	knat_cache_exit();
 	return err;
 }
 
@@ -55,6 +72,9 @@ static void __exit knat_exit(void)
 {
 	knat_genl_exit();
 	unregister_pernet_subsys(&knat_net_ops);
+	/* Mappings are freed by RCU callbacks: let them run first. */
+	rcu_barrier();
+	knat_cache_exit();
 }
 
 module_init(knat_init);

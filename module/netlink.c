@@ -1,28 +1,171 @@
 // SPDX-License-Identifier: GPL-2.0
-/* knat: the "knat" generic netlink family (control path only). */
+/*
+ * knat: the "knat" generic netlink family: policies, the op table and the
+ * small ops. Pool and mapping ops are in nl_pool.c and nl_mapping.c.
+ * Control path only; every op runs with kn->lock held where it touches
+ * configuration.
+ */
 #include <net/genetlink.h>
-#include <linux/knat.h>
 #include "knat.h"
+#include "netlink.h"
 #include "stats.h"
+#include "table.h"
+
+static const struct nla_policy knat_prefix_policy[KNAT_A_PREFIX_MAX + 1] = {
+	[KNAT_A_PREFIX_ADDR] = { .type = NLA_BE32 },
+	[KNAT_A_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 32),
+};
+
+const struct nla_policy *knat_nl_prefix_policy = knat_prefix_policy;
+
+static const struct nla_policy knat_nl_policy[KNAT_A_MAX + 1] = {
+	[KNAT_A_POOL_NAME] = { .type = NLA_NUL_STRING,
+			       .len = KNAT_POOL_NAME_MAX - 1 },
+	[KNAT_A_POOL_PREFIX] = NLA_POLICY_NESTED(knat_prefix_policy),
+	[KNAT_A_PORT_LO] = NLA_POLICY_MIN(NLA_U16, 1),
+	[KNAT_A_PORT_HI] = NLA_POLICY_MIN(NLA_U16, 1),
+	[KNAT_A_BLOCK_SIZE] = NLA_POLICY_RANGE(NLA_U16, 64, 4096),
+	[KNAT_A_OUT_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[KNAT_A_FROM] = NLA_POLICY_NESTED(knat_prefix_policy),
+	[KNAT_A_MASQUERADE] = { .type = NLA_FLAG },
+	[KNAT_A_PROTO] = { .type = NLA_U8 },
+	[KNAT_A_IN_ADDR] = { .type = NLA_BE32 },
+	[KNAT_A_OUT_ADDR] = { .type = NLA_BE32 },
+	[KNAT_A_CFG_TIMEOUT_UDP] = NLA_POLICY_MIN(NLA_U32, 1),
+	[KNAT_A_CFG_TIMEOUT_TCP_EST] = NLA_POLICY_MIN(NLA_U32, 1),
+	[KNAT_A_CFG_TIMEOUT_TCP_TRANS] = NLA_POLICY_MIN(NLA_U32, 1),
+	[KNAT_A_CFG_TIMEOUT_ICMP] = NLA_POLICY_MIN(NLA_U32, 1),
+	[KNAT_A_CFG_FILTERING] = NLA_POLICY_MAX(NLA_U8, KNAT_FILTER_APDF),
+	[KNAT_A_CFG_BLOCK_SIZE] = NLA_POLICY_RANGE(NLA_U16, 64, 4096),
+	[KNAT_A_CFG_MAX_BLOCKS] = NLA_POLICY_MIN(NLA_U16, 1),
+	[KNAT_A_CFG_COOLING] = { .type = NLA_U32 },
+};
 
 static struct genl_family knat_genl_family;
 
+struct sk_buff *knat_nl_reply_new(struct genl_info *info, u8 cmd, void **hdr)
+{
+	struct sk_buff *msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+
+	if (!msg)
+		return NULL;
+	*hdr = genlmsg_put_reply(msg, info, &knat_genl_family, 0, cmd);
+	if (!*hdr) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+void *knat_nl_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
+		       u8 cmd)
+{
+	return genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			   &knat_genl_family, NLM_F_MULTI, cmd);
+}
+
 static int knat_nl_get_info(struct sk_buff *skb, struct genl_info *info)
 {
-	struct knat_net *kn = knat_pernet(genl_info_net(info));
 	struct sk_buff *msg;
 	void *hdr;
 
-	knat_stats_inc(kn, KNAT_STAT_NL_REQUESTS);
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	msg = knat_nl_reply_new(info, KNAT_CMD_GET_INFO, &hdr);
 	if (!msg)
 		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &knat_genl_family, 0,
-				KNAT_CMD_GET_INFO);
-	if (!hdr)
-		goto nospace;
 	if (nla_put_string(msg, KNAT_A_VERSION, KNAT_VERSION) ||
-	    nla_put_u32(msg, KNAT_A_GENL_VERSION, KNAT_GENL_VERSION))
+	    nla_put_u32(msg, KNAT_A_GENL_VERSION, KNAT_GENL_VERSION)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int knat_nl_config_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct knat_net *kn = knat_pernet(genl_info_net(info));
+	struct knat_config *cfg = &kn->cfg;
+	struct nlattr **a = info->attrs;
+
+	if (a[KNAT_A_CFG_BLOCK_SIZE] &&
+	    !is_power_of_2(nla_get_u16(a[KNAT_A_CFG_BLOCK_SIZE]))) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a[KNAT_A_CFG_BLOCK_SIZE],
+				    "block size must be a power of two (64-4096)");
+		return -EINVAL;
+	}
+	mutex_lock(&kn->lock);
+	if (a[KNAT_A_CFG_TIMEOUT_UDP])
+		WRITE_ONCE(cfg->timeout[KNAT_P_UDP],
+			   nla_get_u32(a[KNAT_A_CFG_TIMEOUT_UDP]));
+	if (a[KNAT_A_CFG_TIMEOUT_TCP_EST])
+		WRITE_ONCE(cfg->timeout[KNAT_P_TCP],
+			   nla_get_u32(a[KNAT_A_CFG_TIMEOUT_TCP_EST]));
+	if (a[KNAT_A_CFG_TIMEOUT_TCP_TRANS])
+		WRITE_ONCE(cfg->timeout_tcp_trans,
+			   nla_get_u32(a[KNAT_A_CFG_TIMEOUT_TCP_TRANS]));
+	if (a[KNAT_A_CFG_TIMEOUT_ICMP])
+		WRITE_ONCE(cfg->timeout[KNAT_P_ICMP],
+			   nla_get_u32(a[KNAT_A_CFG_TIMEOUT_ICMP]));
+	if (a[KNAT_A_CFG_FILTERING])
+		WRITE_ONCE(cfg->filtering, nla_get_u8(a[KNAT_A_CFG_FILTERING]));
+	if (a[KNAT_A_CFG_BLOCK_SIZE])
+		WRITE_ONCE(cfg->block_size, nla_get_u16(a[KNAT_A_CFG_BLOCK_SIZE]));
+	if (a[KNAT_A_CFG_MAX_BLOCKS])
+		WRITE_ONCE(cfg->max_blocks, nla_get_u16(a[KNAT_A_CFG_MAX_BLOCKS]));
+	if (a[KNAT_A_CFG_COOLING])
+		WRITE_ONCE(cfg->cooling, nla_get_u32(a[KNAT_A_CFG_COOLING]));
+	mutex_unlock(&kn->lock);
+	return 0;
+}
+
+static int knat_nl_config_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct knat_net *kn = knat_pernet(genl_info_net(info));
+	struct knat_config c;
+	struct sk_buff *msg;
+	void *hdr;
+
+	mutex_lock(&kn->lock);
+	c = kn->cfg;
+	mutex_unlock(&kn->lock);
+	msg = knat_nl_reply_new(info, KNAT_CMD_CONFIG_GET, &hdr);
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_u32(msg, KNAT_A_CFG_TIMEOUT_UDP, c.timeout[KNAT_P_UDP]) ||
+	    nla_put_u32(msg, KNAT_A_CFG_TIMEOUT_TCP_EST, c.timeout[KNAT_P_TCP]) ||
+	    nla_put_u32(msg, KNAT_A_CFG_TIMEOUT_TCP_TRANS, c.timeout_tcp_trans) ||
+	    nla_put_u32(msg, KNAT_A_CFG_TIMEOUT_ICMP, c.timeout[KNAT_P_ICMP]) ||
+	    nla_put_u8(msg, KNAT_A_CFG_FILTERING, c.filtering) ||
+	    nla_put_u16(msg, KNAT_A_CFG_BLOCK_SIZE, c.block_size) ||
+	    nla_put_u16(msg, KNAT_A_CFG_MAX_BLOCKS, c.max_blocks) ||
+	    nla_put_u32(msg, KNAT_A_CFG_COOLING, c.cooling)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int knat_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct knat_net *kn = knat_pernet(genl_info_net(info));
+	struct nlattr *nest;
+	struct sk_buff *msg;
+	void *hdr;
+	int i;
+
+	msg = knat_nl_reply_new(info, KNAT_CMD_STATS_GET, &hdr);
+	if (!msg)
+		return -ENOMEM;
+	nest = nla_nest_start(msg, KNAT_A_STATS);
+	if (!nest)
+		goto nospace;
+	for (i = 0; i < __KNAT_STAT_MAX; i++)
+		if (nla_put_u64_64bit(msg, i + 1, knat_stats_read(kn, i),
+				      KNAT_A_PAD))
+			goto nospace;
+	nla_nest_end(msg, nest);
+	if (nla_put_u32(msg, KNAT_A_MAPPINGS, atomic_read(&kn->nmaps)))
 		goto nospace;
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
@@ -32,18 +175,63 @@ nospace:
 	return -EMSGSIZE;
 }
 
-static const struct nla_policy knat_nl_policy[KNAT_A_MAX + 1] = {
-	[KNAT_A_VERSION] = { .type = NLA_REJECT },
-	[KNAT_A_GENL_VERSION] = { .type = NLA_REJECT },
-};
-
-static const struct genl_small_ops knat_nl_ops[] = {
+/* Every op changes or reveals state: all need CAP_NET_ADMIN in the netns. */
+static const struct genl_ops knat_nl_ops[] = {
 	{
 		.cmd = KNAT_CMD_GET_INFO,
 		.doit = knat_nl_get_info,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
+	{
+		.cmd = KNAT_CMD_POOL_ADD,
+		.doit = knat_nl_pool_add,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = KNAT_CMD_POOL_DEL,
+		.doit = knat_nl_pool_del,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = KNAT_CMD_POOL_GET,
+		.dumpit = knat_nl_pool_dump,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = KNAT_CMD_MAPPING_GET,
+		.start = knat_nl_mapping_start,
+		.dumpit = knat_nl_mapping_dump,
+		.done = knat_nl_mapping_done,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = KNAT_CMD_MAPPING_FLUSH,
+		.doit = knat_nl_mapping_flush,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = KNAT_CMD_CONFIG_SET,
+		.doit = knat_nl_config_set,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = KNAT_CMD_CONFIG_GET,
+		.doit = knat_nl_config_get,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = KNAT_CMD_STATS_GET,
+		.doit = knat_nl_stats_get,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
 };
+
+static int knat_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
+			    struct genl_info *info)
+{
+	knat_stats_inc(knat_pernet(genl_info_net(info)), KNAT_STAT_NL_REQUESTS);
+	return 0;
+}
 
 static struct genl_family knat_genl_family __ro_after_init = {
 	.name = KNAT_GENL_NAME,
@@ -51,9 +239,10 @@ static struct genl_family knat_genl_family __ro_after_init = {
 	.maxattr = KNAT_A_MAX,
 	.policy = knat_nl_policy,
 	.netnsok = true,
+	.pre_doit = knat_nl_pre_doit,
 	.module = THIS_MODULE,
-	.small_ops = knat_nl_ops,
-	.n_small_ops = ARRAY_SIZE(knat_nl_ops),
+	.ops = knat_nl_ops,
+	.n_ops = ARRAY_SIZE(knat_nl_ops),
 	.resv_start_op = KNAT_CMD_MAX + 1,
 };
 

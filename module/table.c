@@ -73,7 +73,7 @@ int knat_table_init(struct knat_net *kn)
 
 void knat_table_exit(struct knat_net *kn)
 {
-	knat_table_gc(kn, true);
+	knat_table_reap(kn, NULL, NULL);
 	rhashtable_destroy(&kn->map_in);
 	rhashtable_destroy(&kn->map_out);
 }
@@ -199,12 +199,30 @@ bool knat_map_peer_allowed(struct knat_net *kn, const struct knat_map *m,
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_map_peer_allowed);
 
+bool knat_map_expired(const struct knat_map *m, const void *arg)
+{
+	return m->block && time_after(jiffies, READ_ONCE(m->expires));
+}
+EXPORT_SYMBOL_IF_KUNIT(knat_map_expired);
+
+bool knat_map_dynamic(const struct knat_map *m, const void *arg)
+{
+	return m->block;
+}
+
+bool knat_map_of_pool(const struct knat_map *m, const void *pool)
+{
+	return m->block && m->block->pa->pool == pool;
+}
+
 /*
  * Walks the outside table without holding any lock across entries; the
  * walker copes with concurrent resizes (-EAGAIN) and we resched between
  * batches, so a million mappings never stall a CPU.
  */
-void knat_table_gc(struct knat_net *kn, bool all)
+void knat_table_reap(struct knat_net *kn,
+		     bool (*doomed)(const struct knat_map *m, const void *arg),
+		     const void *arg)
 {
 	struct rhashtable_iter iter;
 	struct knat_map *m;
@@ -215,9 +233,8 @@ void knat_table_gc(struct knat_net *kn, bool all)
 	while ((m = rhashtable_walk_next(&iter))) {
 		if (IS_ERR(m))
 			continue;	/* -EAGAIN: table resized, keep going */
-		if (all || (m->block &&
-			    time_after(jiffies, READ_ONCE(m->expires)))) {
-			if (!all)
+		if (!doomed || doomed(m, arg)) {
+			if (doomed == knat_map_expired)
 				knat_stats_inc(kn, KNAT_STAT_MAP_EXPIRED);
 			knat_map_delete(kn, m);
 		}
@@ -230,4 +247,4 @@ void knat_table_gc(struct knat_net *kn, bool all)
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
 }
-EXPORT_SYMBOL_IF_KUNIT(knat_table_gc);
+EXPORT_SYMBOL_IF_KUNIT(knat_table_reap);

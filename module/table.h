@@ -66,8 +66,13 @@ void knat_map_note_peer(struct knat_net *kn, struct knat_map *m,
 bool knat_map_peer_allowed(struct knat_net *kn, const struct knat_map *m,
 			   __be32 addr, __be16 port);
 
-/* Expires what is due; @all deletes everything. */
-void knat_table_gc(struct knat_net *kn, bool all);
+/* Deletes every mapping for which @doomed says so; under kn->lock. */
+void knat_table_reap(struct knat_net *kn,
+		     bool (*doomed)(const struct knat_map *m, const void *arg),
+		     const void *arg);
+bool knat_map_expired(const struct knat_map *m, const void *arg);
+bool knat_map_dynamic(const struct knat_map *m, const void *arg);
+bool knat_map_of_pool(const struct knat_map *m, const void *pool);
 
 int knat_cache_init(void);
 void knat_cache_exit(void);

@@ -50,7 +50,7 @@ int knat_pkt_parse(struct sk_buff *skb, struct knat_pkt *p)
 			return -EINVAL;
 		p->src.port = ((const struct tcphdr *)h)->source;
 		p->dst.port = ((const struct tcphdr *)h)->dest;
-		p->tcp_flags = tcp_flag_byte((const struct tcphdr *)h);
+		p->tcp_flags = ((const u8 *)h)[13];	/* CWR..FIN, as TCPHDR_* */
 		return 0;
 	case IPPROTO_UDP:
 		h = skb_header_pointer(skb, p->thoff, sizeof(_h.udp), &_h);

@@ -11,16 +11,19 @@
 #   c2 (10.0.1.3) --/         rtr: out0 198.51.100.1 --/
 #
 # c1/c2 route via 10.0.1.1; srv has no route back to 10.0.1.0/24, so
-# replies only come home if the router translated them.
+# replies only come home if the router translated them. The pool prefix
+# 203.0.113.0/24 is routed to the router, as an ISP would.
 set -eu
 
 SFX=${SFX:-$$}
 C1=c1-$SFX C2=c2-$SFX RTR=rtr-$SFX SRV=srv-$SFX
 KNAT=${KNAT_CLI:-knat}
 NS_LIST=()
+PIDS=()
 
 cleanup() {
-	local ns
+	local ns pid
+	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
 	for ns in "${NS_LIST[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
 }
 trap cleanup EXIT
@@ -61,7 +64,40 @@ topo_nat() {
 	ip -n "$SRV" addr add 198.51.100.2/24 dev eth0
 	ip -n "$C1" route add default via 10.0.1.1
 	ip -n "$C2" route add default via 10.0.1.1
+	ip -n "$SRV" route add 203.0.113.0/24 via 198.51.100.1
 	in_ns "$RTR" sysctl -qw net.ipv4.ip_forward=1
+}
+
+PEER="/usr/bin/python3 $(dirname "${BASH_SOURCE[0]}")/peer.py"
+
+# serve NS udp|tcp PORT: a peer answering with what it sees, until exit.
+serve() {
+	local i flag=-lnt
+	[ "$2" = udp ] && flag=-lnu
+	ip netns exec "$1" $PEER serve "$2" "$3" &
+	PIDS+=($!)
+	for i in $(seq 100); do
+		ip netns exec "$1" ss -H $flag "sport = :$3" | grep -q . && return 0
+		sleep 0.1
+	done
+	fail "server on $1 $2/$3 did not start"
+}
+
+# ask NS udp|tcp DST DPORT SPORT: prints "ADDR:PORT" the server saw.
+ask() {
+	ip netns exec "$1" $PEER ask "$2" "$3" "$4" "$5" "${6:-3}"
+}
+
+# stat NS NAME: one counter of knat stats.
+stat() {
+	$KNAT -n "$1" -j stats | /usr/bin/python3 -c \
+		"import json,sys; print(json.load(sys.stdin)['$2'])"
+}
+
+# expect_eq WHAT GOT WANT
+expect_eq() {
+	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
+	echo "   $1: $2"
 }
 
 # expect_fail CMD...: CMD must exit non-zero.

@@ -77,7 +77,7 @@ run_debug_guest() {
 	"") ;;
 	kunit) KNAT_EXTRA_KUNIT=$bdir/tests/harness/harness_fail_test.ko ;;
 	warn) KNAT_EXTRA_MODULES=$bdir/tests/harness/harness_warn.ko ;;
-	scenario) KNAT_EXTRA_E2E=$KNAT_TOP/tests/harness/failing_scenario.sh ;;
+	scenario) KNAT_EXTRA_E2E=${KNAT_EXTRA_E2E:-$KNAT_TOP/tests/harness/failing_scenario.sh} ;;
 	hang) KNAT_EXTRA_E2E=$KNAT_TOP/tests/harness/hanging_scenario.sh ;;
 	panic) KNAT_EXTRA_MODULES=$bdir/tests/harness/harness_panic.ko ;;
 	*) die "KNAT_SELFTEST: kunit, scenario, warn, hang or panic" ;;

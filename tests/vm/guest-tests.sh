@@ -92,6 +92,9 @@ run_scenario() {
 }
 
 echo "# guest kernel $(uname -r), $(nproc) CPUs"
+# insmod resolves no dependencies: load what modinfo lists, as modprobe would.
+deps=$(modinfo -F depends "$KNAT_BUILD_DIR/module/knat.ko" | tr , ' ')
+[ -n "$deps" ] && modprobe -a $deps
 if out=$(insmod "$KNAT_BUILD_DIR/module/knat.ko" 2>&1); then
 	result 0 "load knat.ko ($KNAT_FLAVOUR)"
 else

@@ -35,5 +35,10 @@ int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_nl_open(struct knat_nl *nl);
 
 int cmd_version(int argc, char **argv);
+int cmd_pool(int argc, char **argv);
+int cmd_masquerade(int argc, char **argv);
+int cmd_mapping(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 
 #endif

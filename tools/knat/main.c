@@ -13,6 +13,11 @@
 struct cli cli;
 
 static const struct object objects[] = {
+	{ "pool", cmd_pool, "outside addresses and their port blocks" },
+	{ "masquerade", cmd_masquerade, "a pool that follows an interface's address" },
+	{ "mapping", cmd_mapping, "NAT mappings: show, flush" },
+	{ "config", cmd_config, "timeouts, filtering, block size, limits" },
+	{ "stats", cmd_stats, "counters, including every drop reason" },
 	{ "version", cmd_version, "the CLI's and the loaded module's versions" },
 };
 
@@ -53,8 +58,6 @@ static int enter_netns(const char *name)
 
 int cli_nl_open(struct knat_nl *nl)
 {
-	if (cli.netns && enter_netns(cli.netns) < 0)
-		return -1;
 	return knat_nl_open(nl);
 }
 
@@ -93,6 +96,15 @@ int main(int argc, char **argv)
 			return usage_error("unknown option '%s'", opt);
 		}
 	}
+	/* "knat pool show -j" works as well as "knat -j pool show". */
+	for (i = 0; i < (size_t)argc; i++) {
+		if (strcmp(argv[i], "-j") && strcmp(argv[i], "--json"))
+			continue;
+		cli.json = true;
+		memmove(&argv[i], &argv[i + 1], (argc - i) * sizeof(*argv));
+		argc--;
+		i--;
+	}
 	if (argc == 0) {
 		help(stderr);
 		return EXIT_USAGE;
@@ -101,6 +113,9 @@ int main(int argc, char **argv)
 		help(stdout);
 		return EXIT_OK;
 	}
+	/* Before parsing: interface names are the namespace's. */
+	if (cli.netns && enter_netns(cli.netns) < 0)
+		return EXIT_FAIL;
 	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
 		if (!strcmp(argv[0], objects[i].name))
 			return objects[i].run(argc, argv);

@@ -36,33 +36,38 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static struct nlmsghdr *msg_start(struct knat_nl *nl, uint16_t type,
-				  uint8_t cmd, uint8_t version, uint16_t flags)
+static struct nlmsghdr *msg_start(char *buf, uint16_t type, uint8_t cmd,
+				  uint8_t version, uint16_t flags)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->buf);
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct genlmsghdr *g;
 
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
-	nlh->nlmsg_seq = ++nl->seq;
 	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
 	g->cmd = cmd;
 	g->version = version;
 	return nlh;
 }
 
+/* The family id is filled in by knat_nl_talk, once it is known. */
 struct nlmsghdr *knat_nl_msg(struct knat_nl *nl, uint8_t cmd, uint16_t flags)
 {
-	return msg_start(nl, nl->family, cmd, KNAT_GENL_VERSION, flags);
+	return msg_start(nl->req, 0, cmd, KNAT_GENL_VERSION, flags);
+}
+
+void knat_nl_init(struct knat_nl *nl)
+{
+	memset(nl, 0, sizeof(*nl));
+	nl->seq = time(NULL);
 }
 
 int knat_nl_open(struct knat_nl *nl)
 {
+	char req[256];
 	struct nlmsghdr *nlh;
 	int one = 1;
 
-	memset(nl, 0, sizeof(*nl));
-	nl->seq = time(NULL);
 	nl->sock = mnl_socket_open(NETLINK_GENERIC);
 	if (!nl->sock || mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
 		fprintf(stderr, "knat: netlink socket: %s\n", strerror(errno));
@@ -71,7 +76,7 @@ int knat_nl_open(struct knat_nl *nl)
 	nl->portid = mnl_socket_get_portid(nl->sock);
 	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
 
-	nlh = msg_start(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, 0);
+	nlh = msg_start(req, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, 0);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, KNAT_GENL_NAME);
 	if (knat_nl_talk(nl, nlh, family_cb, nl) < 0 || !nl->family) {
 		fprintf(stderr, "knat: the knat module is not loaded (modprobe knat)\n");
@@ -126,16 +131,41 @@ static int quiet_error_cb(const struct nlmsghdr *nlh, void *data)
 	return error_cb(nlh, (void *)1);
 }
 
+/* End of a dump; a dump that failed half way says so here. */
+static int done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const int *err = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(int)) && *err < 0) {
+		fprintf(stderr, "knat: dump failed: %s\n", strerror(-*err));
+		errno = -*err;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_STOP;
+}
+
+static int noop_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return MNL_CB_OK;
+}
+
 int knat_nl_talk(struct knat_nl *nl, struct nlmsghdr *nlh,
 		 mnl_cb_t cb, void *data)
 {
+	/* libmnl runs no default for a control type left NULL here. */
 	mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
+		[NLMSG_NOOP] = noop_cb,
 		[NLMSG_ERROR] = nlh->nlmsg_type == GENL_ID_CTRL ?
 				quiet_error_cb : error_cb,
+		[NLMSG_DONE] = done_cb,
+		[NLMSG_OVERRUN] = noop_cb,
 	};
-	uint32_t seq = nlh->nlmsg_seq;
+	uint32_t seq;
 	int ret;
 
+	if (!nlh->nlmsg_type)
+		nlh->nlmsg_type = nl->family;
+	nlh->nlmsg_seq = seq = ++nl->seq;
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0) {
 		fprintf(stderr, "knat: netlink send: %s\n", strerror(errno));
 		return -1;

@@ -12,14 +12,18 @@ struct knat_nl {
 	uint8_t version;	/* the module's family version */
 	uint32_t seq;
 	uint32_t portid;
+	char req[8192];		/* the request being built */
 	char buf[32768];	/* >= the kernel's largest dump message */
 };
+
+/* Zeroes @nl: then requests can be built before the socket is opened. */
+void knat_nl_init(struct knat_nl *nl);
 
 /* Opens the socket and resolves the "knat" family; prints why on failure. */
 int knat_nl_open(struct knat_nl *nl);
 void knat_nl_close(struct knat_nl *nl);
 
-/* Starts a request for @cmd in nl->buf (NLM_F_DUMP in @flags for dumps). */
+/* Starts a request for @cmd in nl->req (NLM_F_DUMP in @flags for dumps). */
 struct nlmsghdr *knat_nl_msg(struct knat_nl *nl, uint8_t cmd, uint16_t flags);
 
 /*

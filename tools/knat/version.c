@@ -37,6 +37,7 @@ int cmd_version(int argc, char **argv)
 	}
 	if (argc > 1)
 		return usage_error("version takes no arguments ('%s')", argv[1]);
+	knat_nl_init(&nl);
 	if (cli_nl_open(&nl) < 0)
 		return EXIT_FAIL;
 	ret = knat_nl_talk(&nl, knat_nl_msg(&nl, KNAT_CMD_GET_INFO, 0),

@@ -22,7 +22,7 @@
  *   the primary address of KNAT_A_OUT_IFINDEX, followed when it changes.
  * KNAT_CMD_POOL_DEL    KNAT_A_POOL_NAME. Its mappings go with it.
  * KNAT_CMD_POOL_GET    dump: one message per pool with the attributes
- *   above plus KNAT_A_POOL_ADDR (u32, each outside address, repeated),
+ *   above (a masquerade pool's prefix is its current address /32) plus
  *   KNAT_A_BLOCKS_TOTAL/USED/COOLING, KNAT_A_SUBSCRIBERS.
  *
  * KNAT_CMD_MAPPING_GET dump, optional filters KNAT_A_PROTO, KNAT_A_IN_ADDR,
@@ -65,7 +65,6 @@ enum knat_attr {
 	KNAT_A_GENL_VERSION,		/* u32 */
 	KNAT_A_POOL_NAME,		/* string, < KNAT_POOL_NAME_MAX */
 	KNAT_A_POOL_PREFIX,		/* nested knat_prefix_attr */
-	KNAT_A_POOL_ADDR,		/* be32 */
 	KNAT_A_PORT_LO,			/* u16 */
 	KNAT_A_PORT_HI,			/* u16 */
 	KNAT_A_BLOCK_SIZE,		/* u16, power of two 64..4096 */

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * knat: the per-namespace control path. Pools come and go here, the GC
+ * work expires mappings and returns cooled blocks. Everything here holds
+ * kn->lock, so GC, netlink requests and teardown never overlap.
+ */
+#include <linux/inetdevice.h>
+#include <linux/slab.h>
+#include <kunit/visibility.h>
+#include "control.h"
+#include "hooks.h"
+#include "stats.h"
+#include "table.h"
+
+#define KNAT_GC_INTERVAL	HZ
+
+void knat_config_defaults(struct knat_config *cfg)
+{
+	cfg->timeout[KNAT_P_UDP] = 300;		/* RFC 4787 REQ-5: >= 120 */
+	cfg->timeout[KNAT_P_TCP] = 7440;	/* RFC 5382 REQ-5 */
+	cfg->timeout_tcp_trans = 240;
+	cfg->timeout[KNAT_P_ICMP] = 60;		/* RFC 5508 REQ-1 */
+	cfg->cooling = 120;			/* RFC 6888 REQ-8 */
+	cfg->block_size = 256;
+	cfg->max_blocks = 16;
+	cfg->filtering = KNAT_FILTER_ADF;
+}
+
+struct knat_pool *knat_pool_find(struct knat_net *kn, const char *name)
+{
+	struct knat_pool *pool;
+
+	list_for_each_entry(pool, &kn->pools, list)
+		if (!strcmp(pool->name, name))
+			return pool;
+	return NULL;
+}
+
+static bool prefixes_overlap(const struct knat_prefix *a,
+			     const struct knat_prefix *b)
+{
+	__be32 mask = a->mask & b->mask;
+
+	return (a->addr & mask) == (b->addr & mask);
+}
+
+int knat_pool_add(struct knat_net *kn, struct knat_pool_params *p,
+		  struct netlink_ext_ack *extack)
+{
+	struct knat_pool *pool, *other;
+	u32 i, j;
+	int err;
+
+	lockdep_assert_held(&kn->lock);
+	if (knat_pool_find(kn, p->name)) {
+		NL_SET_ERR_MSG_MOD(extack, "a pool of that name exists");
+		return -EEXIST;
+	}
+	list_for_each_entry(other, &kn->pools, list)
+		for (i = 0; i < p->nprefix; i++)
+			for (j = 0; j < other->nprefix; j++)
+				if (prefixes_overlap(&p->prefix[i], &other->prefix[j])) {
+					NL_SET_ERR_MSG_MOD(extack,
+							   "address already in another pool");
+					return -EEXIST;
+				}
+	p->id = ++kn->pool_seq;
+	pool = knat_pool_create(p);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	err = knat_hooks_enable(kn);
+	if (err) {
+		knat_pool_destroy(pool);
+		NL_SET_ERR_MSG_MOD(extack, "cannot register netfilter hooks");
+		return err;
+	}
+	list_add_tail_rcu(&pool->list, &kn->pools);
+	mod_delayed_work(system_power_efficient_wq, &kn->gc_work,
+			 KNAT_GC_INTERVAL);
+	return 0;
+}
+
+int knat_pool_del(struct knat_net *kn, struct knat_pool *pool)
+{
+	lockdep_assert_held(&kn->lock);
+	/* After this grace period no packet creates a mapping in @pool... */
+	WRITE_ONCE(pool->dead, true);
+	list_del_rcu(&pool->list);
+	synchronize_rcu();
+	knat_table_reap(kn, knat_map_of_pool, pool);
+	/* ...and after this one none still looks at its mappings' blocks. */
+	synchronize_rcu();
+	knat_pool_destroy(pool);
+	if (list_empty(&kn->pools))
+		knat_hooks_disable(kn);
+	return 0;
+}
+
+void knat_mapping_flush(struct knat_net *kn)
+{
+	lockdep_assert_held(&kn->lock);
+	knat_table_reap(kn, knat_map_dynamic, NULL);
+}
+
+static void knat_gc(struct work_struct *work)
+{
+	struct knat_net *kn = container_of(to_delayed_work(work),
+					   struct knat_net, gc_work);
+	struct knat_pool *pool;
+
+	mutex_lock(&kn->lock);
+	knat_table_reap(kn, knat_map_expired, NULL);
+	list_for_each_entry(pool, &kn->pools, list)
+		knat_pool_recool(kn, pool);
+	if (!list_empty(&kn->pools))
+		queue_delayed_work(system_power_efficient_wq, &kn->gc_work,
+				   KNAT_GC_INTERVAL);
+	mutex_unlock(&kn->lock);
+}
+
+int knat_control_init(struct knat_net *kn)
+{
+	int err;
+
+	mutex_init(&kn->lock);
+	INIT_LIST_HEAD(&kn->pools);
+	INIT_DELAYED_WORK(&kn->gc_work, knat_gc);
+	knat_config_defaults(&kn->cfg);
+	err = knat_table_init(kn);
+	if (err)
+		return err;
+	err = knat_subs_init(kn);
+	if (err)
+		knat_table_exit(kn);
+	return err;
+}
+
+void knat_control_exit(struct knat_net *kn)
+{
+	struct knat_pool *pool, *tmp;
+
+	mutex_lock(&kn->lock);
+	list_for_each_entry_safe(pool, tmp, &kn->pools, list)
+		knat_pool_del(kn, pool);
+	mutex_unlock(&kn->lock);
+	cancel_delayed_work_sync(&kn->gc_work);
+	knat_table_exit(kn);
+	knat_subs_exit(kn);
+}

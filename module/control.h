@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* knat: configuration of a namespace (control path, may sleep). */
+#ifndef _KNAT_CONTROL_H
+#define _KNAT_CONTROL_H
+
+#include <linux/netlink.h>
+#include "alloc.h"
+
+void knat_config_defaults(struct knat_config *cfg);
+/* All of these run under kn->lock. */
+int knat_pool_add(struct knat_net *kn, struct knat_pool_params *p,
+		  struct netlink_ext_ack *extack);
+int knat_pool_del(struct knat_net *kn, struct knat_pool *pool);
+struct knat_pool *knat_pool_find(struct knat_net *kn, const char *name);
+void knat_mapping_flush(struct knat_net *kn);
+
+int knat_control_init(struct knat_net *kn);
+void knat_control_exit(struct knat_net *kn);
+
+#endif /* _KNAT_CONTROL_H */

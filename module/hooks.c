@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * knat: the packet path. PREROUTING translates inbound packets back to the
+ * inside host (and does hairpinning); POSTROUTING maps and translates
+ * outbound ones. Softirq context: no sleeping, no global lock, memory only
+ * when a mapping is created.
+ */
+#include <linux/ip.h>
+#include <linux/netfilter.h>
+#include <net/ip.h>
+#include <net/route.h>
+#include <net/tcp.h>
+#include <net/netfilter/ipv4/nf_defrag_ipv4.h>
+#include <kunit/visibility.h>
+#include "alloc.h"
+#include "hooks.h"
+#include "stats.h"
+#include "table.h"
+#include "xlate.h"
+
+/* The pool that maps sources like @saddr leaving through @out. */
+static struct knat_pool *pool_for_outbound(struct knat_net *kn, __be32 saddr,
+					   const struct net_device *out)
+{
+	struct knat_pool *pool;
+
+	list_for_each_entry_rcu(pool, &kn->pools, list) {
+		if (pool->out_ifindex && (!out || pool->out_ifindex != out->ifindex))
+			continue;
+		if ((saddr & pool->from_mask) != pool->from_addr)
+			continue;
+		if (knat_pool_has_addr(pool, saddr))
+			continue;	/* already an outside address */
+		return pool;
+	}
+	return NULL;
+}
+
+static struct knat_pool *pool_owning(struct knat_net *kn, __be32 addr)
+{
+	struct knat_pool *pool;
+
+	list_for_each_entry_rcu(pool, &kn->pools, list)
+		if (knat_pool_has_addr(pool, addr))
+			return pool;
+	return NULL;
+}
+
+static void count_refusal(struct knat_net *kn, long err)
+{
+	switch (err) {
+	case -ENOSPC:
+		knat_stats_inc(kn, KNAT_STAT_DROP_POOL_FULL);
+		break;
+	case -EDQUOT:
+		knat_stats_inc(kn, KNAT_STAT_DROP_SUB_LIMIT);
+		break;
+	default:
+		knat_stats_inc(kn, KNAT_STAT_DROP_NOMEM);
+		break;
+	}
+}
+
+/* Finds or creates the mapping of inside endpoint @in in @pool. */
+static struct knat_map *map_get(struct knat_net *kn, struct knat_pool *pool,
+				const struct knat_key *in)
+{
+	struct knat_map *m, *existing;
+	struct knat_block *b;
+	int tries, err;
+
+	m = knat_map_lookup_in(kn, in);
+	if (m)
+		return m;
+	/* Pairs with the grace period in knat_pool_del(). */
+	if (READ_ONCE(pool->dead))
+		return ERR_PTR(-ENOSPC);
+	m = knat_map_alloc();
+	if (!m)
+		return ERR_PTR(-ENOMEM);
+	m->in = *in;
+	/* Another owner of the picked outside port (a forward): pick again. */
+	for (tries = 0; tries < 8; tries++) {
+		b = knat_port_alloc(kn, pool, in, false, &m->out);
+		if (IS_ERR(b)) {
+			knat_map_free(m);
+			return ERR_CAST(b);
+		}
+		m->block = b;
+		knat_map_refresh(kn, m);
+		err = knat_map_insert(kn, m, &existing);
+		if (!err) {
+			knat_stats_inc(kn, KNAT_STAT_MAP_CREATED);
+			return m;
+		}
+		knat_port_release(kn, b, in->proto, m->out.port);
+		if (existing || err != -EEXIST) {
+			knat_map_free(m);
+			return existing ?: ERR_PTR(err);
+		}
+	}
+	knat_map_free(m);
+	return ERR_PTR(-ENOSPC);
+}
+
+static void map_track_tcp(struct knat_map *m, u8 flags, bool outbound)
+{
+	int syn = outbound ? KNAT_MAP_SYN_OUT : KNAT_MAP_SYN_IN;
+	int fin = outbound ? KNAT_MAP_FIN_OUT : KNAT_MAP_FIN_IN;
+
+	/* A fresh SYN from inside reopens a closed mapping (RFC 5382). */
+	if (outbound && (flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN &&
+	    (READ_ONCE(m->flags) & (BIT(KNAT_MAP_RST) | BIT(KNAT_MAP_FIN_OUT) |
+				    BIT(KNAT_MAP_FIN_IN)))) {
+		clear_bit(KNAT_MAP_RST, &m->flags);
+		clear_bit(KNAT_MAP_FIN_OUT, &m->flags);
+		clear_bit(KNAT_MAP_FIN_IN, &m->flags);
+	}
+	if ((flags & TCPHDR_SYN) && !test_bit(syn, &m->flags))
+		set_bit(syn, &m->flags);
+	if ((flags & TCPHDR_FIN) && !test_bit(fin, &m->flags))
+		set_bit(fin, &m->flags);
+	if ((flags & TCPHDR_RST) && !test_bit(KNAT_MAP_RST, &m->flags))
+		set_bit(KNAT_MAP_RST, &m->flags);
+}
+
+static bool map_usable_out(const struct knat_map *m,
+			   const struct net_device *out)
+{
+	const struct knat_pool *pool;
+
+	if (!m->block)
+		return true;
+	pool = m->block->pa->pool;
+	return !pool->out_ifindex || (out && pool->out_ifindex == out->ifindex);
+}
+
+/* Is this packet from an inside host of @pool (hairpinning)? */
+static bool from_inside(const struct knat_pool *pool, __be32 saddr,
+			const struct net_device *in)
+{
+	if ((saddr & pool->from_mask) != pool->from_addr ||
+	    knat_pool_has_addr(pool, saddr))
+		return false;
+	if (pool->out_ifindex)
+		return in && in->ifindex != pool->out_ifindex;
+	return pool->from_mask != 0;
+}
+
+static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
+				    const struct nf_hook_state *state)
+{
+	struct knat_net *kn = priv;
+	struct knat_map *m, *hm = NULL;
+	struct knat_key peer;
+	struct knat_pool *pool;
+	struct knat_pkt p;
+
+	if (knat_pkt_parse(skb, &p))
+		return NF_ACCEPT;
+	m = knat_map_lookup_out(kn, &p.dst);
+	if (!m) {
+		if (!pool_owning(kn, p.dst.addr))
+			return NF_ACCEPT;
+		/* The router's own address: its own sockets may want this. */
+		if (inet_addr_type(state->net, p.dst.addr) == RTN_LOCAL)
+			return NF_ACCEPT;
+		knat_stats_inc(kn, KNAT_STAT_DROP_NO_MAPPING);
+		return NF_DROP;
+	}
+	if (p.fragment) {
+		knat_stats_inc(kn, KNAT_STAT_DROP_FRAGMENT);
+		return NF_DROP;
+	}
+	peer = p.src;
+	pool = m->block ? m->block->pa->pool : NULL;
+	if (pool && from_inside(pool, p.src.addr, state->in)) {
+		/* Hairpin: the receiver must see the sender's outside view. */
+		hm = map_get(kn, pool, &p.src);
+		if (IS_ERR(hm)) {
+			count_refusal(kn, PTR_ERR(hm));
+			return NF_DROP;
+		}
+		peer = hm->out;
+		knat_map_note_peer(kn, hm, p.dst.addr, p.dst.port);
+		knat_map_refresh(kn, hm);
+	}
+	if (m->block && !knat_map_peer_allowed(kn, m, peer.addr, peer.port)) {
+		knat_stats_inc(kn, KNAT_STAT_DROP_FILTERED);
+		return NF_DROP;
+	}
+	if (p.dst.proto == IPPROTO_TCP) {
+		map_track_tcp(m, p.tcp_flags, false);
+		knat_map_refresh(kn, m);
+	}
+	if (knat_xlate(skb, &p, KNAT_DST, &m->in) ||
+	    (hm && knat_xlate(skb, &p, KNAT_SRC, &hm->out))) {
+		knat_stats_inc(kn, KNAT_STAT_DROP_NOMEM);
+		return NF_DROP;
+	}
+	/* The route was for the old destination, if one was attached. */
+	skb_dst_drop(skb);
+	knat_stats_inc(kn, hm ? KNAT_STAT_HAIRPIN : KNAT_STAT_IN_XLATED);
+	return NF_ACCEPT;
+}
+
+static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
+				     const struct nf_hook_state *state)
+{
+	struct knat_net *kn = priv;
+	struct knat_pool *pool;
+	struct knat_map *m;
+	struct knat_pkt p;
+
+	/* The router's own traffic is not an inside host's. */
+	if (!(IPCB(skb)->flags & IPSKB_FORWARDED))
+		return NF_ACCEPT;
+	if (knat_pkt_parse(skb, &p))
+		return NF_ACCEPT;
+	m = knat_map_lookup_in(kn, &p.src);
+	if (m && !map_usable_out(m, state->out))
+		return NF_ACCEPT;
+	if (!m) {
+		pool = pool_for_outbound(kn, p.src.addr, state->out);
+		if (!pool)
+			return NF_ACCEPT;
+		m = map_get(kn, pool, &p.src);
+		if (IS_ERR(m)) {
+			count_refusal(kn, PTR_ERR(m));
+			return NF_DROP;
+		}
+	}
+	if (p.fragment) {
+		knat_stats_inc(kn, KNAT_STAT_DROP_FRAGMENT);
+		return NF_DROP;
+	}
+	knat_map_note_peer(kn, m, p.dst.addr, p.dst.port);
+	if (p.src.proto == IPPROTO_TCP)
+		map_track_tcp(m, p.tcp_flags, true);
+	knat_map_refresh(kn, m);
+	if (knat_xlate(skb, &p, KNAT_SRC, &m->out)) {
+		knat_stats_inc(kn, KNAT_STAT_DROP_NOMEM);
+		return NF_DROP;
+	}
+	knat_stats_inc(kn, KNAT_STAT_OUT_XLATED);
+	return NF_ACCEPT;
+}
+
+static const struct nf_hook_ops knat_hook_ops[] = {
+	{
+		.hook = knat_prerouting,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = KNAT_PRI_PREROUTING,
+	},
+	{
+		.hook = knat_postrouting,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_POST_ROUTING,
+		.priority = KNAT_PRI_POSTROUTING,
+	},
+};
+
+/*
+ * Hooks are registered only in namespaces that have something to
+ * translate: an unconfigured namespace pays nothing. Under kn->lock.
+ */
+int knat_hooks_enable(struct knat_net *kn)
+{
+	int i, err;
+
+	BUILD_BUG_ON(ARRAY_SIZE(kn->hook_ops) != ARRAY_SIZE(knat_hook_ops));
+	if (kn->hooks_on)
+		return 0;
+	err = nf_defrag_ipv4_enable(kn->net);
+	if (err)
+		return err;
+	memcpy(kn->hook_ops, knat_hook_ops, sizeof(kn->hook_ops));
+	for (i = 0; i < ARRAY_SIZE(kn->hook_ops); i++)
+		kn->hook_ops[i].priv = kn;
+	err = nf_register_net_hooks(kn->net, kn->hook_ops,
+				    ARRAY_SIZE(kn->hook_ops));
+	if (err) {
+		nf_defrag_ipv4_disable(kn->net);
+		return err;
+	}
+	kn->hooks_on = true;
+	return 0;
+}
+
+void knat_hooks_disable(struct knat_net *kn)
+{
+	if (!kn->hooks_on)
+		return;
+	nf_unregister_net_hooks(kn->net, kn->hook_ops, ARRAY_SIZE(kn->hook_ops));
+	nf_defrag_ipv4_disable(kn->net);
+	kn->hooks_on = false;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* knat: the netfilter hooks and what they share with the control path. */
+#ifndef _KNAT_HOOKS_H
+#define _KNAT_HOOKS_H
+
+#include <linux/netfilter_ipv4.h>
+#include "knat.h"
+
+/*
+ * PREROUTING runs after defragmentation (-400) and before conntrack
+ * (-200): conntrack, when loaded, sees inbound packets already translated
+ * back to the inside view, which matches what it saw of the outbound ones
+ * (POSTROUTING below runs after conntrack looked at them), so its tuples
+ * stay consistent and replies are ESTABLISHED, not INVALID.
+ * POSTROUTING runs after nf_nat's SNAT slot: if an operator also has
+ * nftables NAT rules, theirs apply first and knat leaves that traffic be.
+ */
+#define KNAT_PRI_PREROUTING	(NF_IP_PRI_CONNTRACK - 10)
+#define KNAT_PRI_POSTROUTING	(NF_IP_PRI_NAT_SRC + 10)
+
+#endif /* _KNAT_HOOKS_H */

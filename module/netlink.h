@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* knat: what the netlink op files share. */
+#ifndef _KNAT_NETLINK_H
+#define _KNAT_NETLINK_H
+
+#include <net/genetlink.h>
+
+extern const struct nla_policy *knat_nl_prefix_policy;
+
+struct sk_buff *knat_nl_reply_new(struct genl_info *info, u8 cmd, void **hdr);
+void *knat_nl_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
+		       u8 cmd);
+
+int knat_nl_pool_add(struct sk_buff *skb, struct genl_info *info);
+int knat_nl_pool_del(struct sk_buff *skb, struct genl_info *info);
+int knat_nl_pool_dump(struct sk_buff *skb, struct netlink_callback *cb);
+
+int knat_nl_mapping_start(struct netlink_callback *cb);
+int knat_nl_mapping_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int knat_nl_mapping_done(struct netlink_callback *cb);
+int knat_nl_mapping_flush(struct sk_buff *skb, struct genl_info *info);
+
+#endif /* _KNAT_NETLINK_H */

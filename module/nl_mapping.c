@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * knat: netlink ops for mappings. The dump walks the outside table with a
+ * cursor kept between calls, so a million mappings stream out in as many
+ * messages as it takes; an abandoned dump just releases its cursor.
+ */
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <net/genetlink.h>
+#include <net/sock.h>
+#include "alloc.h"
+#include "control.h"
+#include "netlink.h"
+#include "table.h"
+
+struct map_dump {
+	struct rhashtable_iter iter;
+	u8 proto;			/* 0: any */
+	__be32 in_addr, out_addr;	/* 0: any */
+};
+
+int knat_nl_mapping_start(struct netlink_callback *cb)
+{
+	struct knat_net *kn = knat_pernet(sock_net(cb->skb->sk));
+	struct nlattr **a = genl_dumpit_info(cb)->attrs;
+	struct map_dump *d;
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	if (a[KNAT_A_PROTO])
+		d->proto = nla_get_u8(a[KNAT_A_PROTO]);
+	if (a[KNAT_A_IN_ADDR])
+		d->in_addr = nla_get_in_addr(a[KNAT_A_IN_ADDR]);
+	if (a[KNAT_A_OUT_ADDR])
+		d->out_addr = nla_get_in_addr(a[KNAT_A_OUT_ADDR]);
+	rhashtable_walk_enter(&kn->map_out, &d->iter);
+	cb->args[0] = (long)d;
+	return 0;
+}
+
+int knat_nl_mapping_done(struct netlink_callback *cb)
+{
+	struct map_dump *d = (struct map_dump *)cb->args[0];
+
+	if (d) {
+		rhashtable_walk_exit(&d->iter);
+		kfree(d);
+	}
+	return 0;
+}
+
+static bool map_wanted(const struct map_dump *d, const struct knat_map *m)
+{
+	return (!d->proto || d->proto == m->in.proto) &&
+	       (!d->in_addr || d->in_addr == m->in.addr) &&
+	       (!d->out_addr || d->out_addr == m->out.addr);
+}
+
+static int map_fill(struct sk_buff *skb, struct netlink_callback *cb,
+		    const struct knat_map *m)
+{
+	long left = (long)(READ_ONCE(m->expires) - jiffies);
+	unsigned long f = READ_ONCE(m->flags);
+	void *hdr;
+	u8 state;
+
+	hdr = knat_nl_dump_put(skb, cb, KNAT_CMD_MAPPING_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	state = (f & BIT(KNAT_MAP_SYN_OUT)) && (f & BIT(KNAT_MAP_SYN_IN)) &&
+		!(f & BIT(KNAT_MAP_RST)) &&
+		!((f & BIT(KNAT_MAP_FIN_OUT)) && (f & BIT(KNAT_MAP_FIN_IN))) ?
+		KNAT_TCP_EST : KNAT_TCP_TRANS;
+	if (nla_put_u8(skb, KNAT_A_PROTO, m->in.proto) ||
+	    nla_put_in_addr(skb, KNAT_A_IN_ADDR, m->in.addr) ||
+	    nla_put_be16(skb, KNAT_A_IN_PORT, m->in.port) ||
+	    nla_put_in_addr(skb, KNAT_A_OUT_ADDR, m->out.addr) ||
+	    nla_put_be16(skb, KNAT_A_OUT_PORT, m->out.port) ||
+	    nla_put_u32(skb, KNAT_A_EXPIRES_MS,
+			m->block ? jiffies_to_msecs(max(left, 0L)) : 0) ||
+	    (m->in.proto == IPPROTO_TCP &&
+	     nla_put_u8(skb, KNAT_A_TCP_STATE, state)) ||
+	    (m->block && nla_put_string(skb, KNAT_A_POOL_NAME,
+					m->block->pa->pool->name))) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+int knat_nl_mapping_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct map_dump *d = (struct map_dump *)cb->args[0];
+	struct knat_map *m;
+
+	rhashtable_walk_start(&d->iter);
+	/* Peek, fill, then advance: a full message retries the same entry. */
+	while ((m = rhashtable_walk_peek(&d->iter))) {
+		if (!IS_ERR(m) && map_wanted(d, m) && map_fill(skb, cb, m))
+			break;
+		rhashtable_walk_next(&d->iter);
+	}
+	rhashtable_walk_stop(&d->iter);
+	return skb->len;
+}
+
+int knat_nl_mapping_flush(struct sk_buff *skb, struct genl_info *info)
+{
+	struct knat_net *kn = knat_pernet(genl_info_net(info));
+
+	mutex_lock(&kn->lock);
+	knat_mapping_flush(kn);
+	mutex_unlock(&kn->lock);
+	return 0;
+}
