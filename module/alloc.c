@@ -28,6 +28,7 @@ int knat_subs_init(struct knat_net *kn)
 {
 	return rhashtable_init(&kn->subs, &subs_params);
 }
+EXPORT_SYMBOL_IF_KUNIT(knat_subs_init);
 
 void knat_subs_exit(struct knat_net *kn)
 {
@@ -35,6 +36,7 @@ void knat_subs_exit(struct knat_net *kn)
 	WARN_ON(atomic_read(&kn->subs.nelems));
 	rhashtable_destroy(&kn->subs);
 }
+EXPORT_SYMBOL_IF_KUNIT(knat_subs_exit);
 
 static int pool_addr_init(struct knat_pool *pool, struct knat_pool_addr *pa,
 			  __be32 addr)

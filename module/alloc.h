@@ -111,7 +111,8 @@ int knat_subs_init(struct knat_net *kn);
 void knat_subs_exit(struct knat_net *kn);
 
 /*
- * Picks an outside port for inside endpoint @in from @pool (softirq).
+ * Picks an outside port for inside endpoint @in from @pool. Packet path:
+ * the caller holds rcu_read_lock() (subscribers are freed by RCU).
  * @parity asks for an outside port of the same parity as in->port.
  * Returns the block holding the port, or an ERR_PTR: -ENOSPC pool full,
  * -EDQUOT subscriber at its limit, -ENOMEM.

@@ -25,6 +25,7 @@ void knat_config_defaults(struct knat_config *cfg)
 	cfg->max_blocks = 16;
 	cfg->filtering = KNAT_FILTER_ADF;
 }
+EXPORT_SYMBOL_IF_KUNIT(knat_config_defaults);
 
 struct knat_pool *knat_pool_find(struct knat_net *kn, const char *name)
 {

@@ -70,6 +70,7 @@ int knat_table_init(struct knat_net *kn)
 	kn->peer_seed = get_random_u32();
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(knat_table_init);
 
 void knat_table_exit(struct knat_net *kn)
 {
@@ -77,6 +78,7 @@ void knat_table_exit(struct knat_net *kn)
 	rhashtable_destroy(&kn->map_in);
 	rhashtable_destroy(&kn->map_out);
 }
+EXPORT_SYMBOL_IF_KUNIT(knat_table_exit);
 
 struct knat_map *knat_map_lookup_in(struct knat_net *kn,
 				    const struct knat_key *key)

@@ -36,9 +36,12 @@ make -s -C "$src" O="$obj" kvm_guest.config
 	$(flavour_fragments "$flavour") >/dev/null
 make -s -C "$src" O="$obj" olddefconfig
 
-# Kconfig drops options whose dependencies are missing: insist.
-for frag in $(flavour_fragments "$flavour"); do
-	grep -E '^CONFIG_[A-Z0-9_]+=' "$frag" | while IFS= read -r want; do
+# Kconfig drops options whose dependencies are missing: insist. Later
+# fragments override earlier ones, as in merge_config.sh.
+# shellcheck disable=SC2046
+cat $(flavour_fragments "$flavour") | grep -E '^CONFIG_[A-Z0-9_]+=' |
+	awk -F= '{ want[$1] = $0 } END { for (o in want) print want[o] }' |
+	while IFS= read -r want; do
 		opt=${want%%=*}
 		val=${want#*=}
 		if [ "$val" = n ]; then
@@ -49,7 +52,6 @@ for frag in $(flavour_fragments "$flavour"); do
 			die "$opt: wanted $val, got '$(grep "^$opt=" "$obj/.config" || echo unset)'"
 		fi
 	done
-done
 
 make -s -C "$src" O="$obj" -j"$(nproc)" bzImage modules
 make -s -C "$src" O="$obj" INSTALL_MOD_PATH="$dir/root" modules_install

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/* KUnit: the mapping table, keyed both ways; expiry; flush. */
+#include <kunit/test.h>
+#include "knat_test_util.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+static struct knat_map *new_map(struct kunit *test, struct knat_net *kn,
+				struct knat_pool *pool, u32 host, u16 port)
+{
+	struct knat_map *m = knat_map_alloc(), *existing;
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	m->in = knat_test_key(IPPROTO_UDP, host, port);
+	m->block = knat_test_alloc(kn, pool, &m->in, false, &m->out);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(m->block));
+	knat_map_refresh(kn, m);
+	KUNIT_ASSERT_EQ(test, knat_map_insert(kn, m, &existing), 0);
+	return m;
+}
+
+static void table_lookup_both_ways(struct kunit *test)
+{
+	struct knat_net *kn = knat_test_net(test);
+	struct knat_pool *pool = knat_test_pool(test, 1, 2000, 64, 4);
+	struct knat_map *m = new_map(test, kn, pool, 0x0a000002, 5000);
+	struct knat_key k;
+
+	rcu_read_lock();
+	KUNIT_EXPECT_PTR_EQ(test, knat_map_lookup_in(kn, &m->in), m);
+	KUNIT_EXPECT_PTR_EQ(test, knat_map_lookup_out(kn, &m->out), m);
+	k = m->in;
+	k.proto = IPPROTO_TCP;	/* the protocol is part of the key */
+	KUNIT_EXPECT_NULL(test, knat_map_lookup_in(kn, &k));
+	k = m->out;
+	k.port = htons(ntohs(k.port) ^ 1);
+	KUNIT_EXPECT_NULL(test, knat_map_lookup_out(kn, &k));
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, atomic_read(&kn->nmaps), 1);
+	knat_table_reap(kn, NULL, NULL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&kn->nmaps), 0);
+	rcu_read_lock();
+	KUNIT_EXPECT_NULL(test, knat_map_lookup_in(kn, &m->in));
+	rcu_read_unlock();
+	synchronize_rcu();
+	knat_pool_destroy(pool);
+	knat_test_net_free(kn);
+}
+
+static void table_insert_collisions(struct kunit *test)
+{
+	struct knat_net *kn = knat_test_net(test);
+	struct knat_pool *pool = knat_test_pool(test, 1, 2000, 64, 4);
+	struct knat_map *m = new_map(test, kn, pool, 0x0a000002, 5000);
+	struct knat_map *dup = knat_map_alloc(), *existing;
+
+	KUNIT_ASSERT_NOT_NULL(test, dup);
+	/* The same outside endpoint: refused, nothing returned. */
+	dup->in = knat_test_key(IPPROTO_UDP, 0x0a000003, 5000);
+	dup->out = m->out;
+	KUNIT_EXPECT_EQ(test, knat_map_insert(kn, dup, &existing), -EEXIST);
+	KUNIT_EXPECT_NULL(test, existing);
+	/* The same inside endpoint: refused, the winner returned. */
+	dup->in = m->in;
+	dup->out = knat_test_key(IPPROTO_UDP, 0xcb007100, 3000);
+	KUNIT_EXPECT_EQ(test, knat_map_insert(kn, dup, &existing), -EEXIST);
+	KUNIT_EXPECT_PTR_EQ(test, existing, m);
+	rcu_read_lock();
+	KUNIT_EXPECT_NULL(test, knat_map_lookup_out(kn, &dup->out));
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, atomic_read(&kn->nmaps), 1);
+	knat_map_free(dup);
+	knat_table_reap(kn, NULL, NULL);
+	synchronize_rcu();
+	knat_pool_destroy(pool);
+	knat_test_net_free(kn);
+}
+
+static void table_expiry(struct kunit *test)
+{
+	struct knat_net *kn = knat_test_net(test);
+	struct knat_pool *pool = knat_test_pool(test, 1, 2000, 64, 4);
+	struct knat_map *old = new_map(test, kn, pool, 0x0a000002, 5000);
+	struct knat_map *fresh = new_map(test, kn, pool, 0x0a000002, 5001);
+	struct knat_key fresh_in = fresh->in, old_in = old->in;
+
+	KUNIT_EXPECT_TRUE(test, time_after(fresh->expires, jiffies + 290 * HZ));
+	old->expires = jiffies - 1;
+	knat_table_reap(kn, knat_map_expired, NULL);
+	rcu_read_lock();
+	KUNIT_EXPECT_NULL(test, knat_map_lookup_in(kn, &old_in));
+	KUNIT_EXPECT_PTR_EQ(test, knat_map_lookup_in(kn, &fresh_in), fresh);
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, knat_stats_read(kn, KNAT_STAT_MAP_EXPIRED), 1ULL);
+	knat_table_reap(kn, NULL, NULL);
+	synchronize_rcu();
+	knat_pool_destroy(pool);
+	knat_test_net_free(kn);
+}
+
+static void table_tcp_timers(struct kunit *test)
+{
+	struct knat_net *kn = knat_test_net(test);
+	struct knat_pool *pool = knat_test_pool(test, 1, 2000, 64, 4);
+	struct knat_map *m = new_map(test, kn, pool, 0x0a000002, 5000);
+
+	m->in.proto = IPPROTO_TCP;	/* timer choice reads in.proto */
+	set_bit(KNAT_MAP_SYN_OUT, &m->flags);
+	knat_map_refresh(kn, m);
+	KUNIT_EXPECT_TRUE(test, time_before(m->expires, jiffies + 241 * HZ));
+	set_bit(KNAT_MAP_SYN_IN, &m->flags);
+	knat_map_refresh(kn, m);
+	KUNIT_EXPECT_TRUE(test, time_after(m->expires, jiffies + 7000 * HZ));
+	set_bit(KNAT_MAP_RST, &m->flags);
+	knat_map_refresh(kn, m);
+	KUNIT_EXPECT_TRUE(test, time_before(m->expires, jiffies + 241 * HZ));
+	m->in.proto = IPPROTO_UDP;
+	knat_table_reap(kn, NULL, NULL);
+	synchronize_rcu();
+	knat_pool_destroy(pool);
+	knat_test_net_free(kn);
+}
+
+static void table_filtering(struct kunit *test)
+{
+	struct knat_net *kn = knat_test_net(test);
+	struct knat_pool *pool = knat_test_pool(test, 1, 2000, 64, 4);
+	struct knat_map *m = new_map(test, kn, pool, 0x0a000002, 5000);
+	__be32 peer = htonl(0xc6336402), other = htonl(0xc6336403);
+
+	knat_map_note_peer(kn, m, peer, htons(53));
+	kn->cfg.filtering = KNAT_FILTER_EIF;
+	KUNIT_EXPECT_TRUE(test, knat_map_peer_allowed(kn, m, other, htons(1)));
+	kn->cfg.filtering = KNAT_FILTER_ADF;
+	KUNIT_EXPECT_TRUE(test, knat_map_peer_allowed(kn, m, peer, htons(1)));
+	KUNIT_EXPECT_FALSE(test, knat_map_peer_allowed(kn, m, other, htons(53)));
+	kn->cfg.filtering = KNAT_FILTER_APDF;
+	KUNIT_EXPECT_TRUE(test, knat_map_peer_allowed(kn, m, peer, htons(53)));
+	KUNIT_EXPECT_FALSE(test, knat_map_peer_allowed(kn, m, peer, htons(54)));
+	knat_table_reap(kn, NULL, NULL);
+	synchronize_rcu();
+	knat_pool_destroy(pool);
+	knat_test_net_free(kn);
+}
+
+static struct kunit_case table_test_cases[] = {
+	KUNIT_CASE(table_lookup_both_ways),
+	KUNIT_CASE(table_insert_collisions),
+	KUNIT_CASE(table_expiry),
+	KUNIT_CASE(table_tcp_timers),
+	KUNIT_CASE(table_filtering),
+	{}
+};
+
+static struct kunit_suite table_suite = {
+	.name = "knat_table",
+	.test_cases = table_test_cases,
+};
+kunit_test_suite(table_suite);
+
+MODULE_LICENSE("GPL");

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: knat_pkt_parse() and knat_xlate() on crafted IPv4 packets. Every
+ * checksum is verified afterwards with the kernel's own helpers, over
+ * linear and paged skbs, and for CHECKSUM_PARTIAL packets.
+ */
+#include <kunit/test.h>
+#include <linux/icmp.h>
+#include <linux/ip.h>
+#include <linux/skbuff.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <net/checksum.h>
+#include <net/ip.h>
+#include "xlate.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+#define PAYLOAD 300
+
+struct xlate_case {
+	const char *name;
+	u8 proto;
+	enum knat_side side;
+	bool paged;		/* transport header and payload in a page frag */
+	bool partial;		/* CHECKSUM_PARTIAL, as GSO or local output */
+	bool zero_udp_csum;
+	bool bad_csum;		/* a wrong checksum must stay wrong */
+};
+
+static const struct xlate_case xlate_cases[] = {
+	{ "tcp src", IPPROTO_TCP, KNAT_SRC },
+	{ "tcp dst", IPPROTO_TCP, KNAT_DST },
+	{ "tcp src paged", IPPROTO_TCP, KNAT_SRC, true },
+	{ "tcp src partial", IPPROTO_TCP, KNAT_SRC, false, true },
+	{ "tcp dst bad csum", IPPROTO_TCP, KNAT_DST, false, false, false, true },
+	{ "udp src", IPPROTO_UDP, KNAT_SRC },
+	{ "udp dst paged", IPPROTO_UDP, KNAT_DST, true },
+	{ "udp src partial", IPPROTO_UDP, KNAT_SRC, false, true },
+	{ "udp zero csum", IPPROTO_UDP, KNAT_SRC, false, false, true },
+	{ "udp zero csum paged", IPPROTO_UDP, KNAT_DST, true, false, true },
+	{ "udp bad csum", IPPROTO_UDP, KNAT_SRC, false, false, false, true },
+	{ "icmp echo src", IPPROTO_ICMP, KNAT_SRC },
+	{ "icmp echo dst paged", IPPROTO_ICMP, KNAT_DST, true },
+};
+
+static void xlate_case_desc(const struct xlate_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+KUNIT_ARRAY_PARAM(xlate, xlate_cases, xlate_case_desc);
+
+static unsigned int l4_hdrlen(u8 proto)
+{
+	return proto == IPPROTO_TCP ? sizeof(struct tcphdr) :
+	       proto == IPPROTO_UDP ? sizeof(struct udphdr) :
+	       sizeof(struct icmphdr);
+}
+
+/* The transport header + payload, with a valid checksum. */
+static void build_l4(u8 *l4, const struct xlate_case *c, __be32 s, __be32 d)
+{
+	unsigned int hl = l4_hdrlen(c->proto), len = hl + PAYLOAD, i;
+	__wsum sum;
+
+	memset(l4, 0, hl);
+	for (i = 0; i < PAYLOAD; i++)
+		l4[hl + i] = i * 7 + 3;
+	if (c->proto == IPPROTO_TCP) {
+		struct tcphdr *th = (struct tcphdr *)l4;
+
+		th->source = htons(40000);
+		th->dest = htons(80);
+		th->doff = 5;
+		th->syn = 1;
+		sum = csum_partial(l4, len, 0);
+		th->check = csum_tcpudp_magic(s, d, len, IPPROTO_TCP, sum);
+	} else if (c->proto == IPPROTO_UDP) {
+		struct udphdr *uh = (struct udphdr *)l4;
+
+		uh->source = htons(40000);
+		uh->dest = htons(53);
+		uh->len = htons(len);
+		if (!c->zero_udp_csum) {
+			sum = csum_partial(l4, len, 0);
+			uh->check = csum_tcpudp_magic(s, d, len, IPPROTO_UDP, sum);
+			if (!uh->check)
+				uh->check = CSUM_MANGLED_0;
+		}
+	} else {
+		struct icmphdr *ih = (struct icmphdr *)l4;
+
+		ih->type = ICMP_ECHO;
+		ih->un.echo.id = htons(4242);
+		ih->un.echo.sequence = htons(1);
+		ih->checksum = csum_fold(csum_partial(l4, len, 0));
+	}
+}
+
+static struct sk_buff *craft_skb(struct kunit *test, const struct xlate_case *c)
+{
+	unsigned int hl = l4_hdrlen(c->proto), l4len = hl + PAYLOAD;
+	__be32 s = htonl(0x0a000102), d = htonl(0xc6336402);
+	struct sk_buff *skb;
+	struct iphdr *iph;
+	u8 *l4;
+
+	skb = alloc_skb(LL_MAX_HEADER + sizeof(*iph) + l4len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb_reserve(skb, LL_MAX_HEADER);
+	skb_reset_network_header(skb);
+	iph = skb_put_zero(skb, sizeof(*iph));
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->ttl = 64;
+	iph->protocol = c->proto;
+	iph->saddr = s;
+	iph->daddr = d;
+	iph->tot_len = htons(sizeof(*iph) + l4len);
+	iph->check = ip_fast_csum(iph, iph->ihl);
+
+	if (c->paged) {
+		struct page *page = alloc_page(GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		l4 = page_address(page);
+		build_l4(l4, c, s, d);
+		skb_add_rx_frag(skb, 0, page, 0, l4len, PAGE_SIZE);
+	} else {
+		l4 = skb_put(skb, l4len);
+		build_l4(l4, c, s, d);
+	}
+	skb_set_transport_header(skb, sizeof(*iph));
+	if (c->bad_csum) {
+		__sum16 *check = c->proto == IPPROTO_TCP ?
+			&((struct tcphdr *)l4)->check : &((struct udphdr *)l4)->check;
+
+		*check = (__force __sum16)((__force u16)*check ^ 0x0101);
+	}
+	if (c->partial) {
+		/* As the stack leaves it: pseudo-header sum only, in place. */
+		__sum16 *check = c->proto == IPPROTO_TCP ?
+			&((struct tcphdr *)l4)->check : &((struct udphdr *)l4)->check;
+
+		skb->ip_summed = CHECKSUM_PARTIAL;
+		skb->csum_start = skb_transport_header(skb) - skb->head;
+		skb->csum_offset = (u8 *)check - l4;
+		*check = ~csum_tcpudp_magic(s, d, l4len, c->proto, 0);
+	}
+	return skb;
+}
+
+/* Folds the transport checksum over the whole segment: 0 when valid. */
+static __sum16 l4_verify(struct sk_buff *skb, u8 proto)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	unsigned int off = iph->ihl * 4, len = skb->len - off;
+	__wsum sum = skb_checksum(skb, off, len, 0);
+
+	if (proto == IPPROTO_ICMP)
+		return csum_fold(sum);
+	return csum_tcpudp_magic(iph->saddr, iph->daddr, len, proto, sum);
+}
+
+static void xlate_rewrites_and_checksums(struct kunit *test)
+{
+	const struct xlate_case *c = test->param_value;
+	struct knat_key to = { .addr = htonl(0xcb007105), .port = htons(61000),
+			       .proto = c->proto };
+	struct knat_pkt p;
+	struct sk_buff *skb = craft_skb(test, c);
+	const struct iphdr *iph;
+	struct udphdr uh;
+	__sum16 before = 0;
+
+	if (c->bad_csum)
+		before = l4_verify(skb, c->proto);
+	KUNIT_ASSERT_EQ(test, knat_pkt_parse(skb, &p), 0);
+	KUNIT_EXPECT_EQ(test, p.src.proto, c->proto);
+	KUNIT_EXPECT_EQ(test, p.thoff, 20U);
+	if (c->proto == IPPROTO_ICMP) {
+		KUNIT_EXPECT_EQ(test, ntohs(p.src.port), 4242);
+		KUNIT_EXPECT_EQ(test, p.dst.port, p.src.port);
+	} else {
+		KUNIT_EXPECT_EQ(test, ntohs(p.src.port), 40000);
+	}
+
+	KUNIT_ASSERT_EQ(test, knat_xlate(skb, &p, c->side, &to), 0);
+	iph = ip_hdr(skb);
+	KUNIT_EXPECT_EQ(test, ip_fast_csum(iph, iph->ihl), 0);
+	KUNIT_EXPECT_EQ(test, c->side == KNAT_SRC ? iph->saddr : iph->daddr,
+			to.addr);
+	KUNIT_ASSERT_EQ(test, knat_pkt_parse(skb, &p), 0);
+	KUNIT_EXPECT_EQ(test, c->side == KNAT_SRC ? p.src.port : p.dst.port,
+			to.port);
+
+	if (c->partial) {
+		/* The device will finish it: only the pseudo-header is ours. */
+		__sum16 *check = (__sum16 *)(skb->head + skb->csum_start +
+					     skb->csum_offset);
+
+		u16 want = (__force u16)csum_tcpudp_magic(iph->saddr, iph->daddr,
+							  skb->len - 20, c->proto, 0);
+
+		KUNIT_EXPECT_EQ(test, (__force u16)*check, (u16)~want);
+	} else if (c->zero_udp_csum) {
+		KUNIT_ASSERT_NOT_NULL(test, skb_header_pointer(skb, 20, sizeof(uh), &uh));
+		KUNIT_EXPECT_EQ(test, uh.check, 0);
+	} else if (c->bad_csum) {
+		/* Incremental update: the error is carried, never repaired. */
+		KUNIT_EXPECT_EQ(test, l4_verify(skb, c->proto), before);
+		KUNIT_EXPECT_NE(test, l4_verify(skb, c->proto), 0);
+	} else {
+		KUNIT_EXPECT_EQ(test, l4_verify(skb, c->proto), 0);
+	}
+	kfree_skb(skb);
+}
+
+static void xlate_cloned_skb_is_copied(struct kunit *test)
+{
+	static const struct xlate_case c = { "udp", IPPROTO_UDP, KNAT_SRC };
+	struct knat_key to = { .addr = htonl(0xcb007105), .port = htons(61000),
+			       .proto = IPPROTO_UDP };
+	struct sk_buff *skb = craft_skb(test, &c), *clone;
+	struct knat_pkt p;
+
+	clone = skb_clone(skb, GFP_KERNEL);	/* as tcpdump holds one */
+	KUNIT_ASSERT_NOT_NULL(test, clone);
+	KUNIT_ASSERT_EQ(test, knat_pkt_parse(skb, &p), 0);
+	KUNIT_ASSERT_EQ(test, knat_xlate(skb, &p, KNAT_SRC, &to), 0);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->saddr, to.addr);
+	KUNIT_EXPECT_EQ(test, ip_hdr(clone)->saddr, htonl(0x0a000102));
+	kfree_skb(clone);
+	kfree_skb(skb);
+}
+
+static void xlate_parse_refuses(struct kunit *test)
+{
+	static const struct xlate_case c = { "tcp", IPPROTO_TCP, KNAT_SRC };
+	struct sk_buff *skb = craft_skb(test, &c);
+	struct knat_pkt p;
+
+	/* Truncated: fewer bytes than a TCP header. */
+	skb_trim(skb, 20 + 10);
+	KUNIT_EXPECT_EQ(test, knat_pkt_parse(skb, &p), -EINVAL);
+	/* Not a query: ICMP errors are not mapped like flows. */
+	ip_hdr(skb)->protocol = IPPROTO_ICMP;
+	skb->data[20] = ICMP_DEST_UNREACH;
+	KUNIT_EXPECT_EQ(test, knat_pkt_parse(skb, &p), -EPROTONOSUPPORT);
+	ip_hdr(skb)->protocol = IPPROTO_GRE;
+	KUNIT_EXPECT_EQ(test, knat_pkt_parse(skb, &p), -EPROTONOSUPPORT);
+	kfree_skb(skb);
+}
+
+static struct kunit_case xlate_test_cases[] = {
+	KUNIT_CASE_PARAM(xlate_rewrites_and_checksums, xlate_gen_params),
+	KUNIT_CASE(xlate_cloned_skb_is_copied),
+	KUNIT_CASE(xlate_parse_refuses),
+	{}
+};
+
+static struct kunit_suite xlate_suite = {
+	.name = "knat_xlate",
+	.test_cases = xlate_test_cases,
+};
+kunit_test_suite(xlate_suite);
+
+MODULE_LICENSE("GPL");
