@@ -30,7 +30,7 @@ struct knat_block {
 struct knat_pool_addr {
 	struct knat_pool *pool;
 	__be32 addr;
-	spinlock_t lock;
+	spinlock_t lock;		/* blocks' owner, free and cooling sets */
 	u32 nfree;			/* free[0..nfree) in random order */
 	u32 *free;
 	struct list_head cooling;	/* oldest first */
@@ -73,7 +73,7 @@ struct knat_sub {
 	struct rhash_head node;
 	struct knat_sub_key key;
 	struct knat_pool_addr *pa;
-	spinlock_t lock;
+	spinlock_t lock;		/* its blocks' bitmaps and list */
 	bool dead;
 	u16 nblocks;
 	struct list_head blocks;

@@ -72,11 +72,11 @@ PEER="/usr/bin/python3 $(dirname "${BASH_SOURCE[0]}")/peer.py"
 
 # serve NS udp|tcp PORT: a peer answering with what it sees, until exit.
 serve() {
-	local i flag=-lnt
+	local flag=-lnt
 	[ "$2" = udp ] && flag=-lnu
 	ip netns exec "$1" $PEER serve "$2" "$3" &
 	PIDS+=($!)
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		ip netns exec "$1" ss -H $flag "sport = :$3" | grep -q . && return 0
 		sleep 0.1
 	done

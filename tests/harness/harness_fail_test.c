@@ -16,6 +16,7 @@ static struct kunit_suite harness_suite = {
 	.name = "knat_harness_fail",
 	.test_cases = harness_cases,
 };
+
 kunit_test_suite(harness_suite);
 
 MODULE_LICENSE("GPL");

@@ -48,7 +48,7 @@ static void alloc_fills_pool_exactly(struct kunit *test)
 		KUNIT_EXPECT_FALSE_MSG(test, test_bit(port - 2000, seen),
 				       "port %u handed out twice", port);
 		__set_bit(port - 2000, seen);
-		KUNIT_EXPECT_EQ(test, outs[i].addr, htonl(0xcb007100));
+		KUNIT_EXPECT_EQ(test, ntohl(outs[i].addr), 0xcb007100);
 	}
 	/* Full: a clean refusal, never a wrong port. */
 	KUNIT_EXPECT_EQ(test, PTR_ERR(knat_test_alloc(kn, pool, &in, false, &out)),
@@ -130,7 +130,7 @@ static void alloc_paired_pooling(struct kunit *test)
 	for (host = 1; host <= 4; host++) {
 		take(test, kn, pool, 0x0a000000 + host, 1, 200, blocks, outs);
 		for (i = 1; i < 200; i++)
-			KUNIT_EXPECT_EQ(test, outs[i].addr, outs[0].addr);
+			KUNIT_EXPECT_EQ(test, ntohl(outs[i].addr), ntohl(outs[0].addr));
 		for (i = 0; i < 200; i++)
 			knat_port_release(kn, blocks[i], IPPROTO_UDP, outs[i].port);
 	}
@@ -243,6 +243,7 @@ static struct kunit_suite alloc_suite = {
 	.name = "knat_alloc",
 	.test_cases = alloc_test_cases,
 };
+
 kunit_test_suite(alloc_suite);
 
 MODULE_LICENSE("GPL");

@@ -20,7 +20,7 @@ static void stats_sum_over_cpus(struct kunit *test)
 	knat_stats_inc(&kn, KNAT_STAT_NL_REQUESTS);
 	KUNIT_EXPECT_EQ(test, knat_stats_read(&kn, KNAT_STAT_NL_REQUESTS), want + 1);
 	knat_stats_exit(&kn);
-	KUNIT_EXPECT_NULL(test, kn.stats);
+	KUNIT_EXPECT_TRUE(test, !kn.stats);
 }
 
 static void stats_pernet_exists(struct kunit *test)
@@ -29,7 +29,7 @@ static void stats_pernet_exists(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, kn);
 	KUNIT_EXPECT_PTR_EQ(test, kn->net, &init_net);
-	KUNIT_EXPECT_NOT_NULL(test, kn->stats);
+	KUNIT_EXPECT_TRUE(test, !!kn->stats);
 }
 
 static struct kunit_case stats_cases[] = {
@@ -42,6 +42,7 @@ static struct kunit_suite stats_suite = {
 	.name = "knat_stats",
 	.test_cases = stats_cases,
 };
+
 kunit_test_suite(stats_suite);
 
 MODULE_LICENSE("GPL");

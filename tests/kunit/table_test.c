@@ -156,6 +156,7 @@ static struct kunit_suite table_suite = {
 	.name = "knat_table",
 	.test_cases = table_test_cases,
 };
+
 kunit_test_suite(table_suite);
 
 MODULE_LICENSE("GPL");

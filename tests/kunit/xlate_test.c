@@ -48,6 +48,7 @@ static void xlate_case_desc(const struct xlate_case *c, char *desc)
 {
 	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
 }
+
 KUNIT_ARRAY_PARAM(xlate, xlate_cases, xlate_case_desc);
 
 static unsigned int l4_hdrlen(u8 proto)
@@ -151,15 +152,16 @@ static struct sk_buff *craft_skb(struct kunit *test, const struct xlate_case *c)
 }
 
 /* Folds the transport checksum over the whole segment: 0 when valid. */
-static __sum16 l4_verify(struct sk_buff *skb, u8 proto)
+static u16 l4_verify(struct sk_buff *skb, u8 proto)
 {
 	const struct iphdr *iph = ip_hdr(skb);
 	unsigned int off = iph->ihl * 4, len = skb->len - off;
 	__wsum sum = skb_checksum(skb, off, len, 0);
 
 	if (proto == IPPROTO_ICMP)
-		return csum_fold(sum);
-	return csum_tcpudp_magic(iph->saddr, iph->daddr, len, proto, sum);
+		return (__force u16)csum_fold(sum);
+	return (__force u16)csum_tcpudp_magic(iph->saddr, iph->daddr, len,
+					      proto, sum);
 }
 
 static void xlate_rewrites_and_checksums(struct kunit *test)
@@ -171,7 +173,7 @@ static void xlate_rewrites_and_checksums(struct kunit *test)
 	struct sk_buff *skb = craft_skb(test, c);
 	const struct iphdr *iph;
 	struct udphdr uh;
-	__sum16 before = 0;
+	u16 before = 0;
 
 	if (c->bad_csum)
 		before = l4_verify(skb, c->proto);
@@ -180,19 +182,19 @@ static void xlate_rewrites_and_checksums(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, p.thoff, 20U);
 	if (c->proto == IPPROTO_ICMP) {
 		KUNIT_EXPECT_EQ(test, ntohs(p.src.port), 4242);
-		KUNIT_EXPECT_EQ(test, p.dst.port, p.src.port);
+		KUNIT_EXPECT_EQ(test, ntohs(p.dst.port), ntohs(p.src.port));
 	} else {
 		KUNIT_EXPECT_EQ(test, ntohs(p.src.port), 40000);
 	}
 
 	KUNIT_ASSERT_EQ(test, knat_xlate(skb, &p, c->side, &to), 0);
 	iph = ip_hdr(skb);
-	KUNIT_EXPECT_EQ(test, ip_fast_csum(iph, iph->ihl), 0);
-	KUNIT_EXPECT_EQ(test, c->side == KNAT_SRC ? iph->saddr : iph->daddr,
-			to.addr);
+	KUNIT_EXPECT_EQ(test, (__force u16)ip_fast_csum(iph, iph->ihl), 0);
+	KUNIT_EXPECT_EQ(test, ntohl(c->side == KNAT_SRC ? iph->saddr : iph->daddr),
+			ntohl(to.addr));
 	KUNIT_ASSERT_EQ(test, knat_pkt_parse(skb, &p), 0);
-	KUNIT_EXPECT_EQ(test, c->side == KNAT_SRC ? p.src.port : p.dst.port,
-			to.port);
+	KUNIT_EXPECT_EQ(test, ntohs(c->side == KNAT_SRC ? p.src.port : p.dst.port),
+			ntohs(to.port));
 
 	if (c->partial) {
 		/* The device will finish it: only the pseudo-header is ours. */
@@ -205,7 +207,7 @@ static void xlate_rewrites_and_checksums(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, (__force u16)*check, (u16)~want);
 	} else if (c->zero_udp_csum) {
 		KUNIT_ASSERT_NOT_NULL(test, skb_header_pointer(skb, 20, sizeof(uh), &uh));
-		KUNIT_EXPECT_EQ(test, uh.check, 0);
+		KUNIT_EXPECT_EQ(test, (__force u16)uh.check, 0);
 	} else if (c->bad_csum) {
 		/* Incremental update: the error is carried, never repaired. */
 		KUNIT_EXPECT_EQ(test, l4_verify(skb, c->proto), before);
@@ -228,8 +230,8 @@ static void xlate_cloned_skb_is_copied(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, clone);
 	KUNIT_ASSERT_EQ(test, knat_pkt_parse(skb, &p), 0);
 	KUNIT_ASSERT_EQ(test, knat_xlate(skb, &p, KNAT_SRC, &to), 0);
-	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->saddr, to.addr);
-	KUNIT_EXPECT_EQ(test, ip_hdr(clone)->saddr, htonl(0x0a000102));
+	KUNIT_EXPECT_EQ(test, ntohl(ip_hdr(skb)->saddr), ntohl(to.addr));
+	KUNIT_EXPECT_EQ(test, ntohl(ip_hdr(clone)->saddr), 0x0a000102);
 	kfree_skb(clone);
 	kfree_skb(skb);
 }
@@ -263,6 +265,7 @@ static struct kunit_suite xlate_suite = {
 	.name = "knat_xlate",
 	.test_cases = xlate_test_cases,
 };
+
 kunit_test_suite(xlate_suite);
 
 MODULE_LICENSE("GPL");

@@ -4,7 +4,7 @@
 KNAT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 KNAT_CACHE=${KNAT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/knat}
 KNAT_BUILD=${KNAT_BUILD:-$KNAT_TOP/.build}
-LINUX_SRC_TAR=/usr/src/linux-source-6.1.tar.xz
+export LINUX_SRC_TAR=/usr/src/linux-source-6.1.tar.xz
 
 log() { printf '# %s\n' "$*" >&2; }
 die() { printf 'knat-harness: %s\n' "$*" >&2; exit 1; }

@@ -57,6 +57,7 @@ enum knat_cmd {
 	KNAT_CMD_STATS_GET,
 	__KNAT_CMD_MAX
 };
+
 #define KNAT_CMD_MAX (__KNAT_CMD_MAX - 1)
 
 enum knat_attr {
@@ -95,6 +96,7 @@ enum knat_attr {
 	KNAT_A_PAD,
 	__KNAT_A_MAX
 };
+
 #define KNAT_A_MAX (__KNAT_A_MAX - 1)
 
 enum knat_prefix_attr {
@@ -103,6 +105,7 @@ enum knat_prefix_attr {
 	KNAT_A_PREFIX_LEN,		/* u8, 0..32 */
 	__KNAT_A_PREFIX_MAX
 };
+
 #define KNAT_A_PREFIX_MAX (__KNAT_A_PREFIX_MAX - 1)
 
 /* RFC 4787 section 5: which outside hosts may use a mapping. */
@@ -136,6 +139,7 @@ enum knat_stat {
 	KNAT_STAT_NL_REQUESTS,
 	__KNAT_STAT_MAX
 };
+
 #define KNAT_STAT_MAX (__KNAT_STAT_MAX - 1)
 
 #endif /* _UAPI_LINUX_KNAT_H */
