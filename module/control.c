@@ -54,14 +54,14 @@ int knat_pool_add(struct knat_net *kn, struct knat_pool_params *p,
 
 	lockdep_assert_held(&kn->lock);
 	if (knat_pool_find(kn, p->name)) {
-		NL_SET_ERR_MSG_MOD(extack, "a pool of that name exists");
+		NL_SET_ERR_MSG(extack, "a pool of that name exists");
 		return -EEXIST;
 	}
 	list_for_each_entry(other, &kn->pools, list)
 		for (i = 0; i < p->nprefix; i++)
 			for (j = 0; j < other->nprefix; j++)
 				if (prefixes_overlap(&p->prefix[i], &other->prefix[j])) {
-					NL_SET_ERR_MSG_MOD(extack,
+					NL_SET_ERR_MSG(extack,
 							   "address already in another pool");
 					return -EEXIST;
 				}
@@ -72,7 +72,7 @@ int knat_pool_add(struct knat_net *kn, struct knat_pool_params *p,
 	err = knat_hooks_enable(kn);
 	if (err) {
 		knat_pool_destroy(pool);
-		NL_SET_ERR_MSG_MOD(extack, "cannot register netfilter hooks");
+		NL_SET_ERR_MSG(extack, "cannot register netfilter hooks");
 		return err;
 	}
 	list_add_tail_rcu(&pool->list, &kn->pools);
@@ -101,6 +101,91 @@ void knat_mapping_flush(struct knat_net *kn)
 {
 	lockdep_assert_held(&kn->lock);
 	knat_table_reap(kn, knat_map_dynamic, NULL);
+}
+
+int knat_masq_prefix(struct net *net, int ifindex, struct knat_prefix *pfx)
+{
+	const struct in_ifaddr *ifa;
+	struct in_device *in_dev;
+	struct net_device *dev;
+	int err = -EADDRNOTAVAIL;
+
+	rcu_read_lock();
+	dev = dev_get_by_index_rcu(net, ifindex);
+	in_dev = dev ? __in_dev_get_rcu(dev) : NULL;
+	if (in_dev) {
+		in_dev_for_each_ifa_rcu(ifa, in_dev) {
+			if (ifa->ifa_flags & IFA_F_SECONDARY)
+				continue;
+			pfx->addr = ifa->ifa_local;
+			pfx->mask = htonl(0xffffffff);
+			err = 0;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return err;
+}
+
+/* Rebuilds @pool on the interface's new address; its mappings are stale. */
+static void masq_follow(struct knat_net *kn, struct knat_pool *pool)
+{
+	struct knat_pool_params p = {
+		.name = pool->name, .out_ifindex = pool->out_ifindex,
+		.masquerade = true, .port_lo = pool->port_lo,
+		.port_hi = pool->port_hi, .block_size = pool->block_size,
+		.from_addr = pool->from_addr, .from_mask = pool->from_mask,
+		.nprefix = 1, .naddr = 1,
+	};
+	char name[KNAT_POOL_NAME_MAX];
+
+	if (knat_masq_prefix(kn->net, pool->out_ifindex, &p.prefix[0])) {
+		/* No address now: keep the pool for when one comes back. */
+		knat_table_reap(kn, knat_map_of_pool, pool);
+		return;
+	}
+	if (p.prefix[0].addr == pool->prefix[0].addr)
+		return;
+	strscpy(name, pool->name, sizeof(name));
+	p.name = name;
+	p.addrs = &p.prefix[0].addr;
+	knat_pool_del(kn, pool);
+	if (knat_pool_add(kn, &p, NULL))
+		pr_warn_ratelimited("knat: masquerade pool %s lost: no memory\n",
+				    name);
+}
+
+/* Under RTNL; takes kn->lock after it (nothing takes them the other way). */
+static int knat_inetaddr_event(struct notifier_block *nb, unsigned long event,
+			       void *ptr)
+{
+	const struct in_ifaddr *ifa = ptr;
+	struct net_device *dev = ifa->ifa_dev->dev;
+	struct knat_net *kn = knat_pernet(dev_net(dev));
+	struct knat_pool *pool, *tmp;
+
+	if (event != NETDEV_UP && event != NETDEV_DOWN)
+		return NOTIFY_DONE;
+	mutex_lock(&kn->lock);
+	list_for_each_entry_safe(pool, tmp, &kn->pools, list)
+		if (pool->masquerade && pool->out_ifindex == dev->ifindex)
+			masq_follow(kn, pool);
+	mutex_unlock(&kn->lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block knat_inetaddr_nb = {
+	.notifier_call = knat_inetaddr_event,
+};
+
+int knat_masq_notifier_init(void)
+{
+	return register_inetaddr_notifier(&knat_inetaddr_nb);
+}
+
+void knat_masq_notifier_exit(void)
+{
+	unregister_inetaddr_notifier(&knat_inetaddr_nb);
 }
 
 static void knat_gc(struct work_struct *work)

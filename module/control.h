@@ -14,6 +14,11 @@ int knat_pool_del(struct knat_net *kn, struct knat_pool *pool);
 struct knat_pool *knat_pool_find(struct knat_net *kn, const char *name);
 void knat_mapping_flush(struct knat_net *kn);
 
+/* The primary address of @ifindex, as a /32: what masquerade uses. */
+int knat_masq_prefix(struct net *net, int ifindex, struct knat_prefix *pfx);
+int knat_masq_notifier_init(void);
+void knat_masq_notifier_exit(void);
+
 int knat_control_init(struct knat_net *kn);
 void knat_control_exit(struct knat_net *kn);
 

@@ -55,12 +55,17 @@ static int __init knat_init(void)
 	err = register_pernet_subsys(&knat_net_ops);
 	if (err)
 		goto err_cache;
-	err = knat_genl_init();
+	err = knat_masq_notifier_init();
 	if (err)
 		goto err_pernet;
+	err = knat_genl_init();
+	if (err)
+		goto err_notifier;
 	pr_info("knat " KNAT_VERSION " loaded\n");
 	return 0;
 
+err_notifier:
+	knat_masq_notifier_exit();
 err_pernet:
 	unregister_pernet_subsys(&knat_net_ops);
 err_cache:
@@ -71,6 +76,7 @@ err_cache:
 static void __exit knat_exit(void)
 {
 	knat_genl_exit();
+	knat_masq_notifier_exit();
 	unregister_pernet_subsys(&knat_net_ops);
 	/* Mappings are freed by RCU callbacks: let them run first. */
 	rcu_barrier();

@@ -32,31 +32,6 @@ static int parse_prefix(const struct nlattr *attr, struct knat_prefix *pfx,
 	return 0;
 }
 
-/* A masquerade pool's address: the out interface's primary address. */
-static int masq_prefix(struct net *net, int ifindex, struct knat_prefix *pfx)
-{
-	const struct in_ifaddr *ifa;
-	struct in_device *in_dev;
-	struct net_device *dev;
-	int err = -EADDRNOTAVAIL;
-
-	rcu_read_lock();
-	dev = dev_get_by_index_rcu(net, ifindex);
-	in_dev = dev ? __in_dev_get_rcu(dev) : NULL;
-	if (in_dev) {
-		in_dev_for_each_ifa_rcu(ifa, in_dev) {
-			if (ifa->ifa_flags & IFA_F_SECONDARY)
-				continue;
-			pfx->addr = ifa->ifa_local;
-			pfx->mask = htonl(0xffffffff);
-			err = 0;
-			break;
-		}
-	}
-	rcu_read_unlock();
-	return err;
-}
-
 static int expand_prefixes(struct knat_pool_params *p,
 			   struct netlink_ext_ack *extack)
 {
@@ -66,7 +41,7 @@ static int expand_prefixes(struct knat_pool_params *p,
 	for (i = 0; i < p->nprefix; i++)
 		total += 1ULL << (32 - inet_mask_len(p->prefix[i].mask));
 	if (total > KNAT_POOL_ADDRS_MAX) {
-		NL_SET_ERR_MSG_MOD(extack, "a pool holds at most 65536 addresses");
+		NL_SET_ERR_MSG(extack, "a pool holds at most 65536 addresses");
 		return -E2BIG;
 	}
 	p->addrs = kvcalloc(total, sizeof(__be32), GFP_KERNEL);
@@ -126,8 +101,13 @@ static int pool_params(struct genl_info *info, struct knat_net *kn,
 
 	p->masquerade = nla_get_flag(a[KNAT_A_MASQUERADE]);
 	if (a[KNAT_A_OUT_IFINDEX]) {
+		bool found;
+
 		p->out_ifindex = nla_get_u32(a[KNAT_A_OUT_IFINDEX]);
-		if (!__dev_get_by_index(net, p->out_ifindex)) {
+		rcu_read_lock();
+		found = dev_get_by_index_rcu(net, p->out_ifindex);
+		rcu_read_unlock();
+		if (!found) {
 			NL_SET_ERR_MSG_ATTR(info->extack, a[KNAT_A_OUT_IFINDEX],
 					    "no such interface");
 			return -ENODEV;
@@ -161,20 +141,20 @@ static int pool_params(struct genl_info *info, struct knat_net *kn,
 	}
 	if (p->masquerade) {
 		if (!p->out_ifindex) {
-			NL_SET_ERR_MSG_MOD(info->extack, "masquerade needs an out interface");
+			NL_SET_ERR_MSG(info->extack, "masquerade needs an out interface");
 			return -EINVAL;
 		}
-		if (masq_prefix(net, p->out_ifindex, &p->prefix[0])) {
+		if (knat_masq_prefix(net, p->out_ifindex, &p->prefix[0])) {
 			NL_SET_ERR_MSG_ATTR(info->extack, a[KNAT_A_OUT_IFINDEX],
 					    "the interface has no IPv4 address");
 			return -EADDRNOTAVAIL;
 		}
 		p->nprefix = 1;
 	} else if (!p->nprefix) {
-		NL_SET_ERR_MSG_MOD(info->extack, "a pool needs at least one address");
+		NL_SET_ERR_MSG(info->extack, "a pool needs at least one address");
 		return -EINVAL;
 	} else if (!p->out_ifindex && !p->from_mask) {
-		NL_SET_ERR_MSG_MOD(info->extack,
+		NL_SET_ERR_MSG(info->extack,
 				   "say which traffic to translate: an out interface or a from prefix");
 		return -EINVAL;
 	}

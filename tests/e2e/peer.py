@@ -3,12 +3,17 @@
 
   peer.py serve udp|tcp PORT       answer every datagram / connection with
                                    "ADDR:PORT" of the peer as seen here
-  peer.py ask udp|tcp DST DPORT SPORT [TIMEOUT]
+  peer.py ask udp|tcp DST DPORT [SRC:]SPORT [TIMEOUT]
                                    send from SPORT, print the answer; exit 1
                                    when none comes
+  peer.py burst udp DST DPORT FIRST_SPORT COUNT
+                                   one datagram from each of COUNT source
+                                   ports; print how many were answered
 """
+import select
 import socket
 import sys
+import time
 
 
 def serve(proto, port):
@@ -35,12 +40,13 @@ def serve(proto, port):
             c.close()
 
 
-def ask(proto, dst, dport, sport, timeout):
+def ask(proto, dst, dport, src, timeout):
     kind = socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM
+    saddr, _, sport = src.rpartition(":")
     s = socket.socket(socket.AF_INET, kind)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.settimeout(timeout)
-    s.bind(("0.0.0.0", sport))
+    s.bind((saddr or "0.0.0.0", int(sport)))
     try:
         if proto == "udp":
             s.sendto(b"hello", (dst, dport))
@@ -56,12 +62,33 @@ def ask(proto, dst, dport, sport, timeout):
     return 0
 
 
+def burst(dst, dport, first, count):
+    socks = []
+    for i in range(count):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("0.0.0.0", first + i))
+        s.setblocking(False)
+        s.sendto(b"hello", (dst, dport))
+        socks.append(s)
+    answered = set()
+    deadline = time.time() + 3
+    while time.time() < deadline and len(answered) < count:
+        ready, _, _ = select.select(socks, [], [], 0.2)
+        for s in ready:
+            s.recv(2048)
+            answered.add(s)
+    print(len(answered))
+    return 0
+
+
 def main(argv):
     if len(argv) >= 3 and argv[0] == "serve":
         serve(argv[1], int(argv[2]))
     elif len(argv) >= 5 and argv[0] == "ask":
         timeout = float(argv[5]) if len(argv) > 5 else 3.0
-        return ask(argv[1], argv[2], int(argv[3]), int(argv[4]), timeout)
+        return ask(argv[1], argv[2], int(argv[3]), argv[4], timeout)
+    if len(argv) == 6 and argv[0] == "burst":
+        return burst(argv[2], int(argv[3]), int(argv[4]), int(argv[5]))
     print(__doc__, file=sys.stderr)
     return 2
 

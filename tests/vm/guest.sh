@@ -9,6 +9,11 @@ mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -t tmpfs tmpfs /run
 mount -t debugfs debugfs /sys/kernel/debug
 mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
+# devtmpfs lacks these; bash's process substitution needs /dev/fd.
+ln -sfn /proc/self/fd /dev/fd
+ln -sfn /proc/self/fd/0 /dev/stdin
+ln -sfn /proc/self/fd/1 /dev/stdout
+ln -sfn /proc/self/fd/2 /dev/stderr
 ip link set lo up
 # The test kernel's own modules (conntrack, nftables...) live in the cache.
 if [ -n "${KNAT_MODULES_DIR:-}" ]; then

@@ -1,0 +1,45 @@
+#!/bin/bash
+# Masquerade on the router's own out0 address: clients get out, the
+# pool keeps clear of the router's ephemeral ports, and the router's own
+# traffic and services on that address are left alone.
+. "$(dirname "$0")/_lib.sh"
+topo_nat
+$KNAT -n "$RTR" masquerade add out out0
+serve "$SRV" udp 7000
+serve "$SRV" tcp 8000
+
+step "clients leave as 198.51.100.1, on ports below the ephemeral range"
+$KNAT -n "$RTR" masquerade show
+read -r lo hi < <(in_ns "$RTR" sysctl -n net.ipv4.ip_local_port_range)
+for c in "$C1" "$C2"; do
+	out=$(ask "$c" udp 198.51.100.2 7000 5000) || fail "$c: no UDP reply"
+	[ "${out%:*}" = 198.51.100.1 ] || fail "$c seen as $out"
+	port=${out#*:}
+	[ "$port" -lt "$lo" ] || [ "$port" -gt "$hi" ] ||
+		fail "port $port inside ip_local_port_range $lo-$hi"
+	echo "   $c -> $out"
+	ask "$c" tcp 198.51.100.2 8000 5000 >/dev/null || fail "$c: TCP"
+done
+
+step "the router's own connection and services on the pool address"
+got=$(ask "$RTR" udp 198.51.100.2 7000 40000) || fail "router's own UDP"
+expect_eq "server saw the router as" "$got" "198.51.100.1:40000"
+serve "$RTR" tcp 2222
+got=$(ask "$SRV" tcp 198.51.100.1 2222 0) || fail "router service unreachable"
+[[ $got == 198.51.100.2:* ]] || fail "router service saw $got"
+in_ns "$SRV" ping -c 1 -W 2 198.51.100.1 >/dev/null || fail "router not pingable"
+expect_eq "drop_no_mapping" "$(stat "$RTR" drop_no_mapping)" 0
+
+step "masquerade del"
+$KNAT -n "$RTR" masquerade del out out0
+[ -z "$($KNAT -n "$RTR" masquerade show)" ] || fail "still shown"
+
+step "masquerade follows a new address on out0"
+$KNAT -n "$RTR" masquerade add out out0
+ask "$C1" udp 198.51.100.2 7000 5000 >/dev/null || fail "before the change"
+ip -n "$RTR" addr del 198.51.100.1/24 dev out0
+ip -n "$RTR" addr add 198.51.100.9/24 dev out0
+ip -n "$SRV" route replace 203.0.113.0/24 via 198.51.100.9
+out=$(ask "$C1" udp 198.51.100.2 7000 5000) || fail "no reply after the change"
+expect_eq "c1 now leaves as" "${out%:*}" 198.51.100.9
+$KNAT -n "$RTR" masquerade show | grep -q 198.51.100.9 || fail "show: old address"

@@ -1,0 +1,19 @@
+#!/bin/bash
+# Hairpinning (RFC 4787 REQ-9): c1 reaches c2 through c2's outside
+# endpoint, and c2 sees c1's outside endpoint, never its inside address.
+. "$(dirname "$0")/_lib.sh"
+topo_nat
+$KNAT -n "$RTR" pool add 203.0.113.0/24 out out0
+$KNAT -n "$RTR" config set filtering eif
+serve "$SRV" udp 7000
+
+step "c2 gets a mapping for port 6000, c1 one for 5000"
+o2=$(ask "$C2" udp 198.51.100.2 7000 6000) || fail "c2: no reply"
+o1=$(ask "$C1" udp 198.51.100.2 7000 5000) || fail "c1: no reply"
+echo "   c1 is $o1, c2 is $o2 outside"
+serve "$C2" udp 6000
+
+step "c1 -> c2's outside endpoint"
+got=$(ask "$C1" udp "${o2%:*}" "${o2#*:}" 5000) || fail "hairpin: no reply"
+expect_eq "c2 saw c1 as" "$got" "$o1"
+[ "$(stat "$RTR" hairpinned)" -ge 1 ] || fail "hairpinned not counted"
