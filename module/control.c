@@ -8,6 +8,7 @@
 #include <linux/slab.h>
 #include <kunit/visibility.h>
 #include "control.h"
+#include "forward.h"
 #include "hooks.h"
 #include "stats.h"
 #include "table.h"
@@ -92,9 +93,16 @@ int knat_pool_del(struct knat_net *kn, struct knat_pool *pool)
 	/* ...and after this one none still looks at its mappings' blocks. */
 	synchronize_rcu();
 	knat_pool_destroy(pool);
-	if (list_empty(&kn->pools))
-		knat_hooks_disable(kn);
+	knat_hooks_maybe_disable(kn);
 	return 0;
+}
+
+void knat_hooks_maybe_disable(struct knat_net *kn)
+{
+	lockdep_assert_held(&kn->lock);
+	if (list_empty(&kn->pools) && list_empty(&kn->forwards) &&
+	    list_empty(&kn->statics))
+		knat_hooks_disable(kn);
 }
 
 void knat_mapping_flush(struct knat_net *kn)
@@ -210,6 +218,8 @@ int knat_control_init(struct knat_net *kn)
 
 	mutex_init(&kn->lock);
 	INIT_LIST_HEAD(&kn->pools);
+	INIT_LIST_HEAD(&kn->forwards);
+	INIT_LIST_HEAD(&kn->statics);
 	INIT_DELAYED_WORK(&kn->gc_work, knat_gc);
 	knat_config_defaults(&kn->cfg);
 	err = knat_table_init(kn);
@@ -226,10 +236,13 @@ void knat_control_exit(struct knat_net *kn)
 	struct knat_pool *pool, *tmp;
 
 	mutex_lock(&kn->lock);
+	knat_forwards_exit(kn);
 	list_for_each_entry_safe(pool, tmp, &kn->pools, list)
 		knat_pool_del(kn, pool);
 	mutex_unlock(&kn->lock);
 	cancel_delayed_work_sync(&kn->gc_work);
+	/* 1:1 entries are freed by RCU callbacks. */
+	rcu_barrier();
 	knat_table_exit(kn);
 	knat_subs_exit(kn);
 }

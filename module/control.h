@@ -13,6 +13,8 @@ int knat_pool_add(struct knat_net *kn, struct knat_pool_params *p,
 int knat_pool_del(struct knat_net *kn, struct knat_pool *pool);
 struct knat_pool *knat_pool_find(struct knat_net *kn, const char *name);
 void knat_mapping_flush(struct knat_net *kn);
+/* Unregisters the hooks once nothing is left to translate. */
+void knat_hooks_maybe_disable(struct knat_net *kn);
 
 /* The primary address of @ifindex, as a /32: what masquerade uses. */
 int knat_masq_prefix(struct net *net, int ifindex, struct knat_prefix *pfx);

@@ -13,6 +13,7 @@
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 #include <kunit/visibility.h>
 #include "alloc.h"
+#include "forward.h"
 #include "hooks.h"
 #include "stats.h"
 #include "table.h"
@@ -147,6 +148,25 @@ static bool from_inside(const struct knat_pool *pool, __be32 saddr,
 	return pool->from_mask != 0;
 }
 
+/* 1:1 NAT: the address changes, ports and identifiers do not. */
+static unsigned int xlate_static(struct knat_net *kn, struct sk_buff *skb,
+				 const struct knat_pkt *p, enum knat_side side,
+				 __be32 addr)
+{
+	struct knat_key to = side == KNAT_SRC ? p->src : p->dst;
+
+	to.addr = addr;
+	if (knat_xlate(skb, p, side, &to)) {
+		knat_stats_inc(kn, KNAT_STAT_DROP_NOMEM);
+		return NF_DROP;
+	}
+	if (side == KNAT_DST)
+		skb_dst_drop(skb);
+	knat_stats_inc(kn, side == KNAT_SRC ? KNAT_STAT_OUT_XLATED :
+					      KNAT_STAT_IN_XLATED);
+	return NF_ACCEPT;
+}
+
 static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 				    const struct nf_hook_state *state)
 {
@@ -160,6 +180,10 @@ static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	m = knat_map_lookup_out(kn, &p.dst);
 	if (!m) {
+		struct knat_static *s = knat_static_by_out(kn, p.dst.addr);
+
+		if (s)
+			return xlate_static(kn, skb, &p, KNAT_DST, s->in);
 		if (!pool_owning(kn, p.dst.addr))
 			return NF_ACCEPT;
 		/* The router's own address: its own sockets may want this. */
@@ -221,6 +245,10 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 	if (m && !map_usable_out(m, state->out))
 		return NF_ACCEPT;
 	if (!m) {
+		struct knat_static *s = knat_static_by_in(kn, p.src.addr);
+
+		if (s)
+			return xlate_static(kn, skb, &p, KNAT_SRC, s->out);
 		pool = pool_for_outbound(kn, p.src.addr, state->out);
 		if (!pool)
 			return NF_ACCEPT;

@@ -49,6 +49,8 @@ struct knat_net {
 	struct knat_config cfg;
 	struct mutex lock;		/* control path: pools, hooks, config */
 	struct list_head pools;		/* RCU readers, writers under lock */
+	struct list_head forwards;	/* struct knat_forward, under lock */
+	struct list_head statics;	/* struct knat_static, RCU */
 	u32 pool_seq;			/* for default pool names */
 	bool hooks_on;
 	struct nf_hook_ops hook_ops[2];	/* unregistered by address */

@@ -30,7 +30,10 @@ static const struct nla_policy knat_nl_policy[KNAT_A_MAX + 1] = {
 	[KNAT_A_MASQUERADE] = { .type = NLA_FLAG },
 	[KNAT_A_PROTO] = { .type = NLA_U8 },
 	[KNAT_A_IN_ADDR] = { .type = NLA_BE32 },
+	[KNAT_A_IN_PORT] = { .type = NLA_BE16 },
 	[KNAT_A_OUT_ADDR] = { .type = NLA_BE32 },
+	[KNAT_A_OUT_PORT] = { .type = NLA_BE16 },
+	[KNAT_A_PORT_COUNT] = NLA_POLICY_MIN(NLA_U16, 1),
 	[KNAT_A_CFG_TIMEOUT_UDP] = NLA_POLICY_MIN(NLA_U32, 1),
 	[KNAT_A_CFG_TIMEOUT_TCP_EST] = NLA_POLICY_MIN(NLA_U32, 1),
 	[KNAT_A_CFG_TIMEOUT_TCP_TRANS] = NLA_POLICY_MIN(NLA_U32, 1),
@@ -207,6 +210,36 @@ static const struct genl_ops knat_nl_ops[] = {
 	{
 		.cmd = KNAT_CMD_MAPPING_FLUSH,
 		.doit = knat_nl_mapping_flush,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = KNAT_CMD_FORWARD_ADD,
+		.doit = knat_nl_forward_add,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = KNAT_CMD_FORWARD_DEL,
+		.doit = knat_nl_forward_del,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = KNAT_CMD_FORWARD_GET,
+		.dumpit = knat_nl_forward_dump,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = KNAT_CMD_STATIC_ADD,
+		.doit = knat_nl_static_add,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = KNAT_CMD_STATIC_DEL,
+		.doit = knat_nl_static_del,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = KNAT_CMD_STATIC_GET,
+		.dumpit = knat_nl_static_dump,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{

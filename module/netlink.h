@@ -20,4 +20,11 @@ int knat_nl_mapping_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int knat_nl_mapping_done(struct netlink_callback *cb);
 int knat_nl_mapping_flush(struct sk_buff *skb, struct genl_info *info);
 
+int knat_nl_forward_add(struct sk_buff *skb, struct genl_info *info);
+int knat_nl_forward_del(struct sk_buff *skb, struct genl_info *info);
+int knat_nl_forward_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int knat_nl_static_add(struct sk_buff *skb, struct genl_info *info);
+int knat_nl_static_del(struct sk_buff *skb, struct genl_info *info);
+int knat_nl_static_dump(struct sk_buff *skb, struct netlink_callback *cb);
+
 #endif /* _KNAT_NETLINK_H */

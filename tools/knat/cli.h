@@ -38,6 +38,8 @@ int cmd_version(int argc, char **argv);
 int cmd_pool(int argc, char **argv);
 int cmd_masquerade(int argc, char **argv);
 int cmd_mapping(int argc, char **argv);
+int cmd_forward(int argc, char **argv);
+int cmd_static(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 

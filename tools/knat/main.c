@@ -15,6 +15,8 @@ struct cli cli;
 static const struct object objects[] = {
 	{ "pool", cmd_pool, "outside addresses and their port blocks" },
 	{ "masquerade", cmd_masquerade, "a pool that follows an interface's address" },
+	{ "forward", cmd_forward, "port forwards from outside to an inside host" },
+	{ "static", cmd_static, "1:1 NAT: a whole outside address for one inside host" },
 	{ "mapping", cmd_mapping, "NAT mappings: show, flush" },
 	{ "config", cmd_config, "timeouts, filtering, block size, limits" },
 	{ "stats", cmd_stats, "counters, including every drop reason" },

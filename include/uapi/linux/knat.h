@@ -31,6 +31,18 @@
  *   (u32, 0 for static), KNAT_A_TCP_STATE (TCP only), KNAT_A_POOL_NAME.
  * KNAT_CMD_MAPPING_FLUSH  removes every dynamic mapping.
  *
+ * KNAT_CMD_FORWARD_ADD KNAT_A_PROTO (tcp or udp), KNAT_A_OUT_ADDR,
+ *   KNAT_A_OUT_PORT, KNAT_A_IN_ADDR, KNAT_A_IN_PORT, KNAT_A_PORT_COUNT
+ *   (default 1): outside ports OUT_PORT.. reach inside ports IN_PORT..,
+ *   and replies leave from them. Permanent mappings, never filtered.
+ * KNAT_CMD_FORWARD_DEL  KNAT_A_PROTO, KNAT_A_OUT_ADDR, KNAT_A_OUT_PORT.
+ * KNAT_CMD_FORWARD_GET  dump: the attributes of FORWARD_ADD.
+ *
+ * KNAT_CMD_STATIC_ADD   KNAT_A_OUT_ADDR, KNAT_A_IN_ADDR: 1:1 NAT, every
+ *   port of the inside host is reachable at the outside address.
+ * KNAT_CMD_STATIC_DEL   KNAT_A_OUT_ADDR.
+ * KNAT_CMD_STATIC_GET   dump: KNAT_A_OUT_ADDR, KNAT_A_IN_ADDR.
+ *
  * KNAT_CMD_CONFIG_SET  any of the KNAT_A_CFG_* attributes.
  * KNAT_CMD_CONFIG_GET  reply: all KNAT_A_CFG_* attributes.
  *
@@ -55,6 +67,12 @@ enum knat_cmd {
 	KNAT_CMD_CONFIG_SET,
 	KNAT_CMD_CONFIG_GET,
 	KNAT_CMD_STATS_GET,
+	KNAT_CMD_FORWARD_ADD,
+	KNAT_CMD_FORWARD_DEL,
+	KNAT_CMD_FORWARD_GET,
+	KNAT_CMD_STATIC_ADD,
+	KNAT_CMD_STATIC_DEL,
+	KNAT_CMD_STATIC_GET,
 	__KNAT_CMD_MAX
 };
 
@@ -94,6 +112,7 @@ enum knat_attr {
 	KNAT_A_STATS,			/* nested, see KNAT_CMD_STATS_GET */
 	KNAT_A_MAPPINGS,		/* u32 */
 	KNAT_A_PAD,
+	KNAT_A_PORT_COUNT,		/* u16, ports in a forward */
 	__KNAT_A_MAX
 };
 

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * knat: port forwards and 1:1 NAT. A forward is a set of permanent
+ * mappings in the same table as the dynamic ones, so the packet path
+ * finds it with the lookup it does anyway; no block holds its ports, so
+ * it never expires, is never filtered and survives a flush. 1:1 entries
+ * are few: an RCU list, consulted only when the table has no mapping.
+ */
+#include <linux/slab.h>
+#include "control.h"
+#include "forward.h"
+#include "table.h"
+
+/* Deletes the permanent mappings of @f's first @n ports. */
+static void forward_unmap(struct knat_net *kn, const struct knat_forward *f,
+			  u16 n)
+{
+	struct knat_key out = f->out;
+	struct knat_map *m;
+	u16 i;
+
+	for (i = 0; i < n; i++) {
+		out.port = htons(ntohs(f->out.port) + i);
+		rcu_read_lock();
+		m = knat_map_lookup_out(kn, &out);
+		if (m && !m->block)
+			knat_map_delete(kn, m);
+		rcu_read_unlock();
+	}
+}
+
+static struct knat_forward *forward_find(struct knat_net *kn,
+					 const struct knat_key *out)
+{
+	struct knat_forward *f;
+
+	list_for_each_entry(f, &kn->forwards, list)
+		if (f->out.addr == out->addr && f->out.proto == out->proto &&
+		    ntohs(out->port) >= ntohs(f->out.port) &&
+		    ntohs(out->port) < ntohs(f->out.port) + f->count)
+			return f;
+	return NULL;
+}
+
+int knat_forward_add(struct knat_net *kn, const struct knat_forward *req,
+		     struct netlink_ext_ack *extack)
+{
+	struct knat_map *m, *existing;
+	struct knat_forward *f;
+	u16 i;
+	int err;
+
+	lockdep_assert_held(&kn->lock);
+	f = kmemdup(req, sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	err = knat_hooks_enable(kn);
+	if (err)
+		goto err_free;
+	for (i = 0; i < f->count; i++) {
+		m = knat_map_alloc();
+		if (!m) {
+			err = -ENOMEM;
+			goto err_unmap;
+		}
+		m->in = f->in;
+		m->in.port = htons(ntohs(f->in.port) + i);
+		m->out = f->out;
+		m->out.port = htons(ntohs(f->out.port) + i);
+		err = knat_map_insert(kn, m, &existing);
+		if (err) {
+			knat_map_free(m);
+			if (existing)
+				NL_SET_ERR_MSG(extack, "the inside endpoint is already mapped");
+			else
+				NL_SET_ERR_MSG(extack, "the outside port is already in use");
+			goto err_unmap;
+		}
+	}
+	list_add_tail(&f->list, &kn->forwards);
+	return 0;
+
+err_unmap:
+	forward_unmap(kn, f, i);
+	knat_hooks_maybe_disable(kn);
+err_free:
+	kfree(f);
+	return err;
+}
+
+int knat_forward_del(struct knat_net *kn, const struct knat_key *out,
+		     struct netlink_ext_ack *extack)
+{
+	struct knat_forward *f = forward_find(kn, out);
+
+	lockdep_assert_held(&kn->lock);
+	if (!f || f->out.port != out->port) {
+		NL_SET_ERR_MSG(extack, "no forward starts at that outside port");
+		return -ENOENT;
+	}
+	forward_unmap(kn, f, f->count);
+	list_del(&f->list);
+	kfree(f);
+	knat_hooks_maybe_disable(kn);
+	return 0;
+}
+
+struct knat_static *knat_static_by_out(struct knat_net *kn, __be32 addr)
+{
+	struct knat_static *s;
+
+	list_for_each_entry_rcu(s, &kn->statics, list)
+		if (s->out == addr)
+			return s;
+	return NULL;
+}
+
+struct knat_static *knat_static_by_in(struct knat_net *kn, __be32 addr)
+{
+	struct knat_static *s;
+
+	list_for_each_entry_rcu(s, &kn->statics, list)
+		if (s->in == addr)
+			return s;
+	return NULL;
+}
+
+int knat_static_add(struct knat_net *kn, __be32 out, __be32 in,
+		    struct netlink_ext_ack *extack)
+{
+	struct knat_pool *pool;
+	struct knat_static *s;
+	int err;
+
+	lockdep_assert_held(&kn->lock);
+	if (knat_static_by_out(kn, out) || knat_static_by_in(kn, in)) {
+		NL_SET_ERR_MSG(extack, "that address already has a 1:1 entry");
+		return -EEXIST;
+	}
+	list_for_each_entry(pool, &kn->pools, list)
+		if (knat_pool_has_addr(pool, out)) {
+			NL_SET_ERR_MSG(extack, "the outside address is in a pool");
+			return -EEXIST;
+		}
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	s->out = out;
+	s->in = in;
+	err = knat_hooks_enable(kn);
+	if (err) {
+		kfree(s);
+		return err;
+	}
+	list_add_tail_rcu(&s->list, &kn->statics);
+	return 0;
+}
+
+int knat_static_del(struct knat_net *kn, __be32 out,
+		    struct netlink_ext_ack *extack)
+{
+	struct knat_static *s = knat_static_by_out(kn, out);
+
+	lockdep_assert_held(&kn->lock);
+	if (!s) {
+		NL_SET_ERR_MSG(extack, "no 1:1 entry for that outside address");
+		return -ENOENT;
+	}
+	list_del_rcu(&s->list);
+	kfree_rcu(s, rcu);
+	knat_hooks_maybe_disable(kn);
+	return 0;
+}
+
+void knat_forwards_exit(struct knat_net *kn)
+{
+	struct knat_forward *f, *ftmp;
+	struct knat_static *s, *stmp;
+
+	lockdep_assert_held(&kn->lock);
+	list_for_each_entry_safe(f, ftmp, &kn->forwards, list)
+		knat_forward_del(kn, &f->out, NULL);
+	list_for_each_entry_safe(s, stmp, &kn->statics, list)
+		knat_static_del(kn, s->out, NULL);
+}
