@@ -36,6 +36,7 @@ struct knat_pool_addr {
 	struct list_head cooling;	/* oldest first */
 	u32 ncooling;
 	u32 nsubs;
+	bool local;			/* also the router's own address */
 	struct knat_block *blocks;
 };
 

@@ -5,6 +5,7 @@
  * kn->lock, so GC, netlink requests and teardown never overlap.
  */
 #include <linux/inetdevice.h>
+#include <net/route.h>
 #include <linux/slab.h>
 #include <kunit/visibility.h>
 #include "control.h"
@@ -70,6 +71,9 @@ int knat_pool_add(struct knat_net *kn, struct knat_pool_params *p,
 	pool = knat_pool_create(p);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
+	for (i = 0; i < pool->naddr; i++)
+		pool->addrs[i].local = inet_addr_type(kn->net, pool->addrs[i].addr) ==
+				       RTN_LOCAL;
 	err = knat_hooks_enable(kn);
 	if (err) {
 		knat_pool_destroy(pool);
@@ -172,12 +176,21 @@ static int knat_inetaddr_event(struct notifier_block *nb, unsigned long event,
 	struct knat_net *kn = knat_pernet(dev_net(dev));
 	struct knat_pool *pool, *tmp;
 
+	u32 i;
+
 	if (event != NETDEV_UP && event != NETDEV_DOWN)
 		return NOTIFY_DONE;
 	mutex_lock(&kn->lock);
-	list_for_each_entry_safe(pool, tmp, &kn->pools, list)
-		if (pool->masquerade && pool->out_ifindex == dev->ifindex)
+	list_for_each_entry_safe(pool, tmp, &kn->pools, list) {
+		if (pool->masquerade && pool->out_ifindex == dev->ifindex) {
 			masq_follow(kn, pool);
+			continue;
+		}
+		/* The router's sockets now share (or no longer share) ports. */
+		for (i = 0; i < pool->naddr; i++)
+			if (pool->addrs[i].addr == ifa->ifa_local)
+				WRITE_ONCE(pool->addrs[i].local, event == NETDEV_UP);
+	}
 	mutex_unlock(&kn->lock);
 	return NOTIFY_DONE;
 }

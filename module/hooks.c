@@ -10,6 +10,8 @@
 #include <net/ip.h>
 #include <net/route.h>
 #include <net/tcp.h>
+#include <net/udp.h>
+#include <net/inet_hashtables.h>
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 #include <kunit/visibility.h>
 #include "alloc.h"
@@ -62,6 +64,24 @@ static void count_refusal(struct knat_net *kn, long err)
 	}
 }
 
+/*
+ * On a pool address that is also the router's, a port where one of the
+ * router's own services listens must not be handed out: replies to it
+ * would be translated away from the service.
+ */
+static bool port_is_local_service(struct net *net, const struct knat_key *k)
+{
+	switch (k->proto) {
+	case IPPROTO_TCP:
+		return inet_lookup_listener(net, &tcp_hashinfo, NULL, 0, 0, 0,
+					    k->addr, k->port, 0, 0);
+	case IPPROTO_UDP:
+		return __udp4_lib_lookup(net, 0, 0, k->addr, k->port, 0, 0,
+					 &udp_table, NULL);
+	}
+	return false;
+}
+
 /* Finds or creates the mapping of inside endpoint @in in @pool. */
 static struct knat_map *map_get(struct knat_net *kn, struct knat_pool *pool,
 				const struct knat_key *in)
@@ -88,6 +108,11 @@ static struct knat_map *map_get(struct knat_net *kn, struct knat_pool *pool,
 			return ERR_CAST(b);
 		}
 		m->block = b;
+		if (READ_ONCE(b->pa->local) &&
+		    port_is_local_service(kn->net, &m->out)) {
+			knat_port_release(kn, b, in->proto, m->out.port);
+			continue;
+		}
 		knat_map_refresh(kn, m);
 		err = knat_map_insert(kn, m, &existing);
 		if (!err) {

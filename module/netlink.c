@@ -6,6 +6,7 @@
  * configuration.
  */
 #include <net/genetlink.h>
+#include <net/sock.h>
 #include "knat.h"
 #include "netlink.h"
 #include "stats.h"
@@ -65,6 +66,33 @@ void *knat_nl_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
 {
 	return genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			   &knat_genl_family, NLM_F_MULTI, cmd);
+}
+
+int knat_nl_list_dump(struct sk_buff *skb, struct netlink_callback *cb,
+		      struct list_head *head, u8 cmd,
+		      int (*fill)(struct sk_buff *skb, struct list_head *node))
+{
+	struct knat_net *kn = knat_pernet(sock_net(skb->sk));
+	struct list_head *node;
+	long idx = 0;
+	void *hdr;
+
+	mutex_lock(&kn->lock);
+	list_for_each(node, head) {
+		if (idx++ < cb->args[0])
+			continue;
+		hdr = knat_nl_dump_put(skb, cb, cmd);
+		if (!hdr || fill(skb, node)) {
+			if (hdr)
+				genlmsg_cancel(skb, hdr);
+			idx--;
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	mutex_unlock(&kn->lock);
+	cb->args[0] = idx;
+	return skb->len;
 }
 
 static int knat_nl_get_info(struct sk_buff *skb, struct genl_info *info)

@@ -11,6 +11,14 @@ struct sk_buff *knat_nl_reply_new(struct genl_info *info, u8 cmd, void **hdr);
 void *knat_nl_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
 		       u8 cmd);
 
+/*
+ * Dumps the list @head (under kn->lock), one message of type @cmd per
+ * entry filled by @fill; resumes at cb->args[0] across calls.
+ */
+int knat_nl_list_dump(struct sk_buff *skb, struct netlink_callback *cb,
+		      struct list_head *head, u8 cmd,
+		      int (*fill)(struct sk_buff *skb, struct list_head *node));
+
 int knat_nl_pool_add(struct sk_buff *skb, struct genl_info *info);
 int knat_nl_pool_del(struct sk_buff *skb, struct genl_info *info);
 int knat_nl_pool_dump(struct sk_buff *skb, struct netlink_callback *cb);

@@ -63,35 +63,24 @@ int knat_nl_forward_del(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+static int forward_fill(struct sk_buff *skb, struct list_head *node)
+{
+	const struct knat_forward *f = list_entry(node, struct knat_forward, list);
+
+	return nla_put_u8(skb, KNAT_A_PROTO, f->out.proto) ||
+	       nla_put_in_addr(skb, KNAT_A_OUT_ADDR, f->out.addr) ||
+	       nla_put_be16(skb, KNAT_A_OUT_PORT, f->out.port) ||
+	       nla_put_in_addr(skb, KNAT_A_IN_ADDR, f->in.addr) ||
+	       nla_put_be16(skb, KNAT_A_IN_PORT, f->in.port) ||
+	       nla_put_u16(skb, KNAT_A_PORT_COUNT, f->count);
+}
+
 int knat_nl_forward_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct knat_net *kn = knat_pernet(sock_net(skb->sk));
-	struct knat_forward *f;
-	long idx = 0;
-	void *hdr;
 
-	mutex_lock(&kn->lock);
-	list_for_each_entry(f, &kn->forwards, list) {
-		if (idx++ < cb->args[0])
-			continue;
-		hdr = knat_nl_dump_put(skb, cb, KNAT_CMD_FORWARD_GET);
-		if (!hdr ||
-		    nla_put_u8(skb, KNAT_A_PROTO, f->out.proto) ||
-		    nla_put_in_addr(skb, KNAT_A_OUT_ADDR, f->out.addr) ||
-		    nla_put_be16(skb, KNAT_A_OUT_PORT, f->out.port) ||
-		    nla_put_in_addr(skb, KNAT_A_IN_ADDR, f->in.addr) ||
-		    nla_put_be16(skb, KNAT_A_IN_PORT, f->in.port) ||
-		    nla_put_u16(skb, KNAT_A_PORT_COUNT, f->count)) {
-			if (hdr)
-				genlmsg_cancel(skb, hdr);
-			idx--;
-			break;
-		}
-		genlmsg_end(skb, hdr);
-	}
-	mutex_unlock(&kn->lock);
-	cb->args[0] = idx;
-	return skb->len;
+	return knat_nl_list_dump(skb, cb, &kn->forwards, KNAT_CMD_FORWARD_GET,
+				 forward_fill);
 }
 
 int knat_nl_static_add(struct sk_buff *skb, struct genl_info *info)
@@ -124,28 +113,18 @@ int knat_nl_static_del(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+static int static_fill(struct sk_buff *skb, struct list_head *node)
+{
+	const struct knat_static *st = list_entry(node, struct knat_static, list);
+
+	return nla_put_in_addr(skb, KNAT_A_OUT_ADDR, st->out) ||
+	       nla_put_in_addr(skb, KNAT_A_IN_ADDR, st->in);
+}
+
 int knat_nl_static_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct knat_net *kn = knat_pernet(sock_net(skb->sk));
-	struct knat_static *s;
-	long idx = 0;
-	void *hdr;
 
-	mutex_lock(&kn->lock);
-	list_for_each_entry(s, &kn->statics, list) {
-		if (idx++ < cb->args[0])
-			continue;
-		hdr = knat_nl_dump_put(skb, cb, KNAT_CMD_STATIC_GET);
-		if (!hdr || nla_put_in_addr(skb, KNAT_A_OUT_ADDR, s->out) ||
-		    nla_put_in_addr(skb, KNAT_A_IN_ADDR, s->in)) {
-			if (hdr)
-				genlmsg_cancel(skb, hdr);
-			idx--;
-			break;
-		}
-		genlmsg_end(skb, hdr);
-	}
-	mutex_unlock(&kn->lock);
-	cb->args[0] = idx;
-	return skb->len;
+	return knat_nl_list_dump(skb, cb, &kn->statics, KNAT_CMD_STATIC_GET,
+				 static_fill);
 }

@@ -235,15 +235,11 @@ static int put_prefix(struct sk_buff *skb, int type, __be32 addr, __be32 mask)
 	return 0;
 }
 
-static int pool_fill(struct sk_buff *skb, struct netlink_callback *cb,
-		     const struct knat_pool *pool)
+static int pool_fill(struct sk_buff *skb, struct list_head *node)
 {
+	const struct knat_pool *pool = list_entry(node, struct knat_pool, list);
 	u32 i, nfree = 0, ncool = 0, nsubs = 0;
-	void *hdr;
 
-	hdr = knat_nl_dump_put(skb, cb, KNAT_CMD_POOL_GET);
-	if (!hdr)
-		return -EMSGSIZE;
 	for (i = 0; i < pool->naddr; i++) {
 		nfree += READ_ONCE(pool->addrs[i].nfree);
 		ncool += READ_ONCE(pool->addrs[i].ncooling);
@@ -264,35 +260,18 @@ static int pool_fill(struct sk_buff *skb, struct netlink_callback *cb,
 			pool->naddr * pool->blocks_per_addr - nfree - ncool) ||
 	    nla_put_u32(skb, KNAT_A_BLOCKS_COOLING, ncool) ||
 	    nla_put_u32(skb, KNAT_A_SUBSCRIBERS, nsubs))
-		goto nospace;
+		return -EMSGSIZE;
 	for (i = 0; i < pool->nprefix; i++)
 		if (put_prefix(skb, KNAT_A_POOL_PREFIX, pool->prefix[i].addr,
 			       pool->prefix[i].mask))
-			goto nospace;
-	genlmsg_end(skb, hdr);
+			return -EMSGSIZE;
 	return 0;
-
-nospace:
-	genlmsg_cancel(skb, hdr);
-	return -EMSGSIZE;
 }
 
 int knat_nl_pool_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct knat_net *kn = knat_pernet(sock_net(skb->sk));
-	struct knat_pool *pool;
-	long idx = 0;
 
-	mutex_lock(&kn->lock);
-	list_for_each_entry(pool, &kn->pools, list) {
-		if (idx++ < cb->args[0])
-			continue;
-		if (pool_fill(skb, cb, pool)) {
-			idx--;
-			break;
-		}
-	}
-	mutex_unlock(&kn->lock);
-	cb->args[0] = idx;
-	return skb->len;
+	return knat_nl_list_dump(skb, cb, &kn->pools, KNAT_CMD_POOL_GET,
+				 pool_fill);
 }

@@ -43,3 +43,20 @@ ip -n "$SRV" route replace 203.0.113.0/24 via 198.51.100.9
 out=$(ask "$C1" udp 198.51.100.2 7000 5000) || fail "no reply after the change"
 expect_eq "c1 now leaves as" "${out%:*}" 198.51.100.9
 $KNAT -n "$RTR" masquerade show | grep -q 198.51.100.9 || fail "show: old address"
+
+step "ports where the router's own services listen are never handed out"
+$KNAT -n "$RTR" masquerade del out out0
+# One block of 64 ports, and the router listens on 8 of them.
+$KNAT -n "$RTR" masquerade add out out0 ports 2000-2063 block 64
+$KNAT -n "$RTR" config set max-blocks-per-subscriber 1
+for p in $(seq 2000 8 2063); do serve "$RTR" tcp "$p"; done
+n=$(in_ns "$C1" $PEER burst tcp 198.51.100.2 8000 30000 60)
+expect_eq "TCP connections through the 56 free ports" "$n" 56
+ports=$($KNAT -n "$RTR" mapping show proto tcp | awk '{ split($4, a, ":"); print a[2] }')
+for p in $(seq 2000 8 2063); do
+	if grep -qx "$p" <<< "$ports"; then
+		fail "port $p of a router service handed out"
+	fi
+done
+n=$(in_ns "$C1" $PEER burst udp 198.51.100.2 7000 30000 64)
+expect_eq "UDP flows (TCP listeners take no UDP port)" "$n" 64

@@ -6,9 +6,10 @@
   peer.py ask udp|tcp DST DPORT [SRC:]SPORT [TIMEOUT]
                                    send from SPORT, print the answer; exit 1
                                    when none comes
-  peer.py burst udp DST DPORT FIRST_SPORT COUNT
-                                   one datagram from each of COUNT source
-                                   ports; print how many were answered
+  peer.py burst udp|tcp DST DPORT FIRST_SPORT COUNT
+                                   one datagram (connection) from each of
+                                   COUNT source ports; print how many were
+                                   answered (connected)
 """
 import select
 import socket
@@ -62,7 +63,24 @@ def ask(proto, dst, dport, src, timeout):
     return 0
 
 
-def burst(dst, dport, first, count):
+def burst_tcp(dst, dport, first, count):
+    socks = []
+    for i in range(count):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind(("0.0.0.0", first + i))
+        s.setblocking(False)
+        s.connect_ex((dst, dport))
+        socks.append(s)
+    time.sleep(3)   # SYNs that knat refused are never answered
+    _, ready, _ = select.select([], socks, [], 0)
+    print(sum(1 for s in ready
+              if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0))
+    return 0
+
+
+def burst(proto, dst, dport, first, count):
+    if proto == "tcp":
+        return burst_tcp(dst, dport, first, count)
     socks = []
     for i in range(count):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -88,7 +106,7 @@ def main(argv):
         timeout = float(argv[5]) if len(argv) > 5 else 3.0
         return ask(argv[1], argv[2], int(argv[3]), argv[4], timeout)
     if len(argv) == 6 and argv[0] == "burst":
-        return burst(argv[2], int(argv[3]), int(argv[4]), int(argv[5]))
+        return burst(argv[1], argv[2], int(argv[3]), int(argv[4]), int(argv[5]))
     print(__doc__, file=sys.stderr)
     return 2
 

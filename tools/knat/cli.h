@@ -31,8 +31,13 @@ struct object {
 
 /* Prints "knat: MSG" on stderr and returns EXIT_USAGE. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Opens the netlink socket inside the namespace chosen with -n. */
-int cli_nl_open(struct knat_nl *nl);
+/*
+ * Opens the socket, sends @nlh (built in @nl), runs @cb on every reply
+ * and closes: returns EXIT_OK or EXIT_FAIL (the error already printed).
+ */
+int cli_run(struct knat_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
+/* cli_run for a dump, wrapped in a JSON array under -j. */
+int cli_dump(struct knat_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 
 int cmd_version(int argc, char **argv);
 int cmd_pool(int argc, char **argv);

@@ -73,11 +73,7 @@ static int config_set(int argc, char **argv)
 		else
 			mnl_attr_put_u32(nlh, settings[k].attr, v);
 	}
-	if (cli_nl_open(&nl) < 0)
-		return EXIT_FAIL;
-	i = knat_nl_talk(&nl, nlh, NULL, NULL);
-	knat_nl_close(&nl);
-	return i < 0 ? EXIT_FAIL : EXIT_OK;
+	return cli_run(&nl, nlh, NULL, NULL);
 }
 
 static int config_cb(const struct nlmsghdr *nlh, void *data)
@@ -120,7 +116,6 @@ static int config_cb(const struct nlmsghdr *nlh, void *data)
 int cmd_config(int argc, char **argv)
 {
 	struct knat_nl nl;
-	int ret;
 
 	if (argc >= 2 && is_help(argv[1])) {
 		config_usage(stdout);
@@ -133,10 +128,6 @@ int cmd_config(int argc, char **argv)
 	if (argc > 2)
 		return usage_error("config show: unknown argument '%s'", argv[2]);
 	knat_nl_init(&nl);
-	if (cli_nl_open(&nl) < 0)
-		return EXIT_FAIL;
-	ret = knat_nl_talk(&nl, knat_nl_msg(&nl, KNAT_CMD_CONFIG_GET, 0),
-			   config_cb, NULL);
-	knat_nl_close(&nl);
-	return ret < 0 ? EXIT_FAIL : EXIT_OK;
+	return cli_run(&nl, knat_nl_msg(&nl, KNAT_CMD_CONFIG_GET, 0), config_cb,
+		       NULL);
 }

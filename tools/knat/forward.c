@@ -38,34 +38,12 @@ static int parse_endpoint(const char *what, const char *arg, struct in_addr *a,
 	return 0;
 }
 
-static int send_simple(struct knat_nl *nl, struct nlmsghdr *nlh)
-{
-	int ret;
-
-	if (cli_nl_open(nl) < 0)
-		return EXIT_FAIL;
-	ret = knat_nl_talk(nl, nlh, NULL, NULL);
-	knat_nl_close(nl);
-	return ret < 0 ? EXIT_FAIL : EXIT_OK;
-}
-
 static int dump(uint8_t cmd, mnl_cb_t cb)
 {
 	struct knat_nl nl;
-	int ret;
 
 	knat_nl_init(&nl);
-	if (cli_nl_open(&nl) < 0)
-		return EXIT_FAIL;
-	if (cli.json)
-		json_begin('[', NULL);
-	ret = knat_nl_talk(&nl, knat_nl_msg(&nl, cmd, NLM_F_DUMP), cb, NULL);
-	if (cli.json) {
-		json_end(']');
-		json_done();
-	}
-	knat_nl_close(&nl);
-	return ret < 0 ? EXIT_FAIL : EXIT_OK;
+	return cli_dump(&nl, knat_nl_msg(&nl, cmd, NLM_F_DUMP), cb, NULL);
 }
 
 static int forward_cb(const struct nlmsghdr *nlh, void *data)
@@ -151,7 +129,7 @@ int cmd_forward(int argc, char **argv)
 	} else if (ohi != olo) {
 		return usage_error("forward del: name the first outside port only");
 	}
-	return send_simple(&nl, nlh);
+	return cli_run(&nl, nlh, NULL, NULL);
 }
 
 static int static_cb(const struct nlmsghdr *nlh, void *data)
@@ -205,5 +183,5 @@ int cmd_static(int argc, char **argv)
 	mnl_attr_put_u32(nlh, KNAT_A_OUT_ADDR, out.s_addr);
 	if (add)
 		mnl_attr_put_u32(nlh, KNAT_A_IN_ADDR, in.s_addr);
-	return send_simple(&nl, nlh);
+	return cli_run(&nl, nlh, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "json.h"
 
 struct cli cli;
 
@@ -58,9 +59,32 @@ static int enter_netns(const char *name)
 	return 0;
 }
 
-int cli_nl_open(struct knat_nl *nl)
+int cli_run(struct knat_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
-	return knat_nl_open(nl);
+	int ret;
+
+	if (knat_nl_open(nl) < 0)
+		return EXIT_FAIL;
+	ret = knat_nl_talk(nl, nlh, cb, data);
+	knat_nl_close(nl);
+	return ret < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+int cli_dump(struct knat_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	int ret;
+
+	if (knat_nl_open(nl) < 0)
+		return EXIT_FAIL;
+	if (cli.json)
+		json_begin('[', NULL);
+	ret = knat_nl_talk(nl, nlh, cb, data);
+	knat_nl_close(nl);
+	if (cli.json) {
+		json_end(']');
+		json_done();
+	}
+	return ret < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
 static void help(FILE *f)

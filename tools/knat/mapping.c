@@ -63,7 +63,7 @@ static int mapping_show(int argc, char **argv)
 	struct in_addr a;
 	const char *val;
 	uint8_t proto;
-	int i, ret, n = 0;
+	int i, n = 0;
 
 	knat_nl_init(&nl);
 	nlh = knat_nl_msg(&nl, KNAT_CMD_MAPPING_GET, NLM_F_DUMP);
@@ -85,23 +85,12 @@ static int mapping_show(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (cli_nl_open(&nl) < 0)
-		return EXIT_FAIL;
-	if (cli.json)
-		json_begin('[', NULL);
-	ret = knat_nl_talk(&nl, nlh, mapping_cb, &n);
-	if (cli.json) {
-		json_end(']');
-		json_done();
-	}
-	knat_nl_close(&nl);
-	return ret < 0 ? EXIT_FAIL : EXIT_OK;
+	return cli_dump(&nl, nlh, mapping_cb, &n);
 }
 
 int cmd_mapping(int argc, char **argv)
 {
 	struct knat_nl nl;
-	int ret;
 
 	if (argc < 2 || !strcmp(argv[1], "show"))
 		return mapping_show(argc, argv);
@@ -114,10 +103,5 @@ int cmd_mapping(int argc, char **argv)
 	if (argc > 2)
 		return usage_error("mapping flush: unknown argument '%s'", argv[2]);
 	knat_nl_init(&nl);
-	if (cli_nl_open(&nl) < 0)
-		return EXIT_FAIL;
-	ret = knat_nl_talk(&nl, knat_nl_msg(&nl, KNAT_CMD_MAPPING_FLUSH, 0),
-			   NULL, NULL);
-	knat_nl_close(&nl);
-	return ret < 0 ? EXIT_FAIL : EXIT_OK;
+	return cli_run(&nl, knat_nl_msg(&nl, KNAT_CMD_MAPPING_FLUSH, 0), NULL, NULL);
 }

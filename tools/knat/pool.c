@@ -77,19 +77,6 @@ static int pool_option(struct nlmsghdr *nlh, int argc, char **argv, int *i,
 	return 0;
 }
 
-/* Opens the socket and sends the request built in @nl. */
-static int talk(struct knat_nl *nl, struct nlmsghdr *nlh)
-{
-	int ret;
-
-	if (cli_nl_open(nl) < 0)
-		return EXIT_FAIL;
-	ret = knat_nl_talk(nl, nlh, NULL, NULL);
-
-	knat_nl_close(nl);
-	return ret < 0 ? EXIT_FAIL : EXIT_OK;
-}
-
 static int pool_add(int argc, char **argv)
 {
 	struct knat_nl nl;
@@ -111,7 +98,7 @@ static int pool_add(int argc, char **argv)
 	for (i = 3; i < argc; i++)
 		if (pool_option(nlh, argc, argv, &i, "pool add") < 0)
 			return EXIT_USAGE;
-	return talk(&nl, nlh);
+	return cli_run(&nl, nlh, NULL, NULL);
 }
 
 static int pool_del_named(const char *name)
@@ -122,7 +109,7 @@ static int pool_del_named(const char *name)
 	knat_nl_init(&nl);
 	nlh = knat_nl_msg(&nl, KNAT_CMD_POOL_DEL, 0);
 	mnl_attr_put_strz(nlh, KNAT_A_POOL_NAME, name);
-	return talk(&nl, nlh);
+	return cli_run(&nl, nlh, NULL, NULL);
 }
 
 struct show_ctx {
@@ -215,21 +202,10 @@ static int pool_show(bool masquerade_only)
 {
 	struct show_ctx ctx = { masquerade_only, 0 };
 	struct knat_nl nl;
-	int ret;
 
 	knat_nl_init(&nl);
-	if (cli_nl_open(&nl) < 0)
-		return EXIT_FAIL;
-	if (cli.json)
-		json_begin('[', NULL);
-	ret = knat_nl_talk(&nl, knat_nl_msg(&nl, KNAT_CMD_POOL_GET, NLM_F_DUMP),
-			   pool_show_cb, &ctx);
-	if (cli.json) {
-		json_end(']');
-		json_done();
-	}
-	knat_nl_close(&nl);
-	return ret < 0 ? EXIT_FAIL : EXIT_OK;
+	return cli_dump(&nl, knat_nl_msg(&nl, KNAT_CMD_POOL_GET, NLM_F_DUMP),
+			pool_show_cb, &ctx);
 }
 
 int cmd_pool(int argc, char **argv)
@@ -294,5 +270,5 @@ int cmd_masquerade(int argc, char **argv)
 		if (pool_option(nlh, argc, argv, &i, "masquerade add") < 0)
 			return EXIT_USAGE;
 	}
-	return talk(&nl, nlh);
+	return cli_run(&nl, nlh, NULL, NULL);
 }

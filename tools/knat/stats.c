@@ -65,7 +65,6 @@ static int stats_cb(const struct nlmsghdr *nlh, void *data)
 int cmd_stats(int argc, char **argv)
 {
 	struct knat_nl nl;
-	int ret;
 
 	if (argc >= 2 && !strcmp(argv[1], "help")) {
 		printf("Usage: knat [-j] stats\n");
@@ -74,10 +73,6 @@ int cmd_stats(int argc, char **argv)
 	if (argc > 2 || (argc == 2 && strcmp(argv[1], "show")))
 		return usage_error("stats: unknown argument '%s'", argv[1]);
 	knat_nl_init(&nl);
-	if (cli_nl_open(&nl) < 0)
-		return EXIT_FAIL;
-	ret = knat_nl_talk(&nl, knat_nl_msg(&nl, KNAT_CMD_STATS_GET, 0),
-			   stats_cb, NULL);
-	knat_nl_close(&nl);
-	return ret < 0 ? EXIT_FAIL : EXIT_OK;
+	return cli_run(&nl, knat_nl_msg(&nl, KNAT_CMD_STATS_GET, 0), stats_cb,
+		       NULL);
 }

@@ -29,7 +29,6 @@ int cmd_version(int argc, char **argv)
 {
 	struct info info = { "unknown", 0 };
 	struct knat_nl nl;
-	int ret;
 
 	if (argc > 1 && !strcmp(argv[1], "help")) {
 		printf("Usage: knat version\n");
@@ -38,12 +37,8 @@ int cmd_version(int argc, char **argv)
 	if (argc > 1)
 		return usage_error("version takes no arguments ('%s')", argv[1]);
 	knat_nl_init(&nl);
-	if (cli_nl_open(&nl) < 0)
-		return EXIT_FAIL;
-	ret = knat_nl_talk(&nl, knat_nl_msg(&nl, KNAT_CMD_GET_INFO, 0),
-			   info_cb, &info);
-	knat_nl_close(&nl);
-	if (ret < 0)
+	if (cli_run(&nl, knat_nl_msg(&nl, KNAT_CMD_GET_INFO, 0), info_cb,
+		    &info) != EXIT_OK)
 		return EXIT_FAIL;
 	if (cli.json)
 		printf("{\"cli\":\"%s\",\"module\":\"%s\",\"genl_version\":%u,\"cli_genl_version\":%u}\n",

@@ -1,0 +1,32 @@
+#!/bin/bash
+# knat next to conntrack: a stateful firewall on the router (replies
+# only as ESTABLISHED, everything else from outside dropped) keeps
+# working for translated traffic, because conntrack sees the inside view
+# of a flow in both directions (knat's hook priorities, hooks.h).
+. "$(dirname "$0")/_lib.sh"
+need nft
+topo_nat
+modprobe nf_conntrack 2>/dev/null || skip "no nf_conntrack"
+in_ns "$RTR" nft -f - <<'NFT' || skip "nftables conntrack support missing"
+table inet fw {
+	chain forward {
+		type filter hook forward priority 0; policy drop;
+		ct state established,related accept
+		iifname "br-in" ct state new accept
+		counter drop
+	}
+}
+NFT
+$KNAT -n "$RTR" pool add 203.0.113.0/24 out out0
+serve "$SRV" udp 7000
+serve "$SRV" tcp 8000
+
+step "UDP and TCP through knat with a stateful firewall"
+got=$(ask "$C1" udp 198.51.100.2 7000 5000) || fail "udp reply dropped"
+[[ $got == 203.0.113.* ]] || fail "not translated: $got"
+ask "$C1" tcp 198.51.100.2 8000 5001 >/dev/null || fail "tcp dropped"
+step "conntrack tracked the inside view"
+in_ns "$RTR" cat /proc/net/nf_conntrack | grep -q 'src=10.0.1.2 dst=198.51.100.2 .*sport=5000' ||
+	fail "no conntrack entry with the inside source"
+in_ns "$RTR" nft list chain inet fw forward | grep -q 'counter packets 0' ||
+	fail "the firewall dropped something"
