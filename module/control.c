@@ -64,7 +64,7 @@ int knat_pool_add(struct knat_net *kn, struct knat_pool_params *p,
 			for (j = 0; j < other->nprefix; j++)
 				if (prefixes_overlap(&p->prefix[i], &other->prefix[j])) {
 					NL_SET_ERR_MSG(extack,
-							   "address already in another pool");
+						       "address already in another pool");
 					return -EEXIST;
 				}
 	p->id = ++kn->pool_seq;

@@ -155,7 +155,7 @@ static int pool_params(struct genl_info *info, struct knat_net *kn,
 		return -EINVAL;
 	} else if (!p->out_ifindex && !p->from_mask) {
 		NL_SET_ERR_MSG(info->extack,
-				   "say which traffic to translate: an out interface or a from prefix");
+			       "say which traffic to translate: an out interface or a from prefix");
 		return -EINVAL;
 	}
 
