@@ -102,7 +102,8 @@ static struct knat_map *map_get(struct knat_net *kn, struct knat_pool *pool,
 	m->in = *in;
 	/* Another owner of the picked outside port (a forward): pick again. */
 	for (tries = 0; tries < 8; tries++) {
-		b = knat_port_alloc(kn, pool, in, false, &m->out);
+		b = knat_port_alloc(kn, pool, in, READ_ONCE(kn->cfg.port_parity),
+				    &m->out);
 		if (IS_ERR(b)) {
 			knat_map_free(m);
 			return ERR_CAST(b);

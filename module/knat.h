@@ -41,6 +41,7 @@ struct knat_config {
 	u16 block_size;			/* default for new pools */
 	u16 max_blocks;			/* per subscriber */
 	u8 filtering;			/* enum knat_filtering */
+	u8 port_parity;			/* RFC 4787 REQ-4, off by default */
 };
 
 struct knat_net {

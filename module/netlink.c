@@ -43,6 +43,7 @@ static const struct nla_policy knat_nl_policy[KNAT_A_MAX + 1] = {
 	[KNAT_A_CFG_BLOCK_SIZE] = NLA_POLICY_RANGE(NLA_U16, 64, 4096),
 	[KNAT_A_CFG_MAX_BLOCKS] = NLA_POLICY_MIN(NLA_U16, 1),
 	[KNAT_A_CFG_COOLING] = { .type = NLA_U32 },
+	[KNAT_A_CFG_PORT_PARITY] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static struct genl_family knat_genl_family;
@@ -145,6 +146,9 @@ static int knat_nl_config_set(struct sk_buff *skb, struct genl_info *info)
 		WRITE_ONCE(cfg->max_blocks, nla_get_u16(a[KNAT_A_CFG_MAX_BLOCKS]));
 	if (a[KNAT_A_CFG_COOLING])
 		WRITE_ONCE(cfg->cooling, nla_get_u32(a[KNAT_A_CFG_COOLING]));
+	if (a[KNAT_A_CFG_PORT_PARITY])
+		WRITE_ONCE(cfg->port_parity,
+			   nla_get_u8(a[KNAT_A_CFG_PORT_PARITY]));
 	mutex_unlock(&kn->lock);
 	return 0;
 }
@@ -169,7 +173,8 @@ static int knat_nl_config_get(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u8(msg, KNAT_A_CFG_FILTERING, c.filtering) ||
 	    nla_put_u16(msg, KNAT_A_CFG_BLOCK_SIZE, c.block_size) ||
 	    nla_put_u16(msg, KNAT_A_CFG_MAX_BLOCKS, c.max_blocks) ||
-	    nla_put_u32(msg, KNAT_A_CFG_COOLING, c.cooling)) {
+	    nla_put_u32(msg, KNAT_A_CFG_COOLING, c.cooling) ||
+	    nla_put_u8(msg, KNAT_A_CFG_PORT_PARITY, c.port_parity)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}

@@ -54,10 +54,18 @@ grep -q "${r1#*:}" <<< "$($KNAT -n "$RTR" mapping show proto udp inside 10.0.1.2
 	fail "text listing lacks c1's outside port ${r1#*:}"
 expect_eq "same mapping on the next packet" "$out" "$r1"
 
+step "port parity (RFC 4787 REQ-4) when asked for"
+$KNAT -n "$RTR" config set port-parity 1
+for sp in 6000 6001 6002 6003; do
+	out=$(ask "$C2" udp 198.51.100.2 7000 $sp) || fail "no reply from $sp"
+	expect_eq "parity of $sp -> ${out#*:}" $(( ${out#*:} % 2 )) $((sp % 2))
+done
+$KNAT -n "$RTR" config set port-parity 0
+
 step "counters"
 [ "$(stat "$RTR" out_translated)" -ge 6 ] || fail "out_translated too low"
 [ "$(stat "$RTR" in_translated)" -ge 6 ] || fail "in_translated too low"
-expect_eq "mappings created" "$(stat "$RTR" mappings_created)" 5
+expect_eq "mappings created" "$(stat "$RTR" mappings_created)" 9
 $KNAT -n "$RTR" pool show
 
 step "pool del removes its mappings"

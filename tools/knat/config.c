@@ -22,6 +22,7 @@ static const struct setting {
 	{ "block-size", KNAT_A_CFG_BLOCK_SIZE, 2, 64, 4096 },
 	{ "max-blocks-per-subscriber", KNAT_A_CFG_MAX_BLOCKS, 2, 1, 65535 },
 	{ "cooling", KNAT_A_CFG_COOLING, 4, 0, 86400 },
+	{ "port-parity", KNAT_A_CFG_PORT_PARITY, 1, 0, 1 },
 };
 
 static const char *const filtering_names[] = { "eif", "adf", "apdf" };
@@ -36,7 +37,8 @@ static void config_usage(FILE *f)
 	      "       knat [-j] config show\nKeys:", f);
 	for (i = 0; i < NSETTINGS; i++)
 		fprintf(f, " %s", settings[i].key);
-	fputs("\nTimeouts and cooling are in seconds; filtering is eif, adf or apdf.\n", f);
+	fputs("\nTimeouts and cooling are in seconds; filtering is eif, adf or apdf;\n"
+	      "port-parity 1 gives even inside ports even outside ports (RFC 4787).\n", f);
 }
 
 static int config_set(int argc, char **argv)

@@ -113,6 +113,7 @@ enum knat_attr {
 	KNAT_A_MAPPINGS,		/* u32 */
 	KNAT_A_PAD,
 	KNAT_A_PORT_COUNT,		/* u16, ports in a forward */
+	KNAT_A_CFG_PORT_PARITY,		/* u8, 1: keep the inside port's parity */
 	__KNAT_A_MAX
 };
 
