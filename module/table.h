@@ -21,7 +21,7 @@ enum {
 /*
  * One NAT mapping (RFC 4787 "mapping"): an inside endpoint and the outside
  * endpoint it is known by. Endpoint-independent: the peers it talked to are
- * only remembered, lossily, for filtering. 80 bytes in its own slab cache.
+ * only remembered, lossily, for filtering. 88 bytes in its own slab cache.
  */
 struct knat_map {
 	struct rhash_head in_node;
