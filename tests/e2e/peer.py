@@ -68,8 +68,8 @@ def settle(pending, done, count):
     refused flows never answer, and a slow (KASAN) guest answers late."""
     last = time.time()
     deadline = last + 60
-    while len(done) < count and time.time() - last < QUIET \
-            and time.time() < deadline:
+    while len(done) < count and time.time() < deadline and \
+            time.time() - last < (QUIET if done else FIRST):
         readable, writable, _ = select.select(*pending(), 0.2)
         for s in readable + writable:
             if done(s):
@@ -77,7 +77,8 @@ def settle(pending, done, count):
     return len(done)
 
 
-QUIET = 5
+QUIET = 5     # seconds without a new answer, once answers came
+FIRST = 30    # seconds to wait for the first answer
 
 
 def burst_tcp(dst, dport, first, count):
@@ -89,14 +90,20 @@ def burst_tcp(dst, dport, first, count):
         s.connect_ex((dst, dport))
         socks.append(s)
 
+    failed = set()
+
     class Done(set):
         def __call__(self, s):
-            if s in self or s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
+            try:
+                s.getpeername()     # raises unless the handshake completed
+            except OSError:
+                failed.add(s)
                 return False
             self.add(s)
             return True
     connected = Done()
-    print(settle(lambda: ([], [s for s in socks if s not in connected], []),
+    print(settle(lambda: ([], [s for s in socks
+                               if s not in connected and s not in failed], []),
                  connected, count))
     return 0
 
