@@ -3,19 +3,25 @@
  * knat: outside ports. A pool's addresses are cut into blocks of ports;
  * a subscriber (inside host) takes blocks of one address only (paired
  * pooling), one at a time, up to its limit; ports in a block are picked at
- * random. Block hand-out takes the address's lock, port picking only the
- * subscriber's: no lock is shared by all CPUs. Every step is bounded:
- * a free block is popped from a pre-shuffled stack, a free port is found
- * in at most block_size / BITS_PER_LONG words.
+ * random. Port picking takes the subscriber's lock, block hand-out this
+ * CPU's magazine lock and, once per KNAT_MAG_BATCH blocks, the address's:
+ * no lock is shared by all CPUs on the common path. Every step is
+ * bounded: a free block is popped from a pre-shuffled stack, a free port
+ * is found in at most block_size / BITS_PER_LONG words.
  */
 #include <linux/bitmap.h>
 #include <linux/jhash.h>
+#include <linux/percpu.h>
 #include <linux/random.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
+#include <net/inet_hashtables.h>
+#include <net/tcp.h>
+#include <net/udp.h>
 #include <kunit/visibility.h>
 #include "alloc.h"
 #include "stats.h"
+#include "table.h"
 
 static const struct rhashtable_params subs_params = {
 	.head_offset = offsetof(struct knat_sub, node),
@@ -73,6 +79,15 @@ static int pool_addr_init(struct knat_pool *pool, struct knat_pool_addr *pa,
 		pa->free[j] = i;
 	}
 	pa->nfree = pool->blocks_per_addr;
+	if (pool->naddr <= KNAT_MAG_ADDRS_MAX) {
+		int cpu;
+
+		pa->mags = alloc_percpu(struct knat_mag);
+		if (!pa->mags)
+			return -ENOMEM;
+		for_each_possible_cpu(cpu)
+			spin_lock_init(&per_cpu_ptr(pa->mags, cpu)->lock);
+	}
 	return 0;
 }
 
@@ -82,6 +97,7 @@ static void pool_addr_free(struct knat_pool_addr *pa)
 		kvfree(pa->blocks[0].bits[0]);
 	kvfree(pa->blocks);
 	kvfree(pa->free);
+	free_percpu(pa->mags);
 }
 
 struct knat_pool *knat_pool_create(const struct knat_pool_params *p)
@@ -135,7 +151,7 @@ static bool pa_has_block(struct knat_pool_addr *pa)
 {
 	struct knat_block *b;
 
-	if (READ_ONCE(pa->nfree))
+	if (knat_pa_nfree(pa))
 		return true;
 	b = list_first_entry_or_null(&pa->cooling, struct knat_block, node);
 	return b && time_after_eq(jiffies, READ_ONCE(b->cool_until));
@@ -188,30 +204,107 @@ static struct knat_sub *sub_get(struct knat_net *kn, struct knat_pool *pool,
 	return sub;
 }
 
+/*
+ * A block leaving the cooling list has no mapping left: only reservations,
+ * which are forgotten so that the next owner sees today's forwards and
+ * services. Under pa->lock, with no owner.
+ */
+static void block_forget_reservations(struct knat_block *b)
+{
+	unsigned int words = BITS_TO_LONGS(b->pa->pool->block_size);
+	int p;
+
+	if (!b->reserved)
+		return;
+	for (p = 0; p < KNAT_P_MAX; p++)
+		memset(b->bits[p], 0, words * sizeof(long));
+	b->used = 0;
+	b->reserved = 0;
+}
+
+/* A free block index from the shuffled stack or the cooled; under pa->lock. */
+static int pa_pop_free(struct knat_pool_addr *pa)
+{
+	struct knat_block *b;
+
+	lockdep_assert_held(&pa->lock);
+	if (pa->nfree)
+		return pa->free[--pa->nfree];
+	b = list_first_entry_or_null(&pa->cooling, struct knat_block, node);
+	if (!b || time_before(jiffies, b->cool_until))
+		return -1;
+	list_del_init(&b->node);
+	pa->ncooling--;
+	block_forget_reservations(b);
+	return b - pa->blocks;
+}
+
+/* Refills this CPU's magazine with up to KNAT_MAG_BATCH blocks. */
+static void mag_refill(struct knat_pool_addr *pa, struct knat_mag *mag)
+{
+	int idx;
+
+	spin_lock(&pa->lock);
+	while (mag->n < KNAT_MAG_BATCH && (idx = pa_pop_free(pa)) >= 0) {
+		mag->idx[mag->n++] = idx;
+		atomic_inc(&pa->nmag);
+	}
+	spin_unlock(&pa->lock);
+}
+
+static int mag_pop(struct knat_pool_addr *pa, struct knat_mag *mag)
+{
+	int idx = -1;
+
+	spin_lock(&mag->lock);
+	if (mag->n) {
+		idx = mag->idx[--mag->n];
+		atomic_dec(&pa->nmag);
+	}
+	spin_unlock(&mag->lock);
+	return idx;
+}
+
+/*
+ * A free block for @sub. BH is off (the caller holds sub->lock), so this
+ * CPU's magazine stays ours. The pool is full only when the address, the
+ * cooled blocks and every CPU's magazine are empty: the last steal keeps
+ * exhaustion a global judgement.
+ */
 static struct knat_block *pa_take_block(struct knat_net *kn,
 					struct knat_pool_addr *pa,
 					struct knat_sub *sub)
 {
-	struct knat_block *b = NULL;
+	struct knat_block *b;
+	int idx = -1, cpu;
 
-	spin_lock_bh(&pa->lock);
-	if (pa->nfree) {
-		b = &pa->blocks[pa->free[--pa->nfree]];
-	} else {
-		b = list_first_entry_or_null(&pa->cooling, struct knat_block,
-					     node);
-		if (b && time_after_eq(jiffies, b->cool_until)) {
-			list_del_init(&b->node);
-			pa->ncooling--;
-		} else {
-			b = NULL;
+	if (pa->mags) {
+		struct knat_mag *mag = this_cpu_ptr(pa->mags);
+
+		spin_lock(&mag->lock);
+		if (!mag->n)
+			mag_refill(pa, mag);
+		if (mag->n) {
+			idx = mag->idx[--mag->n];
+			atomic_dec(&pa->nmag);
 		}
+		spin_unlock(&mag->lock);
+		if (idx < 0 && atomic_read(&pa->nmag))
+			for_each_possible_cpu(cpu) {
+				idx = mag_pop(pa, per_cpu_ptr(pa->mags, cpu));
+				if (idx >= 0)
+					break;
+			}
+	} else {
+		spin_lock(&pa->lock);
+		idx = pa_pop_free(pa);
+		spin_unlock(&pa->lock);
 	}
-	if (b)
-		b->owner = sub;
-	spin_unlock_bh(&pa->lock);
-	if (b)
-		knat_stats_inc(kn, KNAT_STAT_BLOCK_ALLOC);
+	if (idx < 0)
+		return NULL;
+	b = &pa->blocks[idx];
+	WRITE_ONCE(b->owner, sub);
+	knat_stats_inc(kn, KNAT_STAT_BLOCK_ALLOC);
 	return b;
 }
 
@@ -251,60 +344,51 @@ static int block_take_port(struct knat_block *b, int pidx, int want_odd)
 	return -1;
 }
 
-struct knat_block *knat_port_alloc(struct knat_net *kn, struct knat_pool *pool,
-				   const struct knat_key *in, bool parity,
-				   struct knat_key *out)
+/*
+ * On a pool address that is also the router's, a port where one of the
+ * router's own services listens must not be handed out: replies to it
+ * would be translated away from the service. Nor may a forward's port.
+ */
+static bool port_owned_elsewhere(struct knat_net *kn, struct knat_pool_addr *pa,
+				 const struct knat_key *k)
 {
-	int pidx = knat_proto_idx(in->proto);
-	int want_odd = parity ? ntohs(in->port) & 1 : -1;
-	struct knat_block *b;
-	struct knat_sub *sub;
-	int tries = 0, bit = -1;
-
-	if (pidx < 0)
-		return ERR_PTR(-EPROTONOSUPPORT);
-again:
-	sub = sub_get(kn, pool, in->addr);
-	if (IS_ERR(sub))
-		return ERR_CAST(sub);
-	spin_lock_bh(&sub->lock);
-	if (sub->dead) {
-		/* Its last block just went: a fresh subscriber will do. */
-		spin_unlock_bh(&sub->lock);
-		if (++tries > 3)
-			return ERR_PTR(-EAGAIN);
-		goto again;
+	if (knat_map_lookup_out(kn, k))
+		return true;
+	if (!READ_ONCE(pa->local))
+		return false;
+	switch (k->proto) {
+	case IPPROTO_TCP:
+		return inet_lookup_listener(kn->net, &tcp_hashinfo, NULL, 0, 0, 0,
+					    k->addr, k->port, 0, 0);
+	case IPPROTO_UDP:
+		return __udp4_lib_lookup(kn->net, 0, 0, k->addr, k->port, 0, 0,
+					 &udp_table, NULL);
 	}
-	list_for_each_entry(b, &sub->blocks, node) {
-		bit = block_take_port(b, pidx, want_odd);
-		if (bit >= 0)
-			goto found;
-	}
-	if (sub->nblocks >= READ_ONCE(kn->cfg.max_blocks)) {
-		spin_unlock_bh(&sub->lock);
-		return ERR_PTR(-EDQUOT);
-	}
-	b = pa_take_block(kn, sub->pa, sub);
-	if (!b) {
-		spin_unlock_bh(&sub->lock);
-		return ERR_PTR(-ENOSPC);
-	}
-	list_add(&b->node, &sub->blocks);
-	sub->nblocks++;
-	bit = block_take_port(b, pidx, want_odd);
-	if (WARN_ON_ONCE(bit < 0)) {
-		spin_unlock_bh(&sub->lock);
-		return ERR_PTR(-ENOSPC);
-	}
-found:
-	spin_unlock_bh(&sub->lock);
-	out->addr = b->pa->addr;
-	out->port = htons(b->first_port + bit);
-	out->proto = in->proto;
-	out->pad = 0;
-	return b;
+	return false;
 }
-EXPORT_SYMBOL_IF_KUNIT(knat_port_alloc);
+
+/*
+ * A usable port of @b, or -1. A port someone else owns stays set in the
+ * bitmap as reserved: it is never offered again while the block lives.
+ * Reservations are bounded per call to keep softirq time short.
+ */
+static int block_pick(struct knat_net *kn, struct knat_block *b, u8 proto,
+		      int want_odd, int *budget)
+{
+	int pidx = knat_proto_idx(proto);
+	struct knat_key k = { .addr = b->pa->addr, .proto = proto };
+	int bit;
+
+	while ((bit = block_take_port(b, pidx, want_odd)) >= 0) {
+		k.port = htons(b->first_port + bit);
+		if (!port_owned_elsewhere(kn, b->pa, &k))
+			return bit;
+		b->reserved++;
+		if (--*budget <= 0)
+			return -1;
+	}
+	return -1;
+}
 
 /* Called with sub->lock held; the block rests before anyone reuses it. */
 static void block_cool(struct knat_net *kn, struct knat_block *b)
@@ -320,6 +404,98 @@ static void block_cool(struct knat_net *kn, struct knat_block *b)
 	knat_stats_inc(kn, KNAT_STAT_BLOCK_FREE);
 }
 
+/*
+ * @b holds no mapping of @sub any more: it cools. Under sub->lock.
+ * Returns true when that was the subscriber's last block: the caller
+ * must then call sub_put() once the lock is dropped.
+ */
+static bool sub_drop_block(struct knat_net *kn, struct knat_sub *sub,
+			   struct knat_block *b)
+{
+	list_del_init(&b->node);
+	block_cool(kn, b);
+	if (--sub->nblocks)
+		return false;
+	sub->dead = true;
+	return true;
+}
+
+static void sub_put(struct knat_net *kn, struct knat_sub *sub)
+{
+	rhashtable_remove_fast(&kn->subs, &sub->node, subs_params);
+	spin_lock_bh(&sub->pa->lock);
+	sub->pa->nsubs--;
+	spin_unlock_bh(&sub->pa->lock);
+	kfree_rcu(sub, rcu);
+}
+
+struct knat_block *knat_port_alloc(struct knat_net *kn, struct knat_pool *pool,
+				   const struct knat_key *in, bool parity,
+				   struct knat_key *out)
+{
+	int want_odd = parity ? ntohs(in->port) & 1 : -1;
+	int tries = 0, bit = -1, budget = 64;
+	struct knat_block *b;
+	struct knat_sub *sub;
+	bool gone = false;
+	long err;
+
+	if (knat_proto_idx(in->proto) < 0)
+		return ERR_PTR(-EPROTONOSUPPORT);
+again:
+	sub = sub_get(kn, pool, in->addr);
+	if (IS_ERR(sub))
+		return ERR_CAST(sub);
+	spin_lock_bh(&sub->lock);
+	if (sub->dead) {
+		/* Its last block just went: a fresh subscriber will do. */
+		spin_unlock_bh(&sub->lock);
+		if (++tries > 3)
+			return ERR_PTR(-EAGAIN);
+		goto again;
+	}
+	list_for_each_entry(b, &sub->blocks, node) {
+		bit = block_pick(kn, b, in->proto, want_odd, &budget);
+		if (bit >= 0)
+			goto found;
+		if (budget <= 0)
+			goto refuse;
+	}
+	err = -EDQUOT;
+	while (sub->nblocks < READ_ONCE(kn->cfg.max_blocks)) {
+		err = -ENOSPC;
+		b = pa_take_block(kn, sub->pa, sub);
+		if (!b)
+			break;
+		list_add(&b->node, &sub->blocks);
+		sub->nblocks++;
+		bit = block_pick(kn, b, in->proto, want_odd, &budget);
+		if (bit >= 0)
+			goto found;
+		/* All reserved (or budget spent): the block goes back. */
+		if (b->used == b->reserved)
+			gone = sub_drop_block(kn, sub, b);
+		if (gone || budget <= 0)
+			break;
+		err = -EDQUOT;
+	}
+	spin_unlock_bh(&sub->lock);
+	if (gone)
+		sub_put(kn, sub);
+	return ERR_PTR(err);
+refuse:
+	spin_unlock_bh(&sub->lock);
+	return ERR_PTR(-ENOSPC);
+found:
+	spin_unlock_bh(&sub->lock);
+	out->addr = b->pa->addr;
+	out->port = htons(b->first_port + bit);
+	out->proto = in->proto;
+	out->pad = 0;
+	return b;
+}
+EXPORT_SYMBOL_IF_KUNIT(knat_port_alloc);
+
 void knat_port_release(struct knat_net *kn, struct knat_block *b,
 		       u8 proto, __be16 port)
 {
@@ -329,22 +505,11 @@ void knat_port_release(struct knat_net *kn, struct knat_block *b,
 
 	spin_lock_bh(&sub->lock);
 	__clear_bit(ntohs(port) - b->first_port, b->bits[knat_proto_idx(proto)]);
-	if (--b->used == 0) {
-		list_del_init(&b->node);
-		block_cool(kn, b);
-		if (--sub->nblocks == 0) {
-			sub->dead = true;
-			gone = true;
-		}
-	}
+	if (--b->used == b->reserved)
+		gone = sub_drop_block(kn, sub, b);
 	spin_unlock_bh(&sub->lock);
-	if (gone) {
-		rhashtable_remove_fast(&kn->subs, &sub->node, subs_params);
-		spin_lock_bh(&sub->pa->lock);
-		sub->pa->nsubs--;
-		spin_unlock_bh(&sub->pa->lock);
-		kfree_rcu(sub, rcu);
-	}
+	if (gone)
+		sub_put(kn, sub);
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_port_release);
 
@@ -362,6 +527,7 @@ void knat_pool_recool(struct knat_net *kn, struct knat_pool *pool)
 				break;
 			list_del_init(&b->node);
 			pa->ncooling--;
+			block_forget_reservations(b);
 			/* Back in at a random place: the order stays random. */
 			j = get_random_u32_below(pa->nfree + 1);
 			pa->free[pa->nfree++] = pa->free[j];

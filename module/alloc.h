@@ -22,8 +22,24 @@ struct knat_block {
 	struct list_head node;		/* owner's blocks, or pa->cooling */
 	unsigned long cool_until;	/* jiffies */
 	u16 first_port;
-	u16 used;			/* ports in use, all protocols */
+	u16 used;			/* bits set, all protocols */
+	u16 reserved;			/* of which owned by others (forwards, services) */
 	unsigned long *bits[KNAT_P_MAX];
+};
+
+/*
+ * A CPU's cache of free blocks of one address: block hand-out takes this
+ * CPU's lock, and the address's lock only once per KNAT_MAG_BATCH blocks.
+ */
+#define KNAT_MAG_SIZE	8
+#define KNAT_MAG_BATCH	4
+/* Larger pools spread subscribers, hence lock traffic, over many addresses. */
+#define KNAT_MAG_ADDRS_MAX	1024
+
+struct knat_mag {
+	spinlock_t lock;
+	u16 n;
+	u16 idx[KNAT_MAG_SIZE];
 };
 
 /* One outside address of a pool; its lock guards its blocks' ownership. */
@@ -33,6 +49,8 @@ struct knat_pool_addr {
 	spinlock_t lock;		/* blocks' owner, free and cooling sets */
 	u32 nfree;			/* free[0..nfree) in random order */
 	u32 *free;
+	struct knat_mag __percpu *mags;	/* NULL in large pools */
+	atomic_t nmag;			/* free blocks held in mags */
 	struct list_head cooling;	/* oldest first */
 	u32 ncooling;
 	u32 nsubs;
@@ -108,6 +126,12 @@ static inline bool knat_pool_has_addr(const struct knat_pool *pool,
 	return false;
 }
 
+/* Free blocks of @pa, wherever they wait. */
+static inline u32 knat_pa_nfree(const struct knat_pool_addr *pa)
+{
+	return READ_ONCE(pa->nfree) + atomic_read(&pa->nmag);
+}
+
 int knat_subs_init(struct knat_net *kn);
 void knat_subs_exit(struct knat_net *kn);
 
@@ -115,6 +139,8 @@ void knat_subs_exit(struct knat_net *kn);
  * Picks an outside port for inside endpoint @in from @pool. Packet path:
  * the caller holds rcu_read_lock() (subscribers are freed by RCU).
  * @parity asks for an outside port of the same parity as in->port.
+ * A port found owned by a forward or, on a router address, by a router
+ * service is reserved in its block and another one is picked.
  * Returns the block holding the port, or an ERR_PTR: -ENOSPC pool full,
  * -EDQUOT subscriber at its limit, -ENOMEM.
  */

@@ -10,8 +10,6 @@
 #include <net/ip.h>
 #include <net/route.h>
 #include <net/tcp.h>
-#include <net/udp.h>
-#include <net/inet_hashtables.h>
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 #include <kunit/visibility.h>
 #include "alloc.h"
@@ -64,31 +62,13 @@ static void count_refusal(struct knat_net *kn, long err)
 	}
 }
 
-/*
- * On a pool address that is also the router's, a port where one of the
- * router's own services listens must not be handed out: replies to it
- * would be translated away from the service.
- */
-static bool port_is_local_service(struct net *net, const struct knat_key *k)
-{
-	switch (k->proto) {
-	case IPPROTO_TCP:
-		return inet_lookup_listener(net, &tcp_hashinfo, NULL, 0, 0, 0,
-					    k->addr, k->port, 0, 0);
-	case IPPROTO_UDP:
-		return __udp4_lib_lookup(net, 0, 0, k->addr, k->port, 0, 0,
-					 &udp_table, NULL);
-	}
-	return false;
-}
-
 /* Finds or creates the mapping of inside endpoint @in in @pool. */
 static struct knat_map *map_get(struct knat_net *kn, struct knat_pool *pool,
 				const struct knat_key *in)
 {
 	struct knat_map *m, *existing;
 	struct knat_block *b;
-	int tries, err;
+	int err;
 
 	m = knat_map_lookup_in(kn, in);
 	if (m)
@@ -100,39 +80,23 @@ static struct knat_map *map_get(struct knat_net *kn, struct knat_pool *pool,
 	if (!m)
 		return ERR_PTR(-ENOMEM);
 	m->in = *in;
-	/*
-	 * Another owner of the picked port (a forward, a router service):
-	 * pick again. With k such ports left among the free ones of a block,
-	 * the last free port is missed with odds (k/(k+1))^tries: 64 tries
-	 * make that about 5e-4 for k = 8, where 8 tries made it 0.39.
-	 */
-	for (tries = 0; tries < 64; tries++) {
-		b = knat_port_alloc(kn, pool, in, READ_ONCE(kn->cfg.port_parity),
-				    &m->out);
-		if (IS_ERR(b)) {
-			knat_map_free(m);
-			return ERR_CAST(b);
-		}
-		m->block = b;
-		if (READ_ONCE(b->pa->local) &&
-		    port_is_local_service(kn->net, &m->out)) {
-			knat_port_release(kn, b, in->proto, m->out.port);
-			continue;
-		}
-		knat_map_refresh(kn, m);
-		err = knat_map_insert(kn, m, &existing);
-		if (!err) {
-			knat_stats_inc(kn, KNAT_STAT_MAP_CREATED);
-			return m;
-		}
-		knat_port_release(kn, b, in->proto, m->out.port);
-		if (existing || err != -EEXIST) {
-			knat_map_free(m);
-			return existing ?: ERR_PTR(err);
-		}
+	b = knat_port_alloc(kn, pool, in, READ_ONCE(kn->cfg.port_parity),
+			    &m->out);
+	if (IS_ERR(b)) {
+		knat_map_free(m);
+		return ERR_CAST(b);
 	}
+	m->block = b;
+	knat_map_refresh(kn, m);
+	err = knat_map_insert(kn, m, &existing);
+	if (!err) {
+		knat_stats_inc(kn, KNAT_STAT_MAP_CREATED);
+		return m;
+	}
+	/* Lost a race: to another CPU for @in, or to a forward just added. */
+	knat_port_release(kn, b, in->proto, m->out.port);
 	knat_map_free(m);
-	return ERR_PTR(-ENOSPC);
+	return existing ?: ERR_PTR(err);
 }
 
 static void map_track_tcp(struct knat_map *m, u8 flags, bool outbound)

@@ -241,7 +241,7 @@ static int pool_fill(struct sk_buff *skb, struct list_head *node)
 	u32 i, nfree = 0, ncool = 0, nsubs = 0;
 
 	for (i = 0; i < pool->naddr; i++) {
-		nfree += READ_ONCE(pool->addrs[i].nfree);
+		nfree += knat_pa_nfree(&pool->addrs[i]);
 		ncool += READ_ONCE(pool->addrs[i].ncooling);
 		nsubs += READ_ONCE(pool->addrs[i].nsubs);
 	}
