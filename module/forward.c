@@ -26,6 +26,8 @@ static void forward_unmap(struct knat_net *kn, const struct knat_forward *f,
 		if (m && !m->block)
 			knat_map_delete(kn, m);
 		rcu_read_unlock();
+		if (i % 1024 == 1023)
+			cond_resched();
 	}
 }
 
@@ -76,6 +78,8 @@ int knat_forward_add(struct knat_net *kn, const struct knat_forward *req,
 				NL_SET_ERR_MSG(extack, "the outside port is already in use");
 			goto err_unmap;
 		}
+		if (i % 1024 == 1023)
+			cond_resched();
 	}
 	list_add_tail(&f->list, &kn->forwards);
 	return 0;

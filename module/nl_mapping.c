@@ -94,6 +94,7 @@ int knat_nl_mapping_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct map_dump *d = (struct map_dump *)cb->args[0];
 	struct knat_map *m;
+	u32 n = 0;
 
 	rhashtable_walk_start(&d->iter);
 	/* Peek, fill, then advance: a full message retries the same entry. */
@@ -101,6 +102,12 @@ int knat_nl_mapping_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		if (!IS_ERR(m) && map_wanted(d, m) && map_fill(skb, cb, m))
 			break;
 		rhashtable_walk_next(&d->iter);
+		/* A filter may skip a million: do not hold RCU all along. */
+		if (++n % 1024 == 0) {
+			rhashtable_walk_stop(&d->iter);
+			cond_resched();
+			rhashtable_walk_start(&d->iter);
+		}
 	}
 	rhashtable_walk_stop(&d->iter);
 	return skb->len;

@@ -1,0 +1,47 @@
+#!/bin/bash
+# A million mappings: the netlink dump streams every one exactly once
+# (a resumable cursor, many messages), filters work at that size, and the
+# whole set goes away again. Forwards make the mappings: 16 forwards of
+# 65535 ports, each port a permanent mapping in the same table as
+# dynamic ones.
+. "$(dirname "$0")/_lib.sh"
+ns_add "$RTR"
+N=0
+t0=$SECONDS
+
+step "16 forwards x 65535 ports"
+for a in 1 2 3 4 5 6 7 8; do
+	for proto in tcp udp; do
+		$KNAT -n "$RTR" forward add $proto "203.0.113.$a:1-65535" \
+			to "10.0.$a.2:1-65535"
+		N=$((N + 65535))
+	done
+done
+echo "   $N mappings in $((SECONDS - t0)) s"
+
+step "the dump lists each once"
+t0=$SECONDS
+$KNAT -n "$RTR" mapping show > /tmp/maps.$$
+got=$(wc -l < /tmp/maps.$$)
+expect_eq "mappings dumped" "$got" "$N"
+dups=$(awk '{print $1, $4}' /tmp/maps.$$ | sort | uniq -d | head -3)
+expect_eq "outside endpoints listed twice" "$dups" ""
+echo "   dumped and checked in $((SECONDS - t0)) s"
+rm -f /tmp/maps.$$
+
+step "filters at that size"
+got=$($KNAT -n "$RTR" mapping show proto udp outside 203.0.113.5 | wc -l)
+expect_eq "udp on 203.0.113.5" "$got" 65535
+got=$($KNAT -n "$RTR" mapping show inside 10.0.7.2 | wc -l)
+expect_eq "inside 10.0.7.2" "$got" 131070
+got=$($KNAT -n "$RTR" -j mapping show proto tcp outside 203.0.113.1 |
+	grep -o '"proto":"tcp"' | wc -l)
+expect_eq "json tcp on 203.0.113.1" "$got" 65535
+
+step "forward del removes them all"
+for a in 1 2 3 4 5 6 7 8; do
+	for proto in tcp udp; do
+		$KNAT -n "$RTR" forward del $proto "203.0.113.$a:1"
+	done
+done
+expect_eq "left" "$($KNAT -n "$RTR" mapping show | wc -l)" 0
