@@ -20,6 +20,7 @@
 #include <net/udp.h>
 #include <kunit/visibility.h>
 #include "alloc.h"
+#include "events.h"
 #include "stats.h"
 #include "table.h"
 
@@ -305,6 +306,7 @@ static struct knat_block *pa_take_block(struct knat_net *kn,
 	b = &pa->blocks[idx];
 	WRITE_ONCE(b->owner, sub);
 	knat_stats_inc(kn, KNAT_STAT_BLOCK_ALLOC);
+	knat_event_block(kn, b, sub->key.addr, true);
 	return b;
 }
 
@@ -395,6 +397,7 @@ static void block_cool(struct knat_net *kn, struct knat_block *b)
 {
 	struct knat_pool_addr *pa = b->pa;
 
+	knat_event_block(kn, b, b->owner->key.addr, false);
 	spin_lock_bh(&pa->lock);
 	b->owner = NULL;
 	b->cool_until = jiffies + READ_ONCE(kn->cfg.cooling) * HZ;

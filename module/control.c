@@ -235,6 +235,8 @@ int knat_control_init(struct knat_net *kn)
 	INIT_LIST_HEAD(&kn->statics);
 	INIT_DELAYED_WORK(&kn->gc_work, knat_gc);
 	knat_config_defaults(&kn->cfg);
+	ratelimit_state_init(&kn->event_rs, HZ, 10);
+	ratelimit_set_flags(&kn->event_rs, RATELIMIT_MSG_ON_RELEASE);
 	err = knat_table_init(kn);
 	if (err)
 		return err;

@@ -13,6 +13,7 @@
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 #include <kunit/visibility.h>
 #include "alloc.h"
+#include "events.h"
 #include "forward.h"
 #include "hooks.h"
 #include "stats.h"
@@ -47,8 +48,10 @@ static struct knat_pool *pool_owning(struct knat_net *kn, __be32 addr)
 	return NULL;
 }
 
-static void count_refusal(struct knat_net *kn, long err)
+static void count_refusal(struct knat_net *kn, const struct knat_pool *pool,
+			  const struct knat_key *in, long err)
 {
+	knat_event_refusal(kn, pool, in, err);
 	switch (err) {
 	case -ENOSPC:
 		knat_stats_inc(kn, KNAT_STAT_DROP_POOL_FULL);
@@ -197,7 +200,7 @@ static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 		/* Hairpin: the receiver must see the sender's outside view. */
 		hm = map_get(kn, pool, &p.src);
 		if (IS_ERR(hm)) {
-			count_refusal(kn, PTR_ERR(hm));
+			count_refusal(kn, pool, &p.src, PTR_ERR(hm));
 			return NF_DROP;
 		}
 		peer = hm->out;
@@ -249,7 +252,7 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 			return NF_ACCEPT;
 		m = map_get(kn, pool, &p.src);
 		if (IS_ERR(m)) {
-			count_refusal(kn, PTR_ERR(m));
+			count_refusal(kn, pool, &p.src, PTR_ERR(m));
 			return NF_DROP;
 		}
 	}

@@ -4,6 +4,7 @@
 #define _KNAT_H
 
 #include <linux/types.h>
+#include <linux/ratelimit_types.h>
 #include <linux/rhashtable-types.h>
 #include <linux/workqueue.h>
 #include <linux/netfilter.h>
@@ -61,6 +62,7 @@ struct knat_net {
 	atomic_t nmaps;
 	struct delayed_work gc_work;
 	u32 peer_seed;			/* filtering bloom hash */
+	struct ratelimit_state event_rs;	/* refusal events */
 };
 
 extern unsigned int knat_net_id;

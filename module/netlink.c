@@ -46,7 +46,6 @@ static const struct nla_policy knat_nl_policy[KNAT_A_MAX + 1] = {
 	[KNAT_A_CFG_PORT_PARITY] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
-static struct genl_family knat_genl_family;
 
 struct sk_buff *knat_nl_reply_new(struct genl_info *info, u8 cmd, void **hdr)
 {
@@ -299,7 +298,13 @@ static int knat_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
 	return 0;
 }
 
-static struct genl_family knat_genl_family __ro_after_init = {
+/* Events name inside hosts: only the namespace's administrator may listen. */
+static const struct genl_multicast_group knat_nl_mcgrps[] = {
+	[KNAT_MCGRP_EVENTS] = { .name = KNAT_MCGRP_EVENTS_NAME,
+				.flags = GENL_MCAST_CAP_NET_ADMIN },
+};
+
+struct genl_family knat_genl_family __ro_after_init = {
 	.name = KNAT_GENL_NAME,
 	.version = KNAT_GENL_VERSION,
 	.maxattr = KNAT_A_MAX,
@@ -310,6 +315,8 @@ static struct genl_family knat_genl_family __ro_after_init = {
 	.ops = knat_nl_ops,
 	.n_ops = ARRAY_SIZE(knat_nl_ops),
 	.resv_start_op = KNAT_CMD_MAX + 1,
+	.mcgrps = knat_nl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(knat_nl_mcgrps),
 };
 
 int __init knat_genl_init(void)

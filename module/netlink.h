@@ -6,6 +6,11 @@
 #include <net/genetlink.h>
 
 extern const struct nla_policy *knat_nl_prefix_policy;
+extern struct genl_family knat_genl_family;
+
+enum knat_nl_mcgrp {
+	KNAT_MCGRP_EVENTS,
+};
 
 struct sk_buff *knat_nl_reply_new(struct genl_info *info, u8 cmd, void **hdr);
 void *knat_nl_dump_put(struct sk_buff *skb, struct netlink_callback *cb,

@@ -6,6 +6,12 @@ topo_nat
 $KNAT -n "$RTR" pool add 203.0.113.5 out out0 ports 2000-2127 block 64
 $KNAT -n "$RTR" config set max-blocks-per-subscriber 1
 serve "$SRV" udp 7000
+# The compliance log: every block hand-out and return, and the refusals.
+EV=/tmp/events.$$
+$KNAT -n "$RTR" -j monitor > "$EV" 2> "$EV.err" &
+PIDS+=($!)
+for _ in $(seq 100); do grep -q listening "$EV.err" && break; sleep 0.1; done
+grep -q listening "$EV.err" || fail "monitor did not start: $(cat "$EV.err")"
 
 step "c1: 64 flows fill its one block, the 65th is refused"
 n=$(in_ns "$C1" $PEER burst udp 198.51.100.2 7000 10000 65)
@@ -21,3 +27,36 @@ $KNAT -n "$RTR" pool show
 $KNAT -n "$RTR" -j pool show | grep -q '"blocks_used":2' || fail "blocks_used"
 step "existing mappings still work"
 ask "$C1" udp 198.51.100.2 7000 10000 >/dev/null || fail "c1 lost its mapping"
+
+step "a refused flood: each refusal logged or counted as suppressed"
+in_ns "$C2" $PEER flood 10.0.1.4 198.51.100.2 7000 20000 40
+
+step "flush: both blocks return"
+$KNAT -n "$RTR" mapping flush
+for _ in $(seq 50); do
+	[ "$(grep -c block-free "$EV")" -ge 2 ] && break
+	sleep 0.1
+done
+cat "$EV"
+/usr/bin/python3 - "$EV" "$(stat "$RTR" drop_pool_full)" \
+	"$(stat "$RTR" drop_subscriber_limit)" \
+	"$(stat "$RTR" events_suppressed)" <<'PY' || fail "event log"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+full, limit, supp = map(int, sys.argv[2:5])
+kind = lambda k: [e for e in ev if e["event"] == k]
+alloc, free = kind("block-alloc"), kind("block-free")
+blocks = lambda es: sorted((e["inside_addr"], e["outside_addr"], e["port_lo"],
+                            e["port_hi"]) for e in es)
+assert blocks(alloc) == blocks(free), (alloc, free)
+assert sorted(b[0] for b in blocks(alloc)) == ["10.0.1.2", "10.0.1.3"], alloc
+for b in blocks(alloc):
+    assert b[1] == "203.0.113.5" and b[3] - b[2] == 63 and b[2] in (2000, 2064), b
+assert len(kind("subscriber-limit")) == 1, "one limit refusal logged"
+pf = kind("pool-full")
+assert all(e["inside_addr"] == "10.0.1.4" and e["proto"] == "udp" for e in pf)
+# Rate-limited: what was not logged was counted.
+assert len(pf) + supp == full and len(pf) <= 10 + 1, (len(pf), supp, full)
+print("   %d blocks logged out and back; %d pool-full logged, %d suppressed"
+      % (len(alloc), len(pf), supp))
+PY

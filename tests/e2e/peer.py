@@ -10,6 +10,9 @@
                                    one datagram (connection) from each of
                                    COUNT source ports; print how many were
                                    answered (connected)
+  peer.py flood SRC DST DPORT FIRST_SPORT COUNT
+                                   the same over UDP from address SRC,
+                                   without waiting for answers
 """
 import select
 import socket
@@ -108,6 +111,15 @@ def burst_tcp(dst, dport, first, count):
     return 0
 
 
+def flood(src, dst, dport, first, count):
+    """UDP from count source ports, one datagram each; no waiting."""
+    for i in range(count):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind((src, first + i))
+            s.sendto(b"hello", (dst, dport))
+    return 0
+
+
 def burst(proto, dst, dport, first, count):
     if proto == "tcp":
         return burst_tcp(dst, dport, first, count)
@@ -141,6 +153,8 @@ def main(argv):
     elif len(argv) >= 5 and argv[0] == "ask":
         timeout = float(argv[5]) if len(argv) > 5 else 3.0
         return ask(argv[1], argv[2], int(argv[3]), argv[4], timeout)
+    if len(argv) == 6 and argv[0] == "flood":
+        return flood(argv[1], argv[2], int(argv[3]), int(argv[4]), int(argv[5]))
     if len(argv) == 6 and argv[0] == "burst":
         return burst(argv[1], argv[2], int(argv[3]), int(argv[4]), int(argv[5]))
     print(__doc__, file=sys.stderr)

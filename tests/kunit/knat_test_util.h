@@ -14,6 +14,7 @@ static inline struct knat_net *knat_test_net(struct kunit *test)
 	struct knat_net *kn = kunit_kzalloc(test, sizeof(*kn), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, kn);
+	kn->net = &init_net;
 	knat_config_defaults(&kn->cfg);
 	KUNIT_ASSERT_EQ(test, knat_stats_init(kn), 0);
 	KUNIT_ASSERT_EQ(test, knat_table_init(kn), 0);

@@ -47,5 +47,6 @@ int cmd_forward(int argc, char **argv);
 int cmd_static(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
 
 #endif

@@ -21,6 +21,7 @@ static const struct object objects[] = {
 	{ "mapping", cmd_mapping, "NAT mappings: show, flush" },
 	{ "config", cmd_config, "timeouts, filtering, block size, limits" },
 	{ "stats", cmd_stats, "counters, including every drop reason" },
+	{ "monitor", cmd_monitor, "follow block hand-outs and refusals (compliance log)" },
 	{ "version", cmd_version, "the CLI's and the loaded module's versions" },
 };
 

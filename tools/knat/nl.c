@@ -23,6 +23,28 @@ static int family_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
+/* CTRL_ATTR_MCAST_GROUPS: remember the id of the events group. */
+static void family_groups(struct knat_nl *nl, const struct nlattr *groups)
+{
+	const struct nlattr *grp, *a;
+
+	mnl_attr_for_each_nested(grp, groups) {
+		const char *name = NULL;
+		uint32_t id = 0;
+
+		mnl_attr_for_each_nested(a, grp) {
+			if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_NAME &&
+			    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+				name = mnl_attr_get_str(a);
+			else if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_ID &&
+				 mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+				id = mnl_attr_get_u32(a);
+		}
+		if (name && !strcmp(name, KNAT_MCGRP_EVENTS_NAME))
+			nl->events_group = id;
+	}
+}
+
 static int family_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[CTRL_ATTR_MAX + 1] = {};
@@ -33,6 +55,8 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 		nl->family = mnl_attr_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
 	if (tb[CTRL_ATTR_VERSION])
 		nl->version = mnl_attr_get_u32(tb[CTRL_ATTR_VERSION]);
+	if (tb[CTRL_ATTR_MCAST_GROUPS])
+		family_groups(nl, tb[CTRL_ATTR_MCAST_GROUPS]);
 	return MNL_CB_OK;
 }
 
@@ -90,6 +114,44 @@ void knat_nl_close(struct knat_nl *nl)
 	if (nl->sock)
 		mnl_socket_close(nl->sock);
 	nl->sock = NULL;
+}
+
+int knat_nl_join_events(struct knat_nl *nl)
+{
+	int grp = nl->events_group;
+
+	if (!grp) {
+		fprintf(stderr, "knat: the loaded module has no events group (too old?)\n");
+		return -1;
+	}
+	if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &grp,
+				  sizeof(grp)) < 0) {
+		fprintf(stderr, "knat: joining the events group: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int knat_nl_listen(struct knat_nl *nl, mnl_cb_t cb, void *data)
+{
+	int ret;
+
+	for (;;) {
+		ret = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+		if (ret < 0 && errno == ENOBUFS) {
+			/* The kernel dropped events: say so, keep listening. */
+			fprintf(stderr, "knat: events lost (receive buffer full)\n");
+			continue;
+		}
+		if (ret < 0) {
+			fprintf(stderr, "knat: netlink receive: %s\n", strerror(errno));
+			return -1;
+		}
+		ret = mnl_cb_run(nl->buf, ret, 0, 0, cb, data);
+		if (ret <= 0)
+			return ret;
+	}
 }
 
 /* An NLMSG_ERROR carrying an error: print its extack message. */

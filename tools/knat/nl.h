@@ -10,6 +10,7 @@ struct knat_nl {
 	struct mnl_socket *sock;
 	uint16_t family;
 	uint8_t version;	/* the module's family version */
+	uint32_t events_group;	/* multicast group id, 0: none */
 	uint32_t seq;
 	uint32_t portid;
 	char req[8192];		/* the request being built */
@@ -22,6 +23,10 @@ void knat_nl_init(struct knat_nl *nl);
 /* Opens the socket and resolves the "knat" family; prints why on failure. */
 int knat_nl_open(struct knat_nl *nl);
 void knat_nl_close(struct knat_nl *nl);
+/* Joins the events group; then read with knat_nl_listen(). */
+int knat_nl_join_events(struct knat_nl *nl);
+/* Runs @cb on every multicast message until it or the socket fails. */
+int knat_nl_listen(struct knat_nl *nl, mnl_cb_t cb, void *data);
 
 /* Starts a request for @cmd in nl->req (NLM_F_DUMP in @flags for dumps). */
 struct nlmsghdr *knat_nl_msg(struct knat_nl *nl, uint8_t cmd, uint16_t flags);

@@ -23,6 +23,7 @@ static const char *const stat_names[__KNAT_STAT_MAX] = {
 	[KNAT_STAT_DROP_MALFORMED] = "drop_malformed",
 	[KNAT_STAT_DROP_FRAGMENT] = "drop_fragment",
 	[KNAT_STAT_NL_REQUESTS] = "netlink_requests",
+	[KNAT_STAT_EVENT_SUPPRESSED] = "events_suppressed",
 };
 
 static int stats_cb(const struct nlmsghdr *nlh, void *data)

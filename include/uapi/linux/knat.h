@@ -48,6 +48,16 @@
  *
  * KNAT_CMD_STATS_GET   reply: KNAT_A_STATS (nested, one u64 per
  *   enum knat_stat, attribute type = stat + 1), KNAT_A_MAPPINGS (u32).
+ *
+ * KNAT_CMD_EVENT  sent, never received: multicast on group
+ *   KNAT_MCGRP_EVENTS ("events"; joining needs CAP_NET_ADMIN), one message
+ *   per event: KNAT_A_EVENT, KNAT_A_TIME_NS (u64, CLOCK_REALTIME), and
+ *   for block events KNAT_A_IN_ADDR (the subscriber), KNAT_A_OUT_ADDR,
+ *   KNAT_A_PORT_LO/HI (the block's ports, every protocol), KNAT_A_POOL_NAME;
+ *   for refusals KNAT_A_IN_ADDR, KNAT_A_IN_PORT, KNAT_A_PROTO,
+ *   KNAT_A_POOL_NAME. Refusal events are rate-limited (10 a second per
+ *   namespace; KNAT_STAT_EVENT_SUPPRESSED counts the rest), block events
+ *   never: they are the compliance log (RFC 6888, one per block).
  */
 #ifndef _UAPI_LINUX_KNAT_H
 #define _UAPI_LINUX_KNAT_H
@@ -73,6 +83,7 @@ enum knat_cmd {
 	KNAT_CMD_STATIC_ADD,
 	KNAT_CMD_STATIC_DEL,
 	KNAT_CMD_STATIC_GET,
+	KNAT_CMD_EVENT,
 	__KNAT_CMD_MAX
 };
 
@@ -114,6 +125,8 @@ enum knat_attr {
 	KNAT_A_PAD,
 	KNAT_A_PORT_COUNT,		/* u16, ports in a forward */
 	KNAT_A_CFG_PORT_PARITY,		/* u8, 1: keep the inside port's parity */
+	KNAT_A_EVENT,			/* u8, enum knat_event */
+	KNAT_A_TIME_NS,			/* u64, ns since the epoch */
 	__KNAT_A_MAX
 };
 
@@ -133,6 +146,15 @@ enum knat_filtering {
 	KNAT_FILTER_EIF,	/* endpoint-independent */
 	KNAT_FILTER_ADF,	/* address-dependent (default) */
 	KNAT_FILTER_APDF,	/* address- and port-dependent */
+};
+
+#define KNAT_MCGRP_EVENTS_NAME	"events"
+
+enum knat_event {
+	KNAT_EVENT_BLOCK_ALLOC,		/* a block handed to a subscriber */
+	KNAT_EVENT_BLOCK_FREE,		/* its last mapping gone: it cools */
+	KNAT_EVENT_POOL_FULL,		/* a mapping refused: no free block */
+	KNAT_EVENT_SUB_LIMIT,		/* a mapping refused: max-blocks */
 };
 
 enum knat_tcp_state {
@@ -157,6 +179,7 @@ enum knat_stat {
 	KNAT_STAT_DROP_MALFORMED,	/* truncated or bad headers */
 	KNAT_STAT_DROP_FRAGMENT,	/* a fragment defrag did not join */
 	KNAT_STAT_NL_REQUESTS,
+	KNAT_STAT_EVENT_SUPPRESSED,	/* refusal events over the rate limit */
 	__KNAT_STAT_MAX
 };
 
