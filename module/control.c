@@ -26,6 +26,8 @@ void knat_config_defaults(struct knat_config *cfg)
 	cfg->block_size = 256;
 	cfg->max_blocks = 16;
 	cfg->filtering = KNAT_FILTER_ADF;
+	cfg->icmp_rate = 100;
+	cfg->icmp_burst = 50;
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_config_defaults);
 
@@ -236,6 +238,7 @@ int knat_control_init(struct knat_net *kn)
 	INIT_DELAYED_WORK(&kn->gc_work, knat_gc);
 	knat_config_defaults(&kn->cfg);
 	ratelimit_state_init(&kn->event_rs, HZ, 10);
+	spin_lock_init(&kn->icmp_bucket.lock);
 	ratelimit_set_flags(&kn->event_rs, RATELIMIT_MSG_ON_RELEASE);
 	err = knat_table_init(kn);
 	if (err)

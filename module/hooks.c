@@ -16,6 +16,8 @@
 #include "events.h"
 #include "forward.h"
 #include "hooks.h"
+#include "icmp_err.h"
+#include "icmp_send.h"
 #include "stats.h"
 #include "table.h"
 #include "xlate.h"
@@ -48,10 +50,16 @@ static struct knat_pool *pool_owning(struct knat_net *kn, __be32 addr)
 	return NULL;
 }
 
-static void count_refusal(struct knat_net *kn, const struct knat_pool *pool,
-			  const struct knat_key *in, long err)
+/*
+ * No mapping for @in: counted, logged, and the inside host told at once
+ * (3/13, RFC 5508 REQ-8) rather than left to time out.
+ */
+static void refuse(struct knat_net *kn, struct sk_buff *skb,
+		   const struct net_device *in_dev, const struct knat_pool *pool,
+		   const struct knat_key *in, long err)
 {
 	knat_event_refusal(kn, pool, in, err);
+	knat_icmp_send(kn, skb, in_dev, ICMP_DEST_UNREACH, ICMP_PKT_FILTERED);
 	switch (err) {
 	case -ENOSPC:
 		knat_stats_inc(kn, KNAT_STAT_DROP_POOL_FULL);
@@ -146,6 +154,162 @@ static bool from_inside(const struct knat_pool *pool, __be32 saddr,
 	return pool->from_mask != 0;
 }
 
+/*
+ * A packet knat translates before the kernel forwards it has its TTL
+ * checked here: the kernel's own time exceeded would quote it translated
+ * (an inside address, to the outside). knat quotes it as it came.
+ */
+static bool ttl_expires_here(struct knat_net *kn, struct sk_buff *skb,
+			     const struct nf_hook_state *state, __be32 to)
+{
+	if (ip_hdr(skb)->ttl > 1)
+		return false;
+	/* A forward to the router itself is delivered, not forwarded. */
+	if (inet_addr_type(state->net, to) == RTN_LOCAL)
+		return false;
+	knat_icmp_send(kn, skb, state->in, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL);
+	knat_stats_inc(kn, KNAT_STAT_DROP_TTL_EXPIRED);
+	return true;
+}
+
+static const u8 icmp_verdict_stat[] = {
+	[KNAT_ICMP_NOT_ERROR] = KNAT_STAT_DROP_ICMP_UNTRANSLATABLE,
+	[KNAT_ICMP_TRUNCATED] = KNAT_STAT_DROP_ICMP_TRUNCATED,
+	[KNAT_ICMP_BAD_CHECKSUM] = KNAT_STAT_DROP_ICMP_CHECKSUM,
+	[KNAT_ICMP_UNTRANSLATABLE] = KNAT_STAT_DROP_ICMP_UNTRANSLATABLE,
+};
+
+static bool addr_is_local(struct net *net, __be32 addr)
+{
+	return inet_addr_type(net, addr) == RTN_LOCAL;
+}
+
+/*
+ * An ICMP error arriving for an outside address knat owns: it quotes a
+ * packet knat translated on the way out, so the quoted source is that
+ * mapping's outside endpoint. Back to the inside host it goes, quote
+ * included. From an inside host about a hairpinned packet, the quoted
+ * destination (and the error's source) take the outside view too.
+ */
+static unsigned int in_icmp_error(struct knat_net *kn, struct sk_buff *skb,
+				  const struct knat_pkt *p,
+				  const struct nf_hook_state *state)
+{
+	enum knat_icmp_verdict v;
+	struct knat_map *m, *hm = NULL;
+	struct knat_static *s = NULL;
+	const struct knat_pool *pool;
+	struct knat_icmp_err e;
+	struct knat_key to, peer;
+
+	if (!pool_owning(kn, p->dst.addr) && !knat_static_by_out(kn, p->dst.addr))
+		return NF_ACCEPT;
+	v = knat_icmp_err_parse(skb, p, &e);
+	if (v != KNAT_ICMP_OK) {
+		/* The router's own address: its own stack judges. */
+		if (addr_is_local(state->net, p->dst.addr))
+			return NF_ACCEPT;
+		if (v == KNAT_ICMP_NOT_ERROR)
+			knat_stats_inc(kn, KNAT_STAT_DROP_NO_MAPPING);
+		else
+			knat_stats_inc(kn, icmp_verdict_stat[v]);
+		return NF_DROP;
+	}
+	m = knat_map_lookup_out(kn, &e.isrc);
+	if (m) {
+		to = m->in;
+	} else {
+		s = knat_static_by_out(kn, e.isrc.addr);
+		if (!s) {
+			if (addr_is_local(state->net, p->dst.addr))
+				return NF_ACCEPT;
+			knat_stats_inc(kn, KNAT_STAT_DROP_ICMP_NO_MAPPING);
+			return NF_DROP;
+		}
+		to = e.isrc;
+		to.addr = s->in;
+	}
+	/* An error about our packet goes to where our packet came from. */
+	if (e.isrc.addr != p->dst.addr) {
+		knat_stats_inc(kn, KNAT_STAT_DROP_ICMP_NO_MAPPING);
+		return NF_DROP;
+	}
+	peer = e.idst;
+	pool = m && m->block ? m->block->pa->pool : NULL;
+	if (pool && from_inside(pool, p->src.addr, state->in)) {
+		hm = knat_map_lookup_in(kn, &e.idst);
+		if (hm)
+			peer = hm->out;
+	}
+	/* Only errors about a peer the inside host talked to get in. */
+	if (m && m->block && !knat_map_peer_allowed(kn, m, peer.addr, peer.port)) {
+		knat_stats_inc(kn, KNAT_STAT_DROP_FILTERED);
+		return NF_DROP;
+	}
+	if (knat_icmp_err_xlate(skb, &e, KNAT_SRC, &to, to.addr) ||
+	    (hm && knat_icmp_err_xlate(skb, &e, KNAT_DST, &hm->out, hm->out.addr))) {
+		knat_stats_inc(kn, KNAT_STAT_DROP_NOMEM);
+		return NF_DROP;
+	}
+	skb_dst_drop(skb);
+	knat_stats_inc(kn, KNAT_STAT_ICMP_ERR_IN);
+	return NF_ACCEPT;
+}
+
+/*
+ * An ICMP error leaving: from an inside host (or router) about a packet
+ * that came in through a forward, 1:1 or mapping, or from this router's
+ * own stack about a packet knat had already translated inbound. The quoted
+ * destination is then an inside endpoint: it gets its outside view back,
+ * and so does the error's source unless it is the router's own.
+ * @forwarded: the error crosses the router (else the router made it).
+ */
+static unsigned int out_icmp_error(struct knat_net *kn, struct sk_buff *skb,
+				   const struct knat_pkt *p,
+				   const struct nf_hook_state *state,
+				   bool forwarded)
+{
+	enum knat_icmp_verdict v;
+	struct knat_static *s;
+	struct knat_icmp_err e;
+	struct knat_map *m;
+	struct knat_key to;
+	bool leaks;
+
+	/* Left untranslated, would it show an inside address outside? */
+	leaks = forwarded && (pool_for_outbound(kn, p->src.addr, state->out) ||
+			      knat_static_by_in(kn, p->src.addr));
+	v = knat_icmp_err_parse(skb, p, &e);
+	if (v != KNAT_ICMP_OK) {
+		if (!leaks)
+			return NF_ACCEPT;
+		knat_stats_inc(kn, icmp_verdict_stat[v]);
+		return NF_DROP;
+	}
+	m = knat_map_lookup_in(kn, &e.idst);
+	if (m && map_usable_out(m, state->out)) {
+		to = m->out;
+	} else {
+		s = knat_static_by_in(kn, e.idst.addr);
+		if (!s) {
+			if (!leaks)
+				return NF_ACCEPT;
+			knat_stats_inc(kn, KNAT_STAT_DROP_ICMP_NO_MAPPING);
+			return NF_DROP;
+		}
+		to = e.idst;
+		to.addr = s->out;
+	}
+	if (knat_icmp_err_xlate(skb, &e, KNAT_DST, &to,
+				forwarded && !addr_is_local(state->net, p->src.addr) ?
+				to.addr : 0)) {
+		knat_stats_inc(kn, KNAT_STAT_DROP_NOMEM);
+		return NF_DROP;
+	}
+	knat_stats_inc(kn, KNAT_STAT_ICMP_ERR_OUT);
+	return NF_ACCEPT;
+}
+
 /* 1:1 NAT: the address changes, ports and identifiers do not. */
 static unsigned int xlate_static(struct knat_net *kn, struct sk_buff *skb,
 				 const struct knat_pkt *p, enum knat_side side,
@@ -173,20 +337,30 @@ static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 	struct knat_key peer;
 	struct knat_pool *pool;
 	struct knat_pkt p;
+	int err;
 
-	if (knat_pkt_parse(skb, &p))
+	err = knat_pkt_parse(skb, &p);
+	if (err == -EPROTONOSUPPORT && p.src.proto == IPPROTO_ICMP)
+		return in_icmp_error(kn, skb, &p, state);
+	if (err)
 		return NF_ACCEPT;
 	m = knat_map_lookup_out(kn, &p.dst);
 	if (!m) {
 		struct knat_static *s = knat_static_by_out(kn, p.dst.addr);
 
-		if (s)
+		if (s) {
+			if (ttl_expires_here(kn, skb, state, s->in))
+				return NF_DROP;
 			return xlate_static(kn, skb, &p, KNAT_DST, s->in);
+		}
 		if (!pool_owning(kn, p.dst.addr))
 			return NF_ACCEPT;
 		/* The router's own address: its own sockets may want this. */
-		if (inet_addr_type(state->net, p.dst.addr) == RTN_LOCAL)
+		if (addr_is_local(state->net, p.dst.addr))
 			return NF_ACCEPT;
+		if (READ_ONCE(kn->cfg.unreach_no_mapping))
+			knat_icmp_send(kn, skb, state->in, ICMP_DEST_UNREACH,
+				       ICMP_PKT_FILTERED);
 		knat_stats_inc(kn, KNAT_STAT_DROP_NO_MAPPING);
 		return NF_DROP;
 	}
@@ -200,7 +374,7 @@ static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 		/* Hairpin: the receiver must see the sender's outside view. */
 		hm = map_get(kn, pool, &p.src);
 		if (IS_ERR(hm)) {
-			count_refusal(kn, pool, &p.src, PTR_ERR(hm));
+			refuse(kn, skb, state->in, pool, &p.src, PTR_ERR(hm));
 			return NF_DROP;
 		}
 		peer = hm->out;
@@ -211,6 +385,8 @@ static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 		knat_stats_inc(kn, KNAT_STAT_DROP_FILTERED);
 		return NF_DROP;
 	}
+	if (ttl_expires_here(kn, skb, state, m->in.addr))
+		return NF_DROP;
 	if (p.dst.proto == IPPROTO_TCP) {
 		map_track_tcp(m, p.tcp_flags, false);
 		knat_map_refresh(kn, m);
@@ -233,11 +409,19 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 	struct knat_pool *pool;
 	struct knat_map *m;
 	struct knat_pkt p;
+	bool forwarded = IPCB(skb)->flags & IPSKB_FORWARDED;
+	int err;
 
-	/* The router's own traffic is not an inside host's. */
-	if (!(IPCB(skb)->flags & IPSKB_FORWARDED))
+	/*
+	 * The router's own traffic is not an inside host's; its errors may
+	 * quote one, though.
+	 */
+	if (!forwarded && ip_hdr(skb)->protocol != IPPROTO_ICMP)
 		return NF_ACCEPT;
-	if (knat_pkt_parse(skb, &p))
+	err = knat_pkt_parse(skb, &p);
+	if (err == -EPROTONOSUPPORT && p.src.proto == IPPROTO_ICMP)
+		return out_icmp_error(kn, skb, &p, state, forwarded);
+	if (err || !forwarded)
 		return NF_ACCEPT;
 	m = knat_map_lookup_in(kn, &p.src);
 	if (m && !map_usable_out(m, state->out))
@@ -252,7 +436,8 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 			return NF_ACCEPT;
 		m = map_get(kn, pool, &p.src);
 		if (IS_ERR(m)) {
-			count_refusal(kn, pool, &p.src, PTR_ERR(m));
+			refuse(kn, skb, dev_get_by_index_rcu(state->net, skb->skb_iif),
+			       pool, &p.src, PTR_ERR(m));
 			return NF_DROP;
 		}
 	}

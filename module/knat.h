@@ -43,6 +43,16 @@ struct knat_config {
 	u16 max_blocks;			/* per subscriber */
 	u8 filtering;			/* enum knat_filtering */
 	u8 port_parity;			/* RFC 4787 REQ-4, off by default */
+	u8 unreach_no_mapping;		/* answer unmapped inbound with 3/13 */
+	u32 icmp_rate;			/* messages a second knat emits */
+	u32 icmp_burst;
+};
+
+/* The budget of ICMP knat emits itself, in nanoseconds of credit. */
+struct knat_icmp_bucket {
+	spinlock_t lock;
+	u64 credit;
+	u64 last;
 };
 
 struct knat_net {
@@ -63,6 +73,7 @@ struct knat_net {
 	struct delayed_work gc_work;
 	u32 peer_seed;			/* filtering bloom hash */
 	struct ratelimit_state event_rs;	/* refusal events */
+	struct knat_icmp_bucket icmp_bucket;
 };
 
 extern unsigned int knat_net_id;

@@ -44,6 +44,9 @@ static const struct nla_policy knat_nl_policy[KNAT_A_MAX + 1] = {
 	[KNAT_A_CFG_MAX_BLOCKS] = NLA_POLICY_MIN(NLA_U16, 1),
 	[KNAT_A_CFG_COOLING] = { .type = NLA_U32 },
 	[KNAT_A_CFG_PORT_PARITY] = NLA_POLICY_MAX(NLA_U8, 1),
+	[KNAT_A_CFG_ICMP_RATE] = NLA_POLICY_MAX(NLA_U32, 10000),
+	[KNAT_A_CFG_ICMP_BURST] = NLA_POLICY_RANGE(NLA_U32, 1, 10000),
+	[KNAT_A_CFG_UNREACH_NO_MAPPING] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 
@@ -145,6 +148,13 @@ static int knat_nl_config_set(struct sk_buff *skb, struct genl_info *info)
 		WRITE_ONCE(cfg->max_blocks, nla_get_u16(a[KNAT_A_CFG_MAX_BLOCKS]));
 	if (a[KNAT_A_CFG_COOLING])
 		WRITE_ONCE(cfg->cooling, nla_get_u32(a[KNAT_A_CFG_COOLING]));
+	if (a[KNAT_A_CFG_ICMP_RATE])
+		WRITE_ONCE(cfg->icmp_rate, nla_get_u32(a[KNAT_A_CFG_ICMP_RATE]));
+	if (a[KNAT_A_CFG_ICMP_BURST])
+		WRITE_ONCE(cfg->icmp_burst, nla_get_u32(a[KNAT_A_CFG_ICMP_BURST]));
+	if (a[KNAT_A_CFG_UNREACH_NO_MAPPING])
+		WRITE_ONCE(cfg->unreach_no_mapping,
+			   nla_get_u8(a[KNAT_A_CFG_UNREACH_NO_MAPPING]));
 	if (a[KNAT_A_CFG_PORT_PARITY])
 		WRITE_ONCE(cfg->port_parity,
 			   nla_get_u8(a[KNAT_A_CFG_PORT_PARITY]));
@@ -173,7 +183,10 @@ static int knat_nl_config_get(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u16(msg, KNAT_A_CFG_BLOCK_SIZE, c.block_size) ||
 	    nla_put_u16(msg, KNAT_A_CFG_MAX_BLOCKS, c.max_blocks) ||
 	    nla_put_u32(msg, KNAT_A_CFG_COOLING, c.cooling) ||
-	    nla_put_u8(msg, KNAT_A_CFG_PORT_PARITY, c.port_parity)) {
+	    nla_put_u8(msg, KNAT_A_CFG_PORT_PARITY, c.port_parity) ||
+	    nla_put_u32(msg, KNAT_A_CFG_ICMP_RATE, c.icmp_rate) ||
+	    nla_put_u32(msg, KNAT_A_CFG_ICMP_BURST, c.icmp_burst) ||
+	    nla_put_u8(msg, KNAT_A_CFG_UNREACH_NO_MAPPING, c.unreach_no_mapping)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}

@@ -13,18 +13,6 @@
 #include <kunit/visibility.h>
 #include "xlate.h"
 
-static bool icmp_is_query(u8 type)
-{
-	switch (type) {
-	case ICMP_ECHO:
-	case ICMP_ECHOREPLY:
-	case ICMP_TIMESTAMP:
-	case ICMP_TIMESTAMPREPLY:
-		return true;
-	}
-	return false;
-}
-
 int knat_pkt_parse(struct sk_buff *skb, struct knat_pkt *p)
 {
 	const struct iphdr *iph = ip_hdr(skb);
@@ -63,7 +51,7 @@ int knat_pkt_parse(struct sk_buff *skb, struct knat_pkt *p)
 		h = skb_header_pointer(skb, p->thoff, sizeof(_h.icmp), &_h);
 		if (!h)
 			return -EINVAL;
-		if (!icmp_is_query(((const struct icmphdr *)h)->type))
+		if (!knat_icmp_is_query(((const struct icmphdr *)h)->type))
 			return -EPROTONOSUPPORT;
 		/* A query's identifier plays the port on both sides. */
 		p->src.port = ((const struct icmphdr *)h)->un.echo.id;

@@ -3,6 +3,7 @@
 #ifndef _KNAT_XLATE_H
 #define _KNAT_XLATE_H
 
+#include <linux/icmp.h>
 #include <linux/skbuff.h>
 #include "knat.h"
 
@@ -14,6 +15,13 @@ struct knat_pkt {
 	u8 tcp_flags;
 	bool fragment;
 };
+
+/* ICMP queries carry an identifier knat maps like a port. */
+static inline bool knat_icmp_is_query(u8 type)
+{
+	return type == ICMP_ECHO || type == ICMP_ECHOREPLY ||
+	       type == ICMP_TIMESTAMP || type == ICMP_TIMESTAMPREPLY;
+}
 
 enum knat_side {
 	KNAT_SRC,

@@ -23,6 +23,9 @@ static const struct setting {
 	{ "max-blocks-per-subscriber", KNAT_A_CFG_MAX_BLOCKS, 2, 1, 65535 },
 	{ "cooling", KNAT_A_CFG_COOLING, 4, 0, 86400 },
 	{ "port-parity", KNAT_A_CFG_PORT_PARITY, 1, 0, 1 },
+	{ "icmp-rate", KNAT_A_CFG_ICMP_RATE, 4, 0, 10000 },
+	{ "icmp-burst", KNAT_A_CFG_ICMP_BURST, 4, 1, 10000 },
+	{ "unreach-no-mapping", KNAT_A_CFG_UNREACH_NO_MAPPING, 1, 0, 1 },
 };
 
 static const char *const filtering_names[] = { "eif", "adf", "apdf" };
@@ -38,7 +41,9 @@ static void config_usage(FILE *f)
 	for (i = 0; i < NSETTINGS; i++)
 		fprintf(f, " %s", settings[i].key);
 	fputs("\nTimeouts and cooling are in seconds; filtering is eif, adf or apdf;\n"
-	      "port-parity 1 gives even inside ports even outside ports (RFC 4787).\n", f);
+	      "port-parity 1 gives even inside ports even outside ports (RFC 4787);\n"
+	      "icmp-rate (0: none) and icmp-burst bound the ICMP knat sends itself;\n"
+	      "unreach-no-mapping 1 answers unmapped inbound packets with 3/13.\n", f);
 }
 
 static int config_set(int argc, char **argv)

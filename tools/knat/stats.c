@@ -24,6 +24,15 @@ static const char *const stat_names[__KNAT_STAT_MAX] = {
 	[KNAT_STAT_DROP_FRAGMENT] = "drop_fragment",
 	[KNAT_STAT_NL_REQUESTS] = "netlink_requests",
 	[KNAT_STAT_EVENT_SUPPRESSED] = "events_suppressed",
+	[KNAT_STAT_ICMP_ERR_IN] = "icmp_errors_in",
+	[KNAT_STAT_ICMP_ERR_OUT] = "icmp_errors_out",
+	[KNAT_STAT_ICMP_SENT] = "icmp_sent",
+	[KNAT_STAT_ICMP_SUPPRESSED] = "icmp_suppressed",
+	[KNAT_STAT_DROP_TTL_EXPIRED] = "drop_ttl_expired",
+	[KNAT_STAT_DROP_ICMP_TRUNCATED] = "drop_icmp_truncated",
+	[KNAT_STAT_DROP_ICMP_CHECKSUM] = "drop_icmp_checksum",
+	[KNAT_STAT_DROP_ICMP_NO_MAPPING] = "drop_icmp_no_mapping",
+	[KNAT_STAT_DROP_ICMP_UNTRANSLATABLE] = "drop_icmp_untranslatable",
 };
 
 static int stats_cb(const struct nlmsghdr *nlh, void *data)

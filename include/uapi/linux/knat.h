@@ -43,7 +43,12 @@
  * KNAT_CMD_STATIC_DEL   KNAT_A_OUT_ADDR.
  * KNAT_CMD_STATIC_GET   dump: KNAT_A_OUT_ADDR, KNAT_A_IN_ADDR.
  *
- * KNAT_CMD_CONFIG_SET  any of the KNAT_A_CFG_* attributes.
+ * KNAT_CMD_CONFIG_SET  any of the KNAT_A_CFG_* attributes. ICMP that knat
+ *   emits itself (time exceeded for packets it translates before
+ *   forwarding, 3/13 for refused mappings and, with
+ *   KNAT_A_CFG_UNREACH_NO_MAPPING, for unmapped inbound packets) is limited
+ *   by a per-namespace token bucket: KNAT_A_CFG_ICMP_RATE a second, bursts
+ *   of KNAT_A_CFG_ICMP_BURST.
  * KNAT_CMD_CONFIG_GET  reply: all KNAT_A_CFG_* attributes.
  *
  * KNAT_CMD_STATS_GET   reply: KNAT_A_STATS (nested, one u64 per
@@ -127,6 +132,9 @@ enum knat_attr {
 	KNAT_A_CFG_PORT_PARITY,		/* u8, 1: keep the inside port's parity */
 	KNAT_A_EVENT,			/* u8, enum knat_event */
 	KNAT_A_TIME_NS,			/* u64, ns since the epoch */
+	KNAT_A_CFG_ICMP_RATE,		/* u32, <= 10000 ICMP messages a second; 0: none */
+	KNAT_A_CFG_ICMP_BURST,		/* u32, 1..10000 */
+	KNAT_A_CFG_UNREACH_NO_MAPPING,	/* u8, 1: answer unmapped inbound with 3/13 */
 	__KNAT_A_MAX
 };
 
@@ -180,6 +188,15 @@ enum knat_stat {
 	KNAT_STAT_DROP_FRAGMENT,	/* a fragment defrag did not join */
 	KNAT_STAT_NL_REQUESTS,
 	KNAT_STAT_EVENT_SUPPRESSED,	/* refusal events over the rate limit */
+	KNAT_STAT_ICMP_ERR_IN,		/* ICMP errors translated toward inside */
+	KNAT_STAT_ICMP_ERR_OUT,		/* ICMP errors translated toward outside */
+	KNAT_STAT_ICMP_SENT,		/* ICMP errors knat emitted */
+	KNAT_STAT_ICMP_SUPPRESSED,	/* ... and not, over icmp-rate */
+	KNAT_STAT_DROP_TTL_EXPIRED,	/* TTL ran out where knat translates */
+	KNAT_STAT_DROP_ICMP_TRUNCATED,	/* error quoting less than IP header + 8 */
+	KNAT_STAT_DROP_ICMP_CHECKSUM,	/* error with a wrong ICMP checksum */
+	KNAT_STAT_DROP_ICMP_NO_MAPPING,	/* error quoting a packet of no mapping */
+	KNAT_STAT_DROP_ICMP_UNTRANSLATABLE, /* quoting an error, a fragment, ... */
 	__KNAT_STAT_MAX
 };
 
