@@ -104,3 +104,88 @@ expect_eq() {
 expect_fail() {
 	if "$@"; then fail "expected failure: $*"; fi
 }
+
+# The ICMP topology (topo_icmp): plain Linux routers r1 and r2 around
+# the knat router, so that errors come from routers on both sides.
+#
+#   c1 10.0.1.2 --\
+#                  br0 r1 10.0.1.1 | 10.0.0.2 -- 10.0.0.1 in0 rtr out0 198.51.100.1
+#   c2 10.0.1.3 --/        -- 198.51.100.2 r2 192.0.2.1 -- 192.0.2.2 srv
+#
+# r2 routes 203.0.113.0/24 to rtr and knows nothing of 10.0.0.0/8: an
+# untranslated inside address gets nowhere. The kernel's own ICMP rate
+# limit is off everywhere, so every probe is answered.
+R1=r1-$SFX R2=r2-$SFX
+topo_icmp() {
+	local ns
+	for ns in "$C1" "$C2" "$R1" "$RTR" "$R2" "$SRV"; do
+		ns_add "$ns"
+		in_ns "$ns" sysctl -qw net.ipv4.icmp_ratelimit=0
+	done
+	ip -n "$R1" link add br0 type bridge
+	ip -n "$R1" link set br0 up
+	veth_pair "$C1" eth0 "$R1" c1p
+	veth_pair "$C2" eth0 "$R1" c2p
+	ip -n "$R1" link set c1p master br0
+	ip -n "$R1" link set c2p master br0
+	veth_pair "$R1" up0 "$RTR" in0
+	veth_pair "$RTR" out0 "$R2" down0
+	veth_pair "$R2" up0 "$SRV" eth0
+	ip -n "$C1" addr add 10.0.1.2/24 dev eth0
+	ip -n "$C2" addr add 10.0.1.3/24 dev eth0
+	ip -n "$R1" addr add 10.0.1.1/24 dev br0
+	ip -n "$R1" addr add 10.0.0.2/30 dev up0
+	ip -n "$RTR" addr add 10.0.0.1/30 dev in0
+	ip -n "$RTR" addr add 198.51.100.1/30 dev out0
+	ip -n "$R2" addr add 198.51.100.2/30 dev down0
+	ip -n "$R2" addr add 192.0.2.1/24 dev up0
+	ip -n "$SRV" addr add 192.0.2.2/24 dev eth0
+	ip -n "$C1" route add default via 10.0.1.1
+	ip -n "$C2" route add default via 10.0.1.1
+	ip -n "$R1" route add default via 10.0.0.1
+	ip -n "$RTR" route add 10.0.1.0/24 via 10.0.0.2
+	ip -n "$RTR" route add default via 198.51.100.2
+	ip -n "$R2" route add 203.0.113.0/24 via 198.51.100.1
+	ip -n "$SRV" route add default via 192.0.2.1
+	for ns in "$R1" "$RTR" "$R2"; do
+		in_ns "$ns" sysctl -qw net.ipv4.ip_forward=1
+	done
+	# Checksums complete on the wire, so captures can verify them.
+	local l
+	for l in "$C1 eth0" "$C2 eth0" "$R1 c1p" "$R1 c2p" "$R1 up0" \
+		"$RTR in0" "$RTR out0" "$R2 down0" "$R2 up0" "$SRV eth0"; do
+		in_ns "${l% *}" ethtool -K "${l#* }" tx off >/dev/null
+	done
+}
+
+# capture NS IF FILE: tcpdump into FILE until capture_stop.
+CAPS=()
+capture() {
+	ip netns exec "$1" tcpdump -i "$2" -U -n -s 0 -w "$3" 2>"$3.log" &
+	CAPS+=($!)
+	PIDS+=($!)
+	for _ in $(seq 100); do
+		grep -q "listening on" "$3.log" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "tcpdump on $1/$2 did not start: $(cat "$3.log")"
+}
+
+# capture_stop: ends every capture, its file complete.
+capture_stop() {
+	local pid
+	sleep 0.5	# the last packets on their way through the stack
+	for pid in "${CAPS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
+	for pid in "${CAPS[@]}"; do wait "$pid" 2>/dev/null || true; done
+	CAPS=()
+}
+
+PCAP="/usr/bin/python3 $(dirname "${BASH_SOURCE[0]}")/pcap_check.py"
+
+# hops NS TRACEROUTE-ARGS...: the address of each hop, one line each
+# ("*" for a silent one); the last line is the destination's if reached.
+hops() {
+	local ns=$1; shift
+	ip netns exec "$ns" traceroute -n -q 1 -N 1 -w 3 -m 8 "$@" |
+		awk 'NR > 1 { print $2 }'
+}

@@ -21,7 +21,11 @@ step "c2 takes the last block; a third host finds the pool full"
 n=$(in_ns "$C2" $PEER burst udp 198.51.100.2 7000 10000 64)
 expect_eq "answered" "$n" 64
 ip -n "$C2" addr add 10.0.1.4/24 dev eth0
-expect_fail ask "$C2" udp 198.51.100.2 7000 10.0.1.4:9000 1
+# Told at once (3/13, "no route to host"), not left to time out.
+out=$(ask "$C2" udp 198.51.100.2 7000 10.0.1.4:9000 5 2>&1) && fail "pool full: answered"
+grep -q "No route to host" <<< "$out" || fail "no 3/13 for the refused flow: $out"
+echo "   $out"
+[ "$(stat "$RTR" icmp_sent)" -ge 1 ] || fail "icmp_sent not counted"
 expect_eq "pool full drops" "$(stat "$RTR" drop_pool_full)" 1
 $KNAT -n "$RTR" pool show
 $KNAT -n "$RTR" -j pool show | grep -q '"blocks_used":2' || fail "blocks_used"
@@ -29,7 +33,7 @@ step "existing mappings still work"
 ask "$C1" udp 198.51.100.2 7000 10000 >/dev/null || fail "c1 lost its mapping"
 
 step "a refused flood: each refusal logged or counted as suppressed"
-in_ns "$C2" $PEER flood 10.0.1.4 198.51.100.2 7000 20000 40
+in_ns "$C2" $PEER flood 10.0.1.4 198.51.100.2 7000 20000 40 >/dev/null
 
 step "flush: both blocks return"
 $KNAT -n "$RTR" mapping flush

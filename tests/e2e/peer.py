@@ -10,12 +10,18 @@
                                    one datagram (connection) from each of
                                    COUNT source ports; print how many were
                                    answered (connected)
-  peer.py flood SRC DST DPORT FIRST_SPORT COUNT
+  peer.py flood SRC DST DPORT FIRST_SPORT COUNT [TTL]
                                    the same over UDP from address SRC,
-                                   without waiting for answers
+                                   without waiting for answers; prints
+                                   the seconds it took
+  peer.py sink PORT                TCP: read to the end, answer the count
+  peer.py push DST DPORT BYTES TIMEOUT
+                                   TCP: send BYTES, print the sink's count
+  peer.py icmp DST TYPE ID         one raw echo request (8) or reply (0)
 """
 import select
 import socket
+import struct
 import sys
 import time
 
@@ -53,8 +59,11 @@ def ask(proto, dst, dport, src, timeout):
     s.bind((saddr or "0.0.0.0", int(sport)))
     try:
         if proto == "udp":
-            s.sendto(b"hello", (dst, dport))
-            data, _ = s.recvfrom(2048)
+            # Connected: ICMP errors about it are reported, and only the
+            # address asked may answer.
+            s.connect((dst, dport))
+            s.send(b"hello")
+            data = s.recv(2048)
         else:
             s.connect((dst, dport))
             s.sendall(b"hello")
@@ -111,13 +120,69 @@ def burst_tcp(dst, dport, first, count):
     return 0
 
 
-def flood(src, dst, dport, first, count):
-    """UDP from count source ports, one datagram each; no waiting."""
+def flood(src, dst, dport, first, count, ttl=64):
+    """UDP from count source ports, one datagram each; no waiting.
+    Prints the seconds it took."""
+    start = time.time()
     for i in range(count):
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, ttl)
             s.bind((src, first + i))
             s.sendto(b"hello", (dst, dport))
+    print("%.3f" % (time.time() - start))
     return 0
+
+
+def sink(port):
+    """TCP: reads each connection to its end, answers the byte count."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", port))
+    s.listen(8)
+    while True:
+        c, _ = s.accept()
+        n = 0
+        while True:
+            data = c.recv(65536)
+            if not data:
+                break
+            n += len(data)
+        c.sendall(str(n).encode())
+        c.close()
+
+
+def push(dst, dport, nbytes, timeout):
+    """TCP: sends nbytes, prints the count the sink answers."""
+    s = socket.create_connection((dst, dport), timeout=timeout)
+    chunk = bytes(range(256)) * 256
+    left = nbytes
+    try:
+        while left:
+            left -= s.send(chunk[:min(left, len(chunk))])
+        s.shutdown(socket.SHUT_WR)
+        print(s.recv(64).decode())
+    except OSError as e:
+        print("push: %s after %d bytes" % (e, nbytes - left), file=sys.stderr)
+        return 1
+    return 0
+
+
+def icmp(dst, kind, ident):
+    """One raw ICMP echo request or reply (kind 8 or 0) with this id."""
+    body = struct.pack("!BBHHH", kind, 0, 0, ident, 1) + b"knat"
+    body = body[:2] + struct.pack("!H", checksum(body)) + body[4:]
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    s.sendto(body, (dst, 0))
+    return 0
+
+
+def checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    t = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while t >> 16:
+        t = (t & 0xffff) + (t >> 16)
+    return t ^ 0xffff
 
 
 def burst(proto, dst, dport, first, count):
@@ -153,8 +218,15 @@ def main(argv):
     elif len(argv) >= 5 and argv[0] == "ask":
         timeout = float(argv[5]) if len(argv) > 5 else 3.0
         return ask(argv[1], argv[2], int(argv[3]), argv[4], timeout)
-    if len(argv) == 6 and argv[0] == "flood":
-        return flood(argv[1], argv[2], int(argv[3]), int(argv[4]), int(argv[5]))
+    if len(argv) in (6, 7) and argv[0] == "flood":
+        return flood(argv[1], argv[2], int(argv[3]), int(argv[4]), int(argv[5]),
+                     int(argv[6]) if len(argv) == 7 else 64)
+    if len(argv) == 2 and argv[0] == "sink":
+        return sink(int(argv[1]))
+    if len(argv) == 5 and argv[0] == "push":
+        return push(argv[1], int(argv[2]), int(argv[3]), float(argv[4]))
+    if len(argv) == 4 and argv[0] == "icmp":
+        return icmp(argv[1], int(argv[2]), int(argv[3]))
     if len(argv) == 6 and argv[0] == "burst":
         return burst(argv[1], argv[2], int(argv[3]), int(argv[4]), int(argv[5]))
     print(__doc__, file=sys.stderr)

@@ -14,7 +14,7 @@ pkgs=(
 	libmnl-dev pkg-config
 	# scenarios
 	iproute2 iputils-ping python3-scapy traceroute tcpdump nftables
-	iperf3 netcat-openbsd procps util-linux coreutils
+	iperf3 netcat-openbsd procps util-linux coreutils ethtool
 )
 
 missing=()

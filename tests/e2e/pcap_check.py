@@ -1,0 +1,150 @@
+#!/usr/bin/python3
+"""Checks on packets captured in knat scenarios (scapy reads the pcap).
+
+  pcap_check.py clean PCAP PREFIX[,PREFIX...]
+      every IPv4 packet: no address in PREFIX, neither in the header nor
+      in the packet an ICMP error quotes; every checksum valid (IP, ICMP,
+      TCP, UDP, and the quoted IP header). Prints what it checked.
+  pcap_check.py errors PCAP
+      one line per ICMP error: TYPE/CODE SRC > DST quoting
+      QSRC:QSPORT > QDST:QDPORT PROTO, after checking its checksums
+  pcap_check.py echo PCAP
+      one line per echo request or reply: TYPE SRC > DST ID SEQ
+Exit 1 with the offending packet on a failed check.
+"""
+import ipaddress
+import struct
+import sys
+
+from scapy.all import IP, rdpcap  # noqa: E402
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return s ^ 0xffff
+
+
+def bad(pkt, why):
+    print("FAIL: %s: %s" % (why, pkt.summary()), file=sys.stderr)
+    sys.exit(1)
+
+
+def ip_bytes(pkt):
+    ip = pkt[IP]
+    return bytes(ip)[:ip.len] if ip.len else bytes(ip)
+
+
+def check_l4(pkt, raw):
+    """Checksums of an IPv4 datagram given as bytes (the whole of it)."""
+    ihl = (raw[0] & 15) * 4
+    if csum(raw[:ihl]):
+        bad(pkt, "IP header checksum")
+    proto, l4 = raw[9], raw[ihl:]
+    if struct.unpack("!H", raw[6:8])[0] & 0x1fff:
+        return      # a later fragment: no transport header
+    if proto == 1 and csum(l4):
+        bad(pkt, "ICMP checksum")
+    if proto in (6, 17):
+        if proto == 17 and struct.unpack("!H", l4[6:8])[0] == 0:
+            return  # UDP without checksum
+        pseudo = raw[12:20] + struct.pack("!BBH", 0, proto, len(l4))
+        if csum(pseudo + l4):
+            bad(pkt, "%s checksum" % ("TCP" if proto == 6 else "UDP"))
+
+
+def quoted(raw):
+    """(type, code, quoted datagram bytes) of an ICMP error, else None."""
+    ihl = (raw[0] & 15) * 4
+    if raw[9] != 1 or len(raw) < ihl + 8 + 20:
+        return None
+    icmp = raw[ihl:]
+    if icmp[0] not in (3, 11, 12):
+        return None
+    return icmp[0], icmp[1], icmp[8:]
+
+
+def endpoints(q):
+    qihl = (q[0] & 15) * 4
+    src, dst = (str(ipaddress.ip_address(q[12:16])),
+                str(ipaddress.ip_address(q[16:20])))
+    proto = q[9]
+    t = q[qihl:qihl + 8]
+    if proto in (6, 17):
+        sp, dp = struct.unpack("!HH", t[:4])
+    else:
+        sp = dp = struct.unpack("!H", t[4:6])[0]
+    name = {1: "icmp", 6: "tcp", 17: "udp"}.get(proto, str(proto))
+    return src, sp, dst, dp, name
+
+
+def packets(path):
+    return [p for p in rdpcap(path) if IP in p]
+
+
+def clean(path, prefixes):
+    nets = [ipaddress.ip_network(p) for p in prefixes.split(",")]
+    inside = lambda a: any(ipaddress.ip_address(a) in n for n in nets)  # noqa
+    n = errors = 0
+    for pkt in packets(path):
+        raw = ip_bytes(pkt)
+        check_l4(pkt, raw)
+        n += 1
+        addrs = [pkt[IP].src, pkt[IP].dst]
+        q = quoted(raw)
+        if q:
+            errors += 1
+            qihl = (q[2][0] & 15) * 4
+            if csum(q[2][:qihl]):
+                bad(pkt, "quoted IP header checksum")
+            src, _, dst, _, _ = endpoints(q[2])
+            addrs += [src, dst]
+        for a in addrs:
+            if inside(a):
+                bad(pkt, "inside address %s" % a)
+    print("%d packets, %d ICMP errors: checksums valid, no address in %s"
+          % (n, errors, prefixes))
+
+
+def list_errors(path):
+    for pkt in packets(path):
+        raw = ip_bytes(pkt)
+        q = quoted(raw)
+        if not q:
+            continue
+        check_l4(pkt, raw)
+        src, sp, dst, dp, proto = endpoints(q[2])
+        print("%d/%d %s > %s quoting %s:%d > %s:%d %s" % (
+            q[0], q[1], pkt[IP].src, pkt[IP].dst, src, sp, dst, dp, proto))
+
+
+def list_echo(path):
+    for pkt in packets(path):
+        raw = ip_bytes(pkt)
+        ihl = (raw[0] & 15) * 4
+        if raw[9] != 1 or raw[ihl] not in (0, 8):
+            continue
+        check_l4(pkt, raw)
+        ident, seq = struct.unpack("!HH", raw[ihl + 4:ihl + 8])
+        print("%s %s > %s %d %d" % ("request" if raw[ihl] == 8 else "reply",
+                                    pkt[IP].src, pkt[IP].dst, ident, seq))
+
+
+def main(argv):
+    if len(argv) == 3 and argv[0] == "clean":
+        clean(argv[1], argv[2])
+    elif len(argv) == 2 and argv[0] == "errors":
+        list_errors(argv[1])
+    elif len(argv) == 2 and argv[0] == "echo":
+        list_echo(argv[1])
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
