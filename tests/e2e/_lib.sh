@@ -30,7 +30,7 @@ trap cleanup EXIT
 
 skip() { echo "SKIP: $*"; exit 4; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
-step() { echo "-- $*"; }
+step() { echo "-- $* [${SECONDS}s]"; }
 need() { command -v "$1" >/dev/null || skip "$1 not installed"; }
 
 ns_add() {
@@ -174,7 +174,7 @@ capture() {
 # capture_stop: ends every capture, its file complete.
 capture_stop() {
 	local pid
-	sleep 0.5	# the last packets on their way through the stack
+	sleep 1	# the last packets on their way through the stack
 	for pid in "${CAPS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
 	for pid in "${CAPS[@]}"; do wait "$pid" 2>/dev/null || true; done
 	CAPS=()
