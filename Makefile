@@ -2,6 +2,7 @@
 #   make                 knat.ko (against KDIR) and tools/knat/knat
 #   make check [T=x] [KASAN=1]   the whole test suite in qemu (README)
 #   make check-harness   proves make check fails when it must
+#   make demo            knat's main job on the stock kernel in qemu
 #   make lint            checkpatch --strict, sparse, W=1
 #   make install / uninstall
 
@@ -11,7 +12,7 @@ KDIR ?= $(if $(wildcard $(RUNNING_KDIR)),$(RUNNING_KDIR),$(DEBIAN_KDIR))
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all module cli clean check check-harness lint install uninstall
+.PHONY: all module cli clean check check-harness lint install uninstall demo
 
 all: module cli
 
@@ -32,6 +33,9 @@ check:
 
 check-harness:
 	tests/harness/run.sh
+
+demo:
+	tests/vm/demo.sh
 
 lint:
 	tests/lint.sh

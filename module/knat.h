@@ -12,7 +12,7 @@
 #include <net/netns/generic.h>
 #include <linux/knat.h>
 
-#define KNAT_VERSION "0.2.0"
+#define KNAT_VERSION "0.3.0"
 
 /* Protocols knat translates; also the index of per-protocol state. */
 enum knat_proto_idx {

@@ -51,7 +51,7 @@ fi
 if command -v shellcheck >/dev/null; then
 	echo "# shellcheck"
 	shellcheck -x -S warning tests/vm/*.sh tests/e2e/*.sh tests/harness/*.sh \
-		tests/lint.sh .ci/run || status=1
+		tests/demo/*.sh tests/lint.sh .ci/run tools/knat/knat.bash-completion || status=1
 fi
 [ $status = 0 ] && echo "lint: clean"
 exit $status

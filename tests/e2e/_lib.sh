@@ -180,6 +180,7 @@ capture_stop() {
 	CAPS=()
 }
 
+# shellcheck disable=SC2034  # for the scenarios
 PCAP="/usr/bin/python3 $(dirname "${BASH_SOURCE[0]}")/pcap_check.py"
 
 # hops NS TRACEROUTE-ARGS...: the address of each hop, one line each

@@ -17,3 +17,12 @@ step "c1 -> c2's outside endpoint"
 got=$(ask "$C1" udp "${o2%:*}" "${o2#*:}" 5000) || fail "hairpin: no reply"
 expect_eq "c2 saw c1 as" "$got" "$o1"
 [ "$(stat "$RTR" hairpinned)" -ge 1 ] || fail "hairpinned not counted"
+
+step "a hairpinned error: c2's port unreachable reaches c1 about c1's packet"
+o2b=$(ask "$C2" udp 198.51.100.2 7000 6001) || fail "c2: no reply"
+# Nothing listens on c2:6001. c1's socket hears the error only if its
+# quote names c1's own packet: c1:5001 -> c2's outside endpoint.
+out=$(ask "$C1" udp "${o2b%:*}" "${o2b#*:}" 5001 5 2>&1) && fail "answered: $out"
+grep -q "Connection refused" <<< "$out" || fail "c1 saw: $out"
+echo "   c1: $out"
+[ "$(stat "$RTR" icmp_errors_in)" -ge 1 ] || fail "icmp_errors_in not counted"

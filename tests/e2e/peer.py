@@ -31,10 +31,20 @@ def serve(proto, port):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(("0.0.0.0", port))
+        # Answer from the address asked, as a real server on a host with
+        # two addresses must: clients are connected to that address.
+        s.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
         while True:
-            _, peer = s.recvfrom(2048)
+            _, anc, _, peer = s.recvmsg(2048, socket.CMSG_SPACE(12))
+            pktinfo = [d for lvl, t, d in anc
+                       if lvl == socket.IPPROTO_IP and t == IP_PKTINFO]
+            cmsg = []
+            if pktinfo:     # struct in_pktinfo: ifindex, spec_dst, addr
+                asked = pktinfo[0][8:12]
+                cmsg = [(socket.IPPROTO_IP, IP_PKTINFO,
+                         struct.pack("=i4s4s", 0, asked, b"\0" * 4))]
             try:
-                s.sendto(("%s:%d" % peer).encode(), peer)
+                s.sendmsg([("%s:%d" % peer).encode()], cmsg, 0, peer)
             except OSError:
                 pass    # no route back: what an untranslated client gets
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -89,6 +99,7 @@ def settle(pending, done, count):
     return len(done)
 
 
+IP_PKTINFO = getattr(socket, "IP_PKTINFO", 8)   # Linux, not in every Python
 QUIET = 5     # seconds without a new answer, once answers came
 FIRST = 30    # seconds to wait for the first answer
 

@@ -4,8 +4,9 @@
 #   2. builds (or takes from the cache) the debug test kernel;
 #   3. builds knat.ko, the KUnit modules and the CLI against it, boots it
 #      under qemu and runs every KUnit module and e2e scenario;
-#   4. builds knat.ko against the stock Debian headers, boots the stock
-#      kernel and runs the smoke scenario there (what DKMS users get);
+#   4. builds knat.ko for the stock Debian kernel with DKMS (dkms add +
+#      dkms build, private trees), boots that kernel and runs the smoke
+#      scenario with the module exactly as DKMS built it;
 #   5. fails on any failed test, kernel splat, hang, panic or leak.
 # Environment: T=filter[,filter]  KASAN=1  KNAT_STOCK=0 (skip step 4)
 #   KNAT_SELFTEST=kunit|scenario|warn|hang|panic (a deliberate failure, see
@@ -14,6 +15,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/boot.sh"
+# shellcheck source=tests/vm/build.sh
+. "$here/build.sh"
 
 T=${T:-}
 KASAN=${KASAN:-0}
@@ -43,36 +46,6 @@ export KNAT_RESULTS=$check_dir/results
 : > "$KNAT_RESULTS"
 echo "TAP version 13"
 
-# Build knat.ko (+ KUnit modules where the kernel has KUnit) and the CLI
-# in a copy of the tree, so two kernels' objects never mix.
-build_tree() { # build_tree NAME KDIR [make args]
-	local name=$1 kdir=$2 dst=$KNAT_BUILD/$1 out
-	shift 2
-	mkdir -p "$dst"
-	rsync -a --delete --exclude=.build --exclude=.git "$KNAT_TOP/" "$dst/"
-	if out=$(make -C "$dst" KDIR="$kdir" "$@" 2>&1); then
-		tap_result 0 "build knat against $name kernel"
-	else
-		tap_result 1 "build knat against $name kernel" "$(tail -n 30 <<< "$out")"
-		return 1
-	fi
-}
-
-write_env() { # write_env OUTDIR BUILDDIR FLAVOUR [MODULES_DIR]
-	cat > "$1/env.sh" <<-ENV
-	KNAT_MODULES_DIR='${4:-}'
-	KNAT_TOP='$KNAT_TOP'
-	KNAT_BUILD_DIR='$2'
-	KNAT_FLAVOUR='$3'
-	KNAT_FILTER='$T'
-	KNAT_SCENARIO_TIMEOUT='$KNAT_SCENARIO_TIMEOUT'
-	KNAT_SCENARIOS_ONLY='${KNAT_SCENARIOS_ONLY:-}'
-	KNAT_EXTRA_MODULES='${KNAT_EXTRA_MODULES:-}'
-	KNAT_EXTRA_KUNIT='${KNAT_EXTRA_KUNIT:-}'
-	KNAT_EXTRA_E2E='${KNAT_EXTRA_E2E:-}'
-	ENV
-}
-
 run_debug_guest() {
 	local bdir=$KNAT_BUILD/$flavour out=$check_dir/$flavour harness=()
 	mkdir -p "$out"
@@ -98,6 +71,7 @@ run_stock_guest() {
 	kver=$(stock_kver)
 	mkdir -p "$out"
 	build_tree stock "$(stock_kdir)" || return 0
+	dkms_build "$bdir" "$kver" || return 0
 	KNAT_SCENARIOS_ONLY=smoke KNAT_EXTRA_MODULES='' KNAT_EXTRA_KUNIT='' \
 		KNAT_EXTRA_E2E='' write_env "$out" "$bdir" stock
 	"$here/mkinitramfs.sh" "$out/initrd.gz" "$kver"

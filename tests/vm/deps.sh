@@ -14,7 +14,9 @@ pkgs=(
 	libmnl-dev pkg-config
 	# scenarios
 	iproute2 iputils-ping python3-scapy traceroute tcpdump nftables
-	iperf3 netcat-openbsd procps util-linux coreutils ethtool
+	iperf3 netcat-openbsd procps util-linux coreutils ethtool bash-completion
+	# packaging
+	dkms
 )
 
 missing=()

@@ -4,9 +4,10 @@
 #define KNAT_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include "nl.h"
 
-#define KNAT_CLI_VERSION "0.1.0"
+#define KNAT_CLI_VERSION "0.3.0"
 
 /* Exit codes (knat(8), EXIT STATUS). */
 enum {
@@ -18,6 +19,9 @@ enum {
 struct cli {
 	bool json;
 	const char *netns;
+	bool save;		/* show prints the commands that recreate it */
+	bool dry_run;		/* parse and build requests, send nothing */
+	FILE *out;		/* where save output goes */
 };
 
 extern struct cli cli;
@@ -48,5 +52,13 @@ int cmd_static(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
+int cmd_save(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+/* Runs "OBJECT ..." as the command line would. */
+int cli_dispatch(int argc, char **argv);
+/* Prints the namespace's configuration as knat commands into @f. */
+int knat_save(FILE *f);
+/* Applies a file of knat commands, all or nothing; @name for messages. */
+int knat_restore(FILE *in, const char *name);
 
 #endif

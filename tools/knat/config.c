@@ -93,6 +93,8 @@ static int config_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_ERROR;
 	if (cli.json)
 		json_begin('{', NULL);
+	if (cli.save)
+		fputs("config set", cli.out);
 	for (k = 0; k < NSETTINGS; k++) {
 		const struct nlattr *a = tb[settings[k].attr];
 
@@ -103,16 +105,22 @@ static int config_cb(const struct nlmsghdr *nlh, void *data)
 		if (settings[k].attr == KNAT_A_CFG_FILTERING) {
 			const char *name = v < 3 ? filtering_names[v] : "?";
 
-			if (cli.json)
+			if (cli.save)
+				fprintf(cli.out, " %s %s", settings[k].key, name);
+			else if (cli.json)
 				json_str(settings[k].key, name);
 			else
 				printf("%s %s\n", settings[k].key, name);
+		} else if (cli.save) {
+			fprintf(cli.out, " %s %u", settings[k].key, v);
 		} else if (cli.json) {
 			json_uint(settings[k].key, v);
 		} else {
 			printf("%s %u\n", settings[k].key, v);
 		}
 	}
+	if (cli.save)
+		fputc('\n', cli.out);
 	if (cli.json) {
 		json_end('}');
 		json_done();

@@ -74,10 +74,12 @@ static int forward_cb(const struct nlmsghdr *nlh, void *data)
 		json_uint("ports", n);
 		json_end('}');
 	} else if (n > 1) {
-		printf("forward %s %s:%u-%u to %s:%u-%u\n", proto, out, oport,
+		fprintf(cli.save ? cli.out : stdout, "forward %s%s %s:%u-%u to %s:%u-%u\n",
+			cli.save ? "add " : "", proto, out, oport,
 		       oport + n - 1, in, iport, iport + n - 1);
 	} else {
-		printf("forward %s %s:%u to %s:%u\n", proto, out, oport, in, iport);
+		fprintf(cli.save ? cli.out : stdout, "forward %s%s %s:%u to %s:%u\n",
+			cli.save ? "add " : "", proto, out, oport, in, iport);
 	}
 	return MNL_CB_OK;
 }
@@ -150,7 +152,8 @@ static int static_cb(const struct nlmsghdr *nlh, void *data)
 		json_str("inside_addr", in);
 		json_end('}');
 	} else {
-		printf("static %s %s\n", out, in);
+		fprintf(cli.save ? cli.out : stdout, "static %s%s %s\n",
+			cli.save ? "add " : "", out, in);
 	}
 	return MNL_CB_OK;
 }

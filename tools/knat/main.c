@@ -21,6 +21,8 @@ static const struct object objects[] = {
 	{ "mapping", cmd_mapping, "NAT mappings: show, flush" },
 	{ "config", cmd_config, "timeouts, filtering, block size, limits" },
 	{ "stats", cmd_stats, "counters, including every drop reason" },
+	{ "save", cmd_save, "print the configuration as knat commands" },
+	{ "restore", cmd_restore, "apply such commands from standard input, all or nothing" },
 	{ "monitor", cmd_monitor, "follow block hand-outs and refusals (compliance log)" },
 	{ "version", cmd_version, "the CLI's and the loaded module's versions" },
 };
@@ -64,6 +66,8 @@ int cli_run(struct knat_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	int ret;
 
+	if (cli.dry_run)
+		return EXIT_OK;
 	if (knat_nl_open(nl) < 0)
 		return EXIT_FAIL;
 	ret = knat_nl_talk(nl, nlh, cb, data);
@@ -97,15 +101,28 @@ static void help(FILE *f)
 		   "Options:\n"
 		   "  -j, --json      print JSON\n"
 		   "  -n, --netns NS  act in network namespace NS (ip netns name or path)\n"
+		   "  -f, --file FILE apply FILE's knat commands, all or nothing (knat save)\n"
 		   "  -h, --help      this text\n\nObjects:\n");
 	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
 		fprintf(f, "  %-12s %s\n", objects[i].name, objects[i].summary);
 }
 
-int main(int argc, char **argv)
+int cli_dispatch(int argc, char **argv)
 {
 	size_t i;
 
+	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
+		if (!strcmp(argv[0], objects[i].name))
+			return objects[i].run(argc, argv);
+	return usage_error("unknown object '%s'", argv[0]);
+}
+
+int main(int argc, char **argv)
+{
+	const char *file = NULL;
+	size_t i;
+
+	cli.out = stdout;
 	for (argc--, argv++; argc > 0 && argv[0][0] == '-'; argc--, argv++) {
 		const char *opt = argv[0];
 
@@ -115,6 +132,11 @@ int main(int argc, char **argv)
 			if (argc < 2)
 				return usage_error("%s needs a namespace name", opt);
 			cli.netns = argv[1];
+			argc--, argv++;
+		} else if (!strcmp(opt, "-f") || !strcmp(opt, "--file")) {
+			if (argc < 2)
+				return usage_error("%s needs a file name", opt);
+			file = argv[1];
 			argc--, argv++;
 		} else if (!strcmp(opt, "-h") || !strcmp(opt, "--help")) {
 			help(stdout);
@@ -132,6 +154,24 @@ int main(int argc, char **argv)
 		argc--;
 		i--;
 	}
+	if (file) {
+		FILE *in;
+		int ret;
+
+		if (argc)
+			return usage_error("-f takes no object ('%s')", argv[0]);
+		if (cli.netns && enter_netns(cli.netns) < 0)
+			return EXIT_FAIL;
+		in = strcmp(file, "-") ? fopen(file, "r") : stdin;
+		if (!in) {
+			fprintf(stderr, "knat: %s: %s\n", file, strerror(errno));
+			return EXIT_FAIL;
+		}
+		ret = knat_restore(in, file);
+		if (in != stdin)
+			fclose(in);
+		return ret;
+	}
 	if (argc == 0) {
 		help(stderr);
 		return EXIT_USAGE;
@@ -143,8 +183,5 @@ int main(int argc, char **argv)
 	/* Before parsing: interface names are the namespace's. */
 	if (cli.netns && enter_netns(cli.netns) < 0)
 		return EXIT_FAIL;
-	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
-		if (!strcmp(argv[0], objects[i].name))
-			return objects[i].run(argc, argv);
-	return usage_error("unknown object '%s'", argv[0]);
+	return cli_dispatch(argc, argv);
 }

@@ -184,6 +184,25 @@ static int pool_show_cb(const struct nlmsghdr *nlh, void *data)
 		json_end('}');
 		return MNL_CB_OK;
 	}
+	if (cli.save) {
+		FILE *f = cli.out;
+
+		if (masq)
+			fprintf(f, "masquerade add out %s", ifname);
+		else
+			fprintf(f, "pool add %s", addrs);
+		if (from[0])
+			fprintf(f, " from %s", from);
+		fprintf(f, " ports %u-%u block %u", mnl_attr_get_u16(tb[KNAT_A_PORT_LO]),
+			mnl_attr_get_u16(tb[KNAT_A_PORT_HI]),
+			mnl_attr_get_u16(tb[KNAT_A_BLOCK_SIZE]));
+		if (!masq && ifname[0])
+			fprintf(f, " out %s", ifname);
+		if (!masq)
+			fprintf(f, " name %s", mnl_attr_get_str(tb[KNAT_A_POOL_NAME]));
+		fputc('\n', f);
+		return MNL_CB_OK;
+	}
 	printf("pool %s%s: %s ports %u-%u block %u",
 	       mnl_attr_get_str(tb[KNAT_A_POOL_NAME]), masq ? " (masquerade)" : "",
 	       addrs, mnl_attr_get_u16(tb[KNAT_A_PORT_LO]),
