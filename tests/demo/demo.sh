@@ -19,7 +19,7 @@ ip netns exec "$SRV" $PEER sink 9000 & PIDS+=($!)
 step "the router: one outside address, a port forward, the compliance log"
 run "$RTR" knat pool add 203.0.113.1 out out0 name isp
 run "$RTR" knat forward add tcp 203.0.113.10:8080 to 10.0.1.2:80
-ip netns exec "$RTR" knat monitor 2>/dev/null | sed 's/^/   log: /' & PIDS+=($!)
+ip netns exec "$RTR" knat monitor 2>/dev/null | sed -u 's/^/   log: /' & PIDS+=($!)
 sleep 1
 
 step "c1 and c2 ping srv with the same identifier at the same time"

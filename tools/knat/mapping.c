@@ -51,8 +51,12 @@ static int mapping_cb(const struct nlmsghdr *nlh, void *data)
 		json_end('}');
 		return MNL_CB_OK;
 	}
-	printf("%-4s %15s:%-5u -> %15s:%-5u %6us %s\n", proto, in, inport, out,
-	       outport, (expires + 999) / 1000, state);
+	if (!pool[0])	/* a forward: permanent */
+		printf("%-4s %15s:%-5u -> %15s:%-5u forward\n", proto, in, inport,
+		       out, outport);
+	else
+		printf("%-4s %15s:%-5u -> %15s:%-5u %6us %s\n", proto, in, inport,
+		       out, outport, (expires + 999) / 1000, state);
 	return MNL_CB_OK;
 }
 
