@@ -118,44 +118,51 @@ expect_fail() {
 R1=r1-$SFX R2=r2-$SFX
 topo_icmp() {
 	local ns
+	# Batched: a process costs a lot in a TCG guest.
 	for ns in "$C1" "$C2" "$R1" "$RTR" "$R2" "$SRV"; do
-		ns_add "$ns"
-		in_ns "$ns" sysctl -qw net.ipv4.icmp_ratelimit=0
+		ip netns add "$ns"
+		NS_LIST+=("$ns")
 	done
-	ip -n "$R1" link add br0 type bridge
-	ip -n "$R1" link set br0 up
-	veth_pair "$C1" eth0 "$R1" c1p
-	veth_pair "$C2" eth0 "$R1" c2p
-	ip -n "$R1" link set c1p master br0
-	ip -n "$R1" link set c2p master br0
-	veth_pair "$R1" up0 "$RTR" in0
-	veth_pair "$RTR" out0 "$R2" down0
-	veth_pair "$R2" up0 "$SRV" eth0
-	ip -n "$C1" addr add 10.0.1.2/24 dev eth0
-	ip -n "$C2" addr add 10.0.1.3/24 dev eth0
-	ip -n "$R1" addr add 10.0.1.1/24 dev br0
-	ip -n "$R1" addr add 10.0.0.2/30 dev up0
-	ip -n "$RTR" addr add 10.0.0.1/30 dev in0
-	ip -n "$RTR" addr add 198.51.100.1/30 dev out0
-	ip -n "$R2" addr add 198.51.100.2/30 dev down0
-	ip -n "$R2" addr add 192.0.2.1/24 dev up0
-	ip -n "$SRV" addr add 192.0.2.2/24 dev eth0
-	ip -n "$C1" route add default via 10.0.1.1
-	ip -n "$C2" route add default via 10.0.1.1
-	ip -n "$R1" route add default via 10.0.0.1
-	ip -n "$RTR" route add 10.0.1.0/24 via 10.0.0.2
-	ip -n "$RTR" route add default via 198.51.100.2
-	ip -n "$R2" route add 203.0.113.0/24 via 198.51.100.1
-	ip -n "$SRV" route add default via 192.0.2.1
-	for ns in "$R1" "$RTR" "$R2"; do
-		in_ns "$ns" sysctl -qw net.ipv4.ip_forward=1
-	done
-	# Checksums complete on the wire, so captures can verify them.
-	local l
-	for l in "$C1 eth0" "$C2 eth0" "$R1 c1p" "$R1 c2p" "$R1 up0" \
-		"$RTR in0" "$RTR out0" "$R2 down0" "$R2 up0" "$SRV eth0"; do
-		in_ns "${l% *}" ethtool -K "${l#* }" tx off >/dev/null
-	done
+	ip -batch - <<-EOF
+	link add c1p netns $R1 type veth peer name eth0 netns $C1
+	link add c2p netns $R1 type veth peer name eth0 netns $C2
+	link add up0 netns $R1 type veth peer name in0 netns $RTR
+	link add out0 netns $RTR type veth peer name down0 netns $R2
+	link add up0 netns $R2 type veth peer name eth0 netns $SRV
+	EOF
+	ns_setup "$C1" "addr add 10.0.1.2/24 dev eth0" "route add default via 10.0.1.1"
+	ns_setup "$C2" "addr add 10.0.1.3/24 dev eth0" "route add default via 10.0.1.1"
+	ns_setup "$R1" "link add br0 type bridge" "link set br0 up" \
+		"link set c1p master br0" "link set c2p master br0" \
+		"addr add 10.0.1.1/24 dev br0" "addr add 10.0.0.2/30 dev up0" \
+		"route add default via 10.0.0.1"
+	ns_setup "$RTR" "addr add 10.0.0.1/30 dev in0" \
+		"addr add 198.51.100.1/30 dev out0" \
+		"route add 10.0.1.0/24 via 10.0.0.2" \
+		"route add default via 198.51.100.2"
+	ns_setup "$R2" "addr add 198.51.100.2/30 dev down0" \
+		"addr add 192.0.2.1/24 dev up0" \
+		"route add 203.0.113.0/24 via 198.51.100.1"
+	ns_setup "$SRV" "addr add 192.0.2.2/24 dev eth0" "route add default via 192.0.2.1"
+}
+
+# ns_setup NS IP-COMMAND...: brings every link up, runs the ip commands,
+# turns the kernel's ICMP rate limit off, forwarding on, and transmit
+# checksum offload off (captures then verify checksums on the wire).
+ns_setup() {
+	local ns=$1 devs d
+	shift
+	devs=$(ip -n "$ns" -o link show |
+		awk -F': ' '$2 != "lo" { sub(/@.*/, "", $2); print $2 }')
+	{
+		echo "link set lo up"
+		for d in $devs; do echo "link set $d up"; done
+		printf '%s\n' "$@"
+	} | ip -n "$ns" -batch -
+	# shellcheck disable=SC2016,SC2086  # $d is sh's; $devs is a word list
+	ip netns exec "$ns" sh -c '
+		sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv4.ip_forward=1
+		for d; do ethtool -K "$d" tx off >/dev/null; done' sh $devs
 }
 
 # capture NS IF FILE: tcpdump into FILE until capture_stop.

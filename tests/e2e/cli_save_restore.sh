@@ -8,7 +8,7 @@ topo_nat
 A=/tmp/save.$$
 $KNAT -n "$RTR" config set timeout-udp 100 filtering apdf icmp-rate 7
 $KNAT -n "$RTR" pool add 203.0.113.0/28,203.0.113.64/30 ports 2000-3999 block 128 out out0 name isp
-$KNAT -n "$RTR" masquerade add out out0 from 10.0.2.0/24 ports 40000-49999
+$KNAT -n "$RTR" masquerade add out out0 from 10.0.2.0/24 ports 10000-19999
 $KNAT -n "$RTR" forward add tcp 203.0.113.250:8080-8081 to 10.0.1.2:80-81
 $KNAT -n "$RTR" forward add udp 203.0.113.250:53 to 10.0.1.2:53
 $KNAT -n "$RTR" static add 203.0.113.200 10.0.1.3

@@ -71,24 +71,46 @@ run_kunit_module() {
 	rmmod "$name" 2>/dev/null || result 1 "kunit $name: rmmod"
 }
 
+# run_scenario SCRIPT: runs it (time-limited) with a namespace suffix of
+# its own, then prints its log and result; removes any namespace it left.
 run_scenario() {
-	local script=$1 name log rc
+	local script=$1 name log rc ns sfx
 	name=e2e/$(basename "$script" .sh)
-	echo "# running $name"
-	log=/tmp/scenario.log
-	timeout -k 5 "$KNAT_SCENARIO_TIMEOUT" bash "$script" > "$log" 2>&1
+	sfx=$(basename "$script" .sh | tr -c 'a-z0-9\n' - | cut -c1-12)$$
+	log=/tmp/scenario-$sfx.log
+	SFX=$sfx timeout -k 5 "$KNAT_SCENARIO_TIMEOUT" bash "$script" > "$log" 2>&1
 	rc=$?
-	sed 's/^/# /' "$log"
-	case $rc in
-	0) result 0 "$name" ;;
-	4) echo "ok - $name # SKIP $(tail -n 1 "$log")" ;;
-	124 | 137) result 1 "$name" "timed out after ${KNAT_SCENARIO_TIMEOUT}s" ;;
-	*) result 1 "$name" "exit code $rc" ;;
-	esac
-	# A scenario must leave no namespace behind.
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
-		ip netns del "$ns"
+		case $ns in *"-$sfx") ip netns del "$ns" ;; esac
 	done
+	{
+		echo "# running $name"
+		sed 's/^/# /' "$log"
+		case $rc in
+		0) result 0 "$name" ;;
+		4) echo "ok - $name # SKIP $(tail -n 1 "$log")" ;;
+		124 | 137) result 1 "$name" "timed out after ${KNAT_SCENARIO_TIMEOUT}s" ;;
+		*) result 1 "$name" "exit code $rc" ;;
+		esac
+	} > "$log.tap"
+	# One block at a time on the TAP stream.
+	flock /tmp/scenario.lock cat "$log.tap"
+	rm -f "$log" "$log.tap"
+}
+
+# Scenarios run KNAT_JOBS at a time (default 2, one per CPU): most of
+# their time is spent waiting on packets and processes, and each has
+# namespaces of its own.
+KNAT_JOBS=${KNAT_JOBS:-2}
+run_scenarios() {
+	local script
+	for script in "$@"; do
+		while [ "$(jobs -rp | wc -l)" -ge "$KNAT_JOBS" ]; do
+			wait -n
+		done
+		run_scenario "$script" &
+	done
+	wait
 }
 
 echo "# guest kernel $(uname -r), $(nproc) CPUs"
@@ -112,13 +134,17 @@ for ko in "$KNAT_BUILD_DIR"/tests/kunit/*_test.ko; do
 	[ -e "$ko" ] || continue
 	selected "$(basename "$ko" .ko)" && run_kunit_module "$ko"
 done
-for script in "$KNAT_TOP"/tests/e2e/[!_]*.sh; do
+scenarios=()
+# The longest first, so that the last to start is never a long one.
+for script in "$KNAT_TOP"/tests/e2e/mapping_dump_1m.sh "$KNAT_TOP"/tests/e2e/[!_]*.sh; do
 	name=$(basename "$script" .sh)
+	case " ${scenarios[*]} " in *" $script "*) continue ;; esac
 	if [ -n "${KNAT_SCENARIOS_ONLY:-}" ]; then
 		case " $KNAT_SCENARIOS_ONLY " in *" $name "*) ;; *) continue ;; esac
 	fi
-	selected "$name" && run_scenario "$script"
+	[ -e "$script" ] && selected "$name" && scenarios+=("$script")
 done
+run_scenarios "${scenarios[@]}"
 # The harness self-test's deliberate failures run whatever the filter.
 for ko in ${KNAT_EXTRA_KUNIT:-}; do run_kunit_module "$ko"; done
 for script in ${KNAT_EXTRA_E2E:-}; do run_scenario "$script"; done
