@@ -52,7 +52,7 @@ expect_eq "exit for a command that is not a configuration" "$rc" 2
 
 step "a refused line: the lines before it undone, exit 1, the line named"
 printf '%s\n' "config set timeout-udp 50 cooling 5" \
-	"pool add 203.0.113.0/28 name p1" \
+	"pool add 203.0.113.0/28 out out0 name p1" \
 	"forward add tcp 203.0.113.250:80 to 10.0.1.2:80" \
 	"forward add tcp 203.0.113.250:80 to 10.0.1.3:80" \
 	"static add 203.0.113.200 10.0.1.3" > "$A.refused"

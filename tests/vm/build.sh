@@ -8,10 +8,11 @@ build_tree() { # build_tree NAME KDIR [make args]
 	shift 2
 	mkdir -p "$dst"
 	rsync -a --delete --exclude=.build --exclude=.git "$KNAT_TOP/" "$dst/"
+	local what="build knat${1:+ ($*)} against $name kernel"
 	if out=$(make -C "$dst" KDIR="$kdir" "$@" 2>&1); then
-		tap_result 0 "build knat against $name kernel"
+		tap_result 0 "$what"
 	else
-		tap_result 1 "build knat against $name kernel" "$(tail -n 30 <<< "$out")"
+		tap_result 1 "$what" "$(tail -n 30 <<< "$out")"
 		return 1
 	fi
 }

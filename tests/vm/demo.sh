@@ -22,7 +22,7 @@ kver=$(stock_kver)
 mkdir -p "$out"
 export KNAT_RESULTS=$out/results
 : > "$KNAT_RESULTS"
-build_tree demo "$(stock_kdir)" >/dev/null || die "build failed"
+build_tree demo "$(stock_kdir)" cli >/dev/null || die "build failed"
 dkms_build "$bdir" "$kver" >/dev/null || die "dkms build failed"
 echo "knat $(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$KNAT_TOP/dkms.conf") built by DKMS for $kver; booting it in qemu..."
 KNAT_SCENARIOS_ONLY=none KNAT_EXTRA_MODULES='' KNAT_EXTRA_KUNIT='' \

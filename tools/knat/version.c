@@ -47,6 +47,9 @@ int cmd_version(int argc, char **argv)
 	else
 		printf("knat CLI %s, module %s (netlink family version %u)\n",
 		       KNAT_CLI_VERSION, info.module, info.genl_version);
+	if (strcmp(info.module, KNAT_CLI_VERSION))
+		fprintf(stderr, "knat: warning: CLI %s and module %s are different releases\n",
+			KNAT_CLI_VERSION, info.module);
 	if (info.genl_version != KNAT_GENL_VERSION) {
 		fprintf(stderr, "knat: warning: the CLI speaks family version %u, the module %u\n",
 			KNAT_GENL_VERSION, info.genl_version);
