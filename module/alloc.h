@@ -37,7 +37,7 @@ struct knat_block {
 #define KNAT_MAG_ADDRS_MAX	1024
 
 struct knat_mag {
-	spinlock_t lock;
+	spinlock_t lock;		/* n and idx; taken from other CPUs at exhaustion */
 	u16 n;
 	u16 idx[KNAT_MAG_SIZE];
 };

@@ -50,7 +50,7 @@ struct knat_config {
 
 /* The budget of ICMP knat emits itself, in nanoseconds of credit. */
 struct knat_icmp_bucket {
-	spinlock_t lock;
+	spinlock_t lock;		/* credit and last */
 	u64 credit;
 	u64 last;
 };

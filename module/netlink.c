@@ -49,7 +49,6 @@ static const struct nla_policy knat_nl_policy[KNAT_A_MAX + 1] = {
 	[KNAT_A_CFG_UNREACH_NO_MAPPING] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
-
 struct sk_buff *knat_nl_reply_new(struct genl_info *info, u8 cmd, void **hdr)
 {
 	struct sk_buff *msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);

@@ -42,20 +42,28 @@ struct icmp_case {
 
 static const struct icmp_case icmp_cases[] = {
 	{ "port unreach udp in", ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, IPPROTO_UDP, 0, KNAT_SRC },
-	{ "port unreach udp 8 bytes in", ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, IPPROTO_UDP, 8, KNAT_SRC },
+	{ "port unreach udp 8 bytes in",
+	  ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, IPPROTO_UDP, 8, KNAT_SRC },
 	{ "frag needed tcp in", ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, IPPROTO_TCP, 0, KNAT_SRC },
-	{ "frag needed tcp 8 bytes in", ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, IPPROTO_TCP, 8, KNAT_SRC },
+	{ "frag needed tcp 8 bytes in",
+	  ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, IPPROTO_TCP, 8, KNAT_SRC },
 	{ "host unreach echo in", ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, IPPROTO_ICMP, 0, KNAT_SRC },
-	{ "admin prohibited udp in paged", ICMP_DEST_UNREACH, ICMP_PKT_FILTERED, IPPROTO_UDP, 0, KNAT_SRC, false, true },
+	{ "admin prohibited udp in paged",
+	  ICMP_DEST_UNREACH, ICMP_PKT_FILTERED, IPPROTO_UDP, 0, KNAT_SRC, false, true },
 	{ "ttl exceeded udp in", ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, IPPROTO_UDP, 0, KNAT_SRC },
-	{ "ttl exceeded tcp in rfc4884", ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, IPPROTO_TCP, 0, KNAT_SRC, true },
-	{ "ttl exceeded echo in rfc4884 paged", ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, IPPROTO_ICMP, 8, KNAT_SRC, true, true },
+	{ "ttl exceeded tcp in rfc4884",
+	  ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, IPPROTO_TCP, 0, KNAT_SRC, true },
+	{ "ttl exceeded echo in rfc4884 paged",
+	  ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, IPPROTO_ICMP, 8, KNAT_SRC, true, true },
 	{ "param problem tcp in", ICMP_PARAMETERPROB, 0, IPPROTO_TCP, 0, KNAT_SRC },
 	{ "port unreach udp out", ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, IPPROTO_UDP, 0, KNAT_DST },
 	{ "frag needed tcp out", ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, IPPROTO_TCP, 0, KNAT_DST },
-	{ "ttl exceeded tcp 8 bytes out", ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, IPPROTO_TCP, 8, KNAT_DST },
-	{ "ttl exceeded echo out rfc4884", ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, IPPROTO_ICMP, 0, KNAT_DST, true },
-	{ "param problem udp out paged", ICMP_PARAMETERPROB, 0, IPPROTO_UDP, 0, KNAT_DST, false, true },
+	{ "ttl exceeded tcp 8 bytes out",
+	  ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, IPPROTO_TCP, 8, KNAT_DST },
+	{ "ttl exceeded echo out rfc4884",
+	  ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, IPPROTO_ICMP, 0, KNAT_DST, true },
+	{ "param problem udp out paged",
+	  ICMP_PARAMETERPROB, 0, IPPROTO_UDP, 0, KNAT_DST, false, true },
 };
 
 static void icmp_case_desc(const struct icmp_case *c, char *desc)
@@ -269,8 +277,8 @@ static void icmp_error_translated(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ntohl(iph->saddr), want_osrc);
 	KUNIT_EXPECT_EQ(test, ntohl(iph->daddr), want_odst);
 	icmp_len = skb->len - sizeof(*iph);
-	KUNIT_EXPECT_EQ(test, (__force u16)csum_fold(skb_checksum(skb,
-			sizeof(*iph), icmp_len, 0)), 0);
+	KUNIT_EXPECT_EQ(test, (__force u16)csum_fold(skb_checksum(skb, sizeof(*iph),
+								  icmp_len, 0)), 0);
 	/* The body is what the other side would have quoted, to the byte. */
 	KUNIT_ASSERT_EQ(test, icmp_len, (unsigned int)sizeof(struct icmphdr) + blen);
 	KUNIT_ASSERT_EQ(test, skb_copy_bits(skb, 0, got, skb->len), 0);
