@@ -16,7 +16,7 @@ pkgs=(
 	iproute2 iputils-ping python3-scapy traceroute tcpdump nftables
 	iperf3 netcat-openbsd procps util-linux coreutils ethtool bash-completion
 	# packaging
-	dkms
+	dkms openssl
 )
 
 missing=()
