@@ -26,6 +26,14 @@ import sys
 import time
 
 
+def tcp_listener(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", port))
+    s.listen(64)
+    return s
+
+
 def serve(proto, port):
     if proto == "udp":
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -47,10 +55,7 @@ def serve(proto, port):
                 s.sendmsg([("%s:%d" % peer).encode()], cmsg, 0, peer)
             except OSError:
                 pass    # no route back: what an untranslated client gets
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("0.0.0.0", port))
-    s.listen(64)
+    s = tcp_listener(port)
     while True:
         c, peer = s.accept()
         try:
@@ -146,10 +151,7 @@ def flood(src, dst, dport, first, count, ttl=64):
 
 def sink(port):
     """TCP: reads each connection to its end, answers the byte count."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("0.0.0.0", port))
-    s.listen(8)
+    s = tcp_listener(port)
     while True:
         c, _ = s.accept()
         n = 0
@@ -188,6 +190,7 @@ def icmp(dst, kind, ident):
 
 
 def checksum(data):
+    """The internet checksum (RFC 1071): 0 over data that holds a valid one."""
     if len(data) % 2:
         data += b"\0"
     t = sum(struct.unpack("!%dH" % (len(data) // 2), data))

@@ -297,6 +297,19 @@ static void icmp_error_translated(struct kunit *test)
 	kfree_skb(skb);
 }
 
+/* What the parse says of @skb, which it then frees. */
+static enum knat_icmp_verdict verdict_of(struct sk_buff *skb)
+{
+	enum knat_icmp_verdict v;
+	struct knat_icmp_err e;
+	struct knat_pkt p;
+
+	knat_pkt_parse(skb, &p);
+	v = knat_icmp_err_parse(skb, &p, &e);
+	kfree_skb(skb);
+	return v;
+}
+
 static void icmp_malformed_refused(struct kunit *test)
 {
 	static const struct icmp_case c = {
@@ -304,9 +317,7 @@ static void icmp_malformed_refused(struct kunit *test)
 	};
 	u8 *dgram = kunit_kzalloc(test, 256, GFP_KERNEL);
 	u8 *body = kunit_kzalloc(test, 512, GFP_KERNEL);
-	struct knat_icmp_err e;
 	struct sk_buff *skb;
-	struct knat_pkt p;
 	unsigned int dlen;
 	struct iphdr *inner;
 	struct icmphdr *ih;
@@ -316,26 +327,20 @@ static void icmp_malformed_refused(struct kunit *test)
 
 	/* IP header + 4 transport bytes: less than RFC 792's 8. */
 	skb = build_error(test, &c, ROUTER_ADDR, OUT_ADDR, body, 24);
-	knat_pkt_parse(skb, &p);
-	KUNIT_EXPECT_EQ(test, knat_icmp_err_parse(skb, &p, &e), KNAT_ICMP_TRUNCATED);
-	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, verdict_of(skb), KNAT_ICMP_TRUNCATED);
 
 	/* A wrong ICMP checksum. */
 	skb = build_error(test, &c, ROUTER_ADDR, OUT_ADDR, body, dlen);
 	ih = icmp_hdr(skb);
 	ih->checksum = (__force __sum16)((__force u16)ih->checksum ^ 0x0101);
-	knat_pkt_parse(skb, &p);
-	KUNIT_EXPECT_EQ(test, knat_icmp_err_parse(skb, &p, &e), KNAT_ICMP_BAD_CHECKSUM);
-	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, verdict_of(skb), KNAT_ICMP_BAD_CHECKSUM);
 
 	/* An RFC 4884 length shorter than IP header + 8. */
 	skb = build_error(test, &c, ROUTER_ADDR, OUT_ADDR, body, dlen);
 	ih = icmp_hdr(skb);
 	csum_replace2(&ih->checksum, 0, htons(1));	/* octet 5: 1 word */
 	((u8 *)ih)[5] = 1;
-	knat_pkt_parse(skb, &p);
-	KUNIT_EXPECT_EQ(test, knat_icmp_err_parse(skb, &p, &e), KNAT_ICMP_TRUNCATED);
-	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, verdict_of(skb), KNAT_ICMP_TRUNCATED);
 
 	/* Quoting a non-first fragment: no ports to translate. */
 	inner = (struct iphdr *)body;
@@ -343,20 +348,14 @@ static void icmp_malformed_refused(struct kunit *test)
 	inner->check = 0;
 	inner->check = ip_fast_csum(inner, inner->ihl);
 	skb = build_error(test, &c, ROUTER_ADDR, OUT_ADDR, body, dlen);
-	knat_pkt_parse(skb, &p);
-	KUNIT_EXPECT_EQ(test, knat_icmp_err_parse(skb, &p, &e),
-			KNAT_ICMP_UNTRANSLATABLE);
-	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, verdict_of(skb), KNAT_ICMP_UNTRANSLATABLE);
 
 	/* An error about an error. */
 	dlen = build_datagram(dgram, IPPROTO_ICMP, OUT_ADDR, 40000, PEER_ADDR, 0);
 	((struct icmphdr *)(dgram + 20))->type = ICMP_TIME_EXCEEDED;
 	memcpy(body, dgram, dlen);
 	skb = build_error(test, &c, ROUTER_ADDR, OUT_ADDR, body, dlen);
-	knat_pkt_parse(skb, &p);
-	KUNIT_EXPECT_EQ(test, knat_icmp_err_parse(skb, &p, &e),
-			KNAT_ICMP_UNTRANSLATABLE);
-	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, verdict_of(skb), KNAT_ICMP_UNTRANSLATABLE);
 
 	/* A query is not an error: the query path handles it. */
 	skb = build_error(test, &c, ROUTER_ADDR, OUT_ADDR, body, dlen);
@@ -365,9 +364,7 @@ static void icmp_malformed_refused(struct kunit *test)
 		      htons(ICMP_ECHO << 8));
 	ih->type = ICMP_ECHO;
 	ih->code = 0;
-	knat_pkt_parse(skb, &p);
-	KUNIT_EXPECT_EQ(test, knat_icmp_err_parse(skb, &p, &e), KNAT_ICMP_NOT_ERROR);
-	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, verdict_of(skb), KNAT_ICMP_NOT_ERROR);
 }
 
 static void icmp_token_bucket(struct kunit *test)
