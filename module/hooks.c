@@ -253,6 +253,7 @@ static unsigned int in_icmp_error(struct knat_net *kn, struct sk_buff *skb,
 	}
 	skb_dst_drop(skb);
 	knat_stats_inc(kn, KNAT_STAT_ICMP_ERR_IN);
+	knat_stats_xlated(kn, false, IPPROTO_ICMP, skb->len);
 	return NF_ACCEPT;
 }
 
@@ -307,6 +308,7 @@ static unsigned int out_icmp_error(struct knat_net *kn, struct sk_buff *skb,
 		return NF_DROP;
 	}
 	knat_stats_inc(kn, KNAT_STAT_ICMP_ERR_OUT);
+	knat_stats_xlated(kn, true, IPPROTO_ICMP, skb->len);
 	return NF_ACCEPT;
 }
 
@@ -326,6 +328,7 @@ static unsigned int xlate_static(struct knat_net *kn, struct sk_buff *skb,
 		skb_dst_drop(skb);
 	knat_stats_inc(kn, side == KNAT_SRC ? KNAT_STAT_OUT_XLATED :
 					      KNAT_STAT_IN_XLATED);
+	knat_stats_xlated(kn, side == KNAT_SRC, to.proto, skb->len);
 	return NF_ACCEPT;
 }
 
@@ -399,6 +402,9 @@ static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 	/* The route was for the old destination, if one was attached. */
 	skb_dst_drop(skb);
 	knat_stats_inc(kn, hm ? KNAT_STAT_HAIRPIN : KNAT_STAT_IN_XLATED);
+	knat_stats_xlated(kn, false, p.dst.proto, skb->len);
+	if (hm)
+		knat_stats_xlated(kn, true, p.dst.proto, skb->len);
 	return NF_ACCEPT;
 }
 
@@ -454,6 +460,7 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 		return NF_DROP;
 	}
 	knat_stats_inc(kn, KNAT_STAT_OUT_XLATED);
+	knat_stats_xlated(kn, true, p.src.proto, skb->len);
 	return NF_ACCEPT;
 }
 

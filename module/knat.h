@@ -12,7 +12,7 @@
 #include <net/netns/generic.h>
 #include <linux/knat.h>
 
-#define KNAT_VERSION "0.3.0"
+#define KNAT_VERSION "0.4.0"
 
 /* Protocols knat translates; also the index of per-protocol state. */
 enum knat_proto_idx {
@@ -69,7 +69,6 @@ struct knat_net {
 	struct rhashtable map_in;	/* struct knat_map by inside key */
 	struct rhashtable map_out;	/* struct knat_map by outside key */
 	struct rhashtable subs;		/* struct knat_sub by inside address */
-	atomic_t nmaps;
 	struct delayed_work gc_work;
 	u32 peer_seed;			/* filtering bloom hash */
 	struct ratelimit_state event_rs;	/* refusal events */

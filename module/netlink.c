@@ -5,6 +5,7 @@
  * Control path only; every op runs with kn->lock held where it touches
  * configuration.
  */
+#include <linux/rhashtable.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
 #include "knat.h"
@@ -94,6 +95,31 @@ int knat_nl_list_dump(struct sk_buff *skb, struct netlink_callback *cb,
 	}
 	mutex_unlock(&kn->lock);
 	cb->args[0] = idx;
+	return skb->len;
+}
+
+int knat_nl_table_dump(struct sk_buff *skb, struct netlink_callback *cb,
+		       struct rhashtable_iter *iter,
+		       int (*fill)(struct sk_buff *skb,
+				   struct netlink_callback *cb, void *obj))
+{
+	void *obj;
+	u32 n = 0;
+
+	rhashtable_walk_start(iter);
+	/* Peek, fill, then advance: a full message retries the same entry. */
+	while ((obj = rhashtable_walk_peek(iter))) {
+		if (!IS_ERR(obj) && fill(skb, cb, obj))
+			break;
+		rhashtable_walk_next(iter);
+		/* A filter may skip a million: do not hold RCU all along. */
+		if (++n % 1024 == 0) {
+			rhashtable_walk_stop(iter);
+			cond_resched();
+			rhashtable_walk_start(iter);
+		}
+	}
+	rhashtable_walk_stop(iter);
 	return skb->len;
 }
 
@@ -212,7 +238,13 @@ static int knat_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 				      KNAT_A_PAD))
 			goto nospace;
 	nla_nest_end(msg, nest);
-	if (nla_put_u32(msg, KNAT_A_MAPPINGS, atomic_read(&kn->nmaps)))
+	if (nla_put_u32(msg, KNAT_A_MAPPINGS, knat_stats_mappings(kn, -1)) ||
+	    nla_put_u32(msg, KNAT_A_MAPPINGS_TCP,
+			knat_stats_mappings(kn, KNAT_P_TCP)) ||
+	    nla_put_u32(msg, KNAT_A_MAPPINGS_UDP,
+			knat_stats_mappings(kn, KNAT_P_UDP)) ||
+	    nla_put_u32(msg, KNAT_A_MAPPINGS_ICMP,
+			knat_stats_mappings(kn, KNAT_P_ICMP)))
 		goto nospace;
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
@@ -299,6 +331,13 @@ static const struct genl_ops knat_nl_ops[] = {
 	{
 		.cmd = KNAT_CMD_STATS_GET,
 		.doit = knat_nl_stats_get,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = KNAT_CMD_SUBSCRIBER_GET,
+		.start = knat_nl_sub_start,
+		.dumpit = knat_nl_sub_dump,
+		.done = knat_nl_sub_done,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };

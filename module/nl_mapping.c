@@ -50,21 +50,20 @@ int knat_nl_mapping_done(struct netlink_callback *cb)
 	return 0;
 }
 
-static bool map_wanted(const struct map_dump *d, const struct knat_map *m)
-{
-	return (!d->proto || d->proto == m->in.proto) &&
-	       (!d->in_addr || d->in_addr == m->in.addr) &&
-	       (!d->out_addr || d->out_addr == m->out.addr);
-}
-
 static int map_fill(struct sk_buff *skb, struct netlink_callback *cb,
-		    const struct knat_map *m)
+		    void *obj)
 {
+	const struct map_dump *d = (struct map_dump *)cb->args[0];
+	const struct knat_map *m = obj;
 	long left = (long)(READ_ONCE(m->expires) - jiffies);
 	unsigned long f = READ_ONCE(m->flags);
 	void *hdr;
 	u8 state;
 
+	if ((d->proto && d->proto != m->in.proto) ||
+	    (d->in_addr && d->in_addr != m->in.addr) ||
+	    (d->out_addr && d->out_addr != m->out.addr))
+		return 0;
 	hdr = knat_nl_dump_put(skb, cb, KNAT_CMD_MAPPING_GET);
 	if (!hdr)
 		return -EMSGSIZE;
@@ -93,24 +92,8 @@ static int map_fill(struct sk_buff *skb, struct netlink_callback *cb,
 int knat_nl_mapping_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct map_dump *d = (struct map_dump *)cb->args[0];
-	struct knat_map *m;
-	u32 n = 0;
 
-	rhashtable_walk_start(&d->iter);
-	/* Peek, fill, then advance: a full message retries the same entry. */
-	while ((m = rhashtable_walk_peek(&d->iter))) {
-		if (!IS_ERR(m) && map_wanted(d, m) && map_fill(skb, cb, m))
-			break;
-		rhashtable_walk_next(&d->iter);
-		/* A filter may skip a million: do not hold RCU all along. */
-		if (++n % 1024 == 0) {
-			rhashtable_walk_stop(&d->iter);
-			cond_resched();
-			rhashtable_walk_start(&d->iter);
-		}
-	}
-	rhashtable_walk_stop(&d->iter);
-	return skb->len;
+	return knat_nl_table_dump(skb, cb, &d->iter, map_fill);
 }
 
 int knat_nl_mapping_flush(struct sk_buff *skb, struct genl_info *info)

@@ -27,3 +27,17 @@ u64 knat_stats_read(const struct knat_net *kn, enum knat_stat c)
 	return sum;
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_stats_read);
+
+long knat_stats_mappings(const struct knat_net *kn, int p)
+{
+	long sum = 0;
+	int cpu, i;
+
+	for_each_possible_cpu(cpu)
+		for (i = 0; i < KNAT_P_MAX; i++)
+			if (p < 0 || p == i)
+				sum += READ_ONCE(per_cpu_ptr(kn->stats, cpu)->maps[i]);
+	/* Inserts and deletes on different CPUs race the sum: never < 0. */
+	return max(sum, 0L);
+}
+EXPORT_SYMBOL_IF_KUNIT(knat_stats_mappings);

@@ -9,6 +9,8 @@
 /* Counters are enum knat_stat of the uapi header: operators see them all. */
 struct knat_stats {
 	u64 cnt[__KNAT_STAT_MAX];
+	/* Live mappings by protocol: this CPU's inserts minus its deletes. */
+	long maps[KNAT_P_MAX];
 };
 
 int knat_stats_init(struct knat_net *kn);
@@ -20,5 +22,24 @@ static inline void knat_stats_inc(struct knat_net *kn, enum knat_stat c)
 {
 	this_cpu_inc(kn->stats->cnt[c]);
 }
+
+/* Packets and bytes knat rewrote, by direction and protocol. */
+static inline void knat_stats_xlated(struct knat_net *kn, bool out, u8 proto,
+				     unsigned int len)
+{
+	int p = knat_proto_idx(proto);
+	int dir = out ? 0 : KNAT_P_MAX;
+
+	BUILD_BUG_ON(KNAT_STAT_IN_PKTS_TCP != KNAT_STAT_OUT_PKTS_TCP + KNAT_P_MAX ||
+		     KNAT_STAT_OUT_BYTES_TCP != KNAT_STAT_OUT_PKTS_TCP + 2 * KNAT_P_MAX ||
+		     KNAT_STAT_OUT_PKTS_ICMP != KNAT_STAT_OUT_PKTS_TCP + KNAT_P_ICMP);
+	if (p < 0)
+		return;
+	this_cpu_inc(kn->stats->cnt[KNAT_STAT_OUT_PKTS_TCP + dir + p]);
+	this_cpu_add(kn->stats->cnt[KNAT_STAT_OUT_BYTES_TCP + dir + p], len);
+}
+
+/* Live mappings of protocol index @p, or of all protocols when @p < 0. */
+long knat_stats_mappings(const struct knat_net *kn, int p);
 
 #endif /* _KNAT_STATS_H */

@@ -108,7 +108,7 @@ int knat_map_insert(struct knat_net *kn, struct knat_map *m,
 	old = rhashtable_lookup_get_insert_fast(&kn->map_in, &m->in_node,
 						map_in_params);
 	if (!old) {
-		atomic_inc(&kn->nmaps);
+		this_cpu_inc(kn->stats->maps[knat_proto_idx(m->in.proto)]);
 		return 0;
 	}
 	rhashtable_remove_fast(&kn->map_out, &m->out_node, map_out_params);
@@ -126,7 +126,7 @@ void knat_map_delete(struct knat_net *kn, struct knat_map *m)
 		return;
 	rhashtable_remove_fast(&kn->map_in, &m->in_node, map_in_params);
 	rhashtable_remove_fast(&kn->map_out, &m->out_node, map_out_params);
-	atomic_dec(&kn->nmaps);
+	this_cpu_dec(kn->stats->maps[knat_proto_idx(m->in.proto)]);
 	if (m->block)
 		knat_port_release(kn, m->block, m->out.proto, m->out.port);
 	call_rcu(&m->rcu, knat_map_free_rcu);

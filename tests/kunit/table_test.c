@@ -36,9 +36,12 @@ static void table_lookup_both_ways(struct kunit *test)
 	k.port = htons(ntohs(k.port) ^ 1);
 	KUNIT_EXPECT_NULL(test, knat_map_lookup_out(kn, &k));
 	rcu_read_unlock();
-	KUNIT_EXPECT_EQ(test, atomic_read(&kn->nmaps), 1);
+	KUNIT_EXPECT_EQ(test, knat_stats_mappings(kn, -1), 1);
+	KUNIT_EXPECT_EQ(test, knat_stats_mappings(kn, KNAT_P_UDP), 1);
+	KUNIT_EXPECT_EQ(test, knat_stats_mappings(kn, KNAT_P_TCP), 0);
 	knat_table_reap(kn, NULL, NULL);
-	KUNIT_EXPECT_EQ(test, atomic_read(&kn->nmaps), 0);
+	KUNIT_EXPECT_EQ(test, knat_stats_mappings(kn, -1), 0);
+	KUNIT_EXPECT_EQ(test, knat_stats_mappings(kn, KNAT_P_UDP), 0);
 	rcu_read_lock();
 	KUNIT_EXPECT_NULL(test, knat_map_lookup_in(kn, &m->in));
 	rcu_read_unlock();
@@ -68,7 +71,7 @@ static void table_insert_collisions(struct kunit *test)
 	rcu_read_lock();
 	KUNIT_EXPECT_NULL(test, knat_map_lookup_out(kn, &dup->out));
 	rcu_read_unlock();
-	KUNIT_EXPECT_EQ(test, atomic_read(&kn->nmaps), 1);
+	KUNIT_EXPECT_EQ(test, knat_stats_mappings(kn, -1), 1);
 	knat_map_free(dup);
 	knat_table_reap(kn, NULL, NULL);
 	synchronize_rcu();

@@ -26,7 +26,7 @@ flavour_fragments() {
 	case $1 in
 	debug) echo "$KNAT_TOP/tests/vm/kernel.config" ;;
 	kasan) echo "$KNAT_TOP/tests/vm/kernel.config $KNAT_TOP/tests/vm/kasan.config" ;;
-	bench) echo "$KNAT_TOP/tests/vm/bench.config" ;;
+	bench) echo "$KNAT_TOP/tests/vm/kernel.config $KNAT_TOP/tests/vm/bench.config" ;;
 	*) die "unknown kernel flavour '$1' (debug, kasan, bench)" ;;
 	esac
 }

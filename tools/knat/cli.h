@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include "nl.h"
 
-#define KNAT_CLI_VERSION "0.3.0"
+#define KNAT_CLI_VERSION "0.4.0"
 
 /* Exit codes (knat(8), EXIT STATUS). */
 enum {
@@ -49,6 +49,7 @@ int cmd_masquerade(int argc, char **argv);
 int cmd_mapping(int argc, char **argv);
 int cmd_forward(int argc, char **argv);
 int cmd_static(int argc, char **argv);
+int cmd_subscriber(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);

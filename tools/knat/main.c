@@ -19,6 +19,7 @@ static const struct object objects[] = {
 	{ "forward", cmd_forward, "port forwards from outside to an inside host" },
 	{ "static", cmd_static, "1:1 NAT: a whole outside address for one inside host" },
 	{ "mapping", cmd_mapping, "NAT mappings: show, flush" },
+	{ "subscriber", cmd_subscriber, "inside hosts holding port blocks, and their use" },
 	{ "config", cmd_config, "timeouts, filtering, block size, limits" },
 	{ "stats", cmd_stats, "counters, including every drop reason" },
 	{ "save", cmd_save, "print the configuration as knat commands" },

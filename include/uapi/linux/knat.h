@@ -52,7 +52,13 @@
  * KNAT_CMD_CONFIG_GET  reply: all KNAT_A_CFG_* attributes.
  *
  * KNAT_CMD_STATS_GET   reply: KNAT_A_STATS (nested, one u64 per
- *   enum knat_stat, attribute type = stat + 1), KNAT_A_MAPPINGS (u32).
+ *   enum knat_stat, attribute type = stat + 1), KNAT_A_MAPPINGS (u32) and
+ *   by protocol KNAT_A_MAPPINGS_TCP/UDP/ICMP.
+ *
+ * KNAT_CMD_SUBSCRIBER_GET dump, optional filters KNAT_A_POOL_NAME,
+ *   KNAT_A_IN_ADDR. One message per inside host holding port blocks:
+ *   KNAT_A_IN_ADDR, KNAT_A_POOL_NAME, KNAT_A_OUT_ADDR (its one outside
+ *   address), KNAT_A_BLOCKS_USED (blocks it holds), KNAT_A_PORTS_USED.
  *
  * KNAT_CMD_EVENT  sent, never received: multicast on group
  *   KNAT_MCGRP_EVENTS ("events"; joining needs CAP_NET_ADMIN), one message
@@ -89,6 +95,7 @@ enum knat_cmd {
 	KNAT_CMD_STATIC_DEL,
 	KNAT_CMD_STATIC_GET,
 	KNAT_CMD_EVENT,
+	KNAT_CMD_SUBSCRIBER_GET,
 	__KNAT_CMD_MAX
 };
 
@@ -135,6 +142,10 @@ enum knat_attr {
 	KNAT_A_CFG_ICMP_RATE,		/* u32, <= 10000 ICMP messages a second; 0: none */
 	KNAT_A_CFG_ICMP_BURST,		/* u32, 1..10000 */
 	KNAT_A_CFG_UNREACH_NO_MAPPING,	/* u8, 1: answer unmapped inbound with 3/13 */
+	KNAT_A_MAPPINGS_TCP,		/* u32 */
+	KNAT_A_MAPPINGS_UDP,		/* u32 */
+	KNAT_A_MAPPINGS_ICMP,		/* u32 */
+	KNAT_A_PORTS_USED,		/* u32, a subscriber's ports in use */
 	__KNAT_A_MAX
 };
 
@@ -197,6 +208,23 @@ enum knat_stat {
 	KNAT_STAT_DROP_ICMP_CHECKSUM,	/* error with a wrong ICMP checksum */
 	KNAT_STAT_DROP_ICMP_NO_MAPPING,	/* error quoting a packet of no mapping */
 	KNAT_STAT_DROP_ICMP_UNTRANSLATABLE, /* quoting an error, a fragment, ... */
+	/*
+	 * Packets and bytes (IP total length) rewritten, by direction and
+	 * protocol (ICMP: queries and errors). A hairpinned packet counts in
+	 * both directions.
+	 */
+	KNAT_STAT_OUT_PKTS_TCP,
+	KNAT_STAT_OUT_PKTS_UDP,
+	KNAT_STAT_OUT_PKTS_ICMP,
+	KNAT_STAT_IN_PKTS_TCP,
+	KNAT_STAT_IN_PKTS_UDP,
+	KNAT_STAT_IN_PKTS_ICMP,
+	KNAT_STAT_OUT_BYTES_TCP,
+	KNAT_STAT_OUT_BYTES_UDP,
+	KNAT_STAT_OUT_BYTES_ICMP,
+	KNAT_STAT_IN_BYTES_TCP,
+	KNAT_STAT_IN_BYTES_UDP,
+	KNAT_STAT_IN_BYTES_ICMP,
 	__KNAT_STAT_MAX
 };
 
