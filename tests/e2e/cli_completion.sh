@@ -15,6 +15,8 @@ complete_for() { # complete_for WORDS...: what TAB offers after them
 }
 
 expect_eq "knat po" "$(complete_for knat po)" "pool"
+expect_eq "knat su" "$(complete_for knat su)" "subscriber"
+expect_eq "knat subscriber show" "$(complete_for knat subscriber show "")" "pool inside -j"
 expect_eq "knat mapping" "$(complete_for knat mapping "")" "show flush help -j"
 expect_eq "knat forward add" "$(complete_for knat forward add "")" "tcp udp"
 expect_eq "knat config set ic" "$(complete_for knat config set ic)" "icmp-rate icmp-burst"
