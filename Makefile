@@ -3,6 +3,7 @@
 #   make check [T=x] [KASAN=1]   the whole test suite in qemu (README)
 #   make check-harness   proves make check fails when it must
 #   make demo            knat's main job on the stock kernel in qemu
+#   make bench           knat vs nftables masquerade vs plain forwarding
 #   make lint            checkpatch --strict, sparse, W=1
 #   make install / uninstall
 
@@ -12,7 +13,7 @@ KDIR ?= $(if $(wildcard $(RUNNING_KDIR)),$(RUNNING_KDIR),$(DEBIAN_KDIR))
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all module cli clean check check-harness lint install uninstall demo
+.PHONY: all module cli clean check check-harness lint install uninstall demo bench
 
 all: module cli
 
@@ -36,6 +37,9 @@ check-harness:
 
 demo:
 	tests/vm/demo.sh
+
+bench:
+	tests/vm/bench.sh
 
 lint:
 	tests/lint.sh

@@ -30,7 +30,7 @@ lint_build() { # lint_build NAME KDIR
 	mkdir -p "$dst"
 	rsync -a --delete --exclude=.build --exclude=.git "$KNAT_TOP/" "$dst/"
 	echo "# W=1 C=1 build against $1 kernel"
-	out=$(make -C "$2" M="$dst" W=1 C=1 KNAT_HARNESS=m modules 2>&1) || status=1
+	out=$(make -C "$2" M="$dst" W=1 C=1 KNAT_HARNESS=m KNAT_BENCH=m modules 2>&1) || status=1
 	# Anything but the build's own progress lines is a diagnostic.
 	out=$(grep -vE '^(make|  [A-Z]+ |Skipping BTF)' <<< "$out" || true)
 	if [ -n "$out" ]; then

@@ -22,7 +22,7 @@ if [ -n "${KNAT_MODULES_DIR:-}" ]; then
 fi
 hostname knat-guest
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
-"$KNAT_TOP/tests/vm/guest-tests.sh" > /dev/ttyS1 2>&1 < /dev/null
+"${KNAT_GUEST_RUNNER:-$KNAT_TOP/tests/vm/guest-tests.sh}" > /dev/ttyS1 2>&1 < /dev/null
 echo $? > /knat-out/rc
 sync
 echo o > /proc/sysrq-trigger

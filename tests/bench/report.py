@@ -1,0 +1,271 @@
+#!/usr/bin/python3
+"""make bench, last step: reads the guest's bench.jsonl, prints the table
+(median and spread of the repetitions, ratios between modes measured in
+the same run, the targets of issue 6), writes RESULTS_DIR/DATE.json and
+one PNG chart per benchmark (gnuplot).
+
+Usage: report.py BENCH.jsonl RESULTS_DIR MACHINE-DESCRIPTION
+"""
+import datetime
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+MODES = ("plain", "nft", "knat")
+MODE_NAMES = {"plain": "plain forwarding", "nft": "nftables masquerade",
+              "knat": "knat"}
+
+
+def load(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def pick(rows, bench, **match):
+    return [r for r in rows if r["bench"] == bench and
+            all(r.get(k) == v for k, v in match.items())]
+
+
+def spread(values):
+    """median, min, max"""
+    if not values:
+        return None
+    return {"median": statistics.median(values), "min": min(values),
+            "max": max(values), "n": len(values)}
+
+
+def ratio(a, b):
+    return round(a / b, 3) if a and b else None
+
+
+def summarise(rows):
+    s = {"forward": {}, "tcp": {}, "new_mappings": {}, "lookup": {},
+         "alloc": {}}
+    for flows in sorted({r["flows"] for r in pick(rows, "forward")}):
+        d = {m: spread([r["pps"] for r in pick(rows, "forward", mode=m,
+                                                flows=flows)]) for m in MODES}
+        d["knat_over_nft"] = ratio(d["knat"]["median"], d["nft"]["median"])
+        d["knat_over_plain"] = ratio(d["knat"]["median"], d["plain"]["median"])
+        s["forward"][flows] = d
+    for streams in sorted({r["streams"] for r in pick(rows, "tcp")}):
+        d = {m: spread([r["bits_per_second"] for r in
+                        pick(rows, "tcp", mode=m, streams=streams)])
+             for m in MODES}
+        d["knat_over_nft"] = ratio(d["knat"]["median"], d["nft"]["median"])
+        d["knat_over_plain"] = ratio(d["knat"]["median"], d["plain"]["median"])
+        s["tcp"][streams] = d
+    for m in ("knat", "nft"):
+        r = pick(rows, "new_mappings", mode=m)
+        if r:
+            s["new_mappings"][m] = {
+                "per_second": spread([x["per_second"] for x in r]),
+                "entries": spread([x["entries"] for x in r]),
+                "bytes_per_entry": spread([x["bytes_per_entry"] for x in r]),
+                "slab_object": r[0]["slab_object"]}
+    nm = s["new_mappings"]
+    if "knat" in nm and "nft" in nm:
+        nm["knat_over_nft"] = ratio(nm["knat"]["per_second"]["median"],
+                                    nm["nft"]["per_second"]["median"])
+    for r in pick(rows, "lookup"):
+        s["lookup"].setdefault(r["mappings"], {})[r["cpus"]] = r["ns_per_op"]
+    for r in pick(rows, "alloc"):
+        s["alloc"].setdefault(r["use_pct"], {})[r["cpus"]] = {
+            "ns_per_op": r["ns_per_op"], "worst_ns": r["worst_ns"],
+            "refused": r["refused"]}
+    return s
+
+
+def targets(s):
+    """(what, measured, wanted, met) for each target of issue 6."""
+    t = []
+
+    def add(what, got, want, met):
+        t.append({"target": what, "measured": got, "wanted": want,
+                  "met": bool(met) if got is not None else None})
+    for flows, d in s["forward"].items():
+        add("established, %s flows: knat / nftables" % flows,
+            d["knat_over_nft"], ">= 1.3", (d["knat_over_nft"] or 0) >= 1.3)
+        add("established, %s flows: knat / plain" % flows,
+            d["knat_over_plain"], ">= 0.9", (d["knat_over_plain"] or 0) >= 0.9)
+    nm = s["new_mappings"]
+    if "knat_over_nft" in nm:
+        add("new mappings/s: knat / conntrack + nf_nat", nm["knat_over_nft"],
+            ">= 2", nm["knat_over_nft"] >= 2)
+    if "knat" in nm:
+        b = nm["knat"]["bytes_per_entry"]["median"]
+        add("bytes per mapping at 1 M", b, "<= 128", b <= 128)
+    a = s["alloc"]
+    if 1 in a and 99 in a:
+        r = ratio(a[99][1]["ns_per_op"], a[1][1]["ns_per_op"])
+        add("allocation at 99 % / at 1 %", r, "<= 2", r is not None and r <= 2)
+    lk = s["lookup"]
+    if 1000 in lk and 1000000 in lk:
+        r = ratio(lk[1000000][1], lk[1000][1])
+        add("lookup at 1 M / at 1 k", r, "<= 1.5", r is not None and r <= 1.5)
+    return t
+
+
+def fmt(n):
+    if n is None:
+        return "-"
+    for unit, div in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(n) >= div:
+            return "%.2f%s" % (n / div, unit)
+    return "%.0f" % n
+
+
+def cell(sp):
+    if not sp:
+        return "-"
+    return "%s [%s-%s]" % (fmt(sp["median"]), fmt(sp["min"]), fmt(sp["max"]))
+
+
+def print_table(s, t, machine):
+    print("\nknat benchmarks (%s); median [min-max] of the repetitions" % machine)
+    print("\n1. established flows, packets/s at the sink (64-byte frames)")
+    print("%-7s %-22s %-22s %-22s %8s %8s" % ("flows", "plain", "nftables",
+                                              "knat", "k/nft", "k/plain"))
+    for flows, d in s["forward"].items():
+        print("%-7s %-22s %-22s %-22s %8s %8s" % (
+            flows, cell(d["plain"]), cell(d["nft"]), cell(d["knat"]),
+            d["knat_over_nft"], d["knat_over_plain"]))
+    nm = s["new_mappings"]
+    if nm:
+        print("\n2-3. new mappings to 1 M entries (each packet a new flow)")
+        print("%-26s %-24s %-12s %-14s %s" % ("", "per second", "entries",
+                                             "bytes/entry", "slab object"))
+        for m in ("knat", "nft"):
+            if m in nm:
+                d = nm[m]
+                print("%-26s %-24s %-12s %-14s %s" % (
+                    "knat" if m == "knat" else "conntrack + nf_nat",
+                    cell(d["per_second"]), fmt(d["entries"]["median"]),
+                    d["bytes_per_entry"]["median"], d["slab_object"]))
+        print("knat / conntrack: %s" % nm.get("knat_over_nft"))
+    if s["lookup"]:
+        print("\n4. lookup ns/op (1 CPU, 2 CPUs at once)")
+        for n, d in sorted(s["lookup"].items()):
+            print("   %8d mappings: %6s %6s" % (n, d.get(1), d.get(2)))
+    if s["alloc"]:
+        print("   port allocation ns/op, worst single (1 CPU | 2 CPUs)")
+        for u, d in sorted(s["alloc"].items()):
+            print("   %3d %% pool use: %6s worst %7s | %6s worst %7s" % (
+                u, d[1]["ns_per_op"], d[1]["worst_ns"],
+                d.get(2, {}).get("ns_per_op"), d.get(2, {}).get("worst_ns")))
+    if s["tcp"]:
+        print("\n5. TCP through the router, bits/s (iperf3)")
+        for st, d in s["tcp"].items():
+            print("   %d stream(s): plain %s, nftables %s, knat %s (k/nft %s, k/plain %s)" % (
+                st, fmt(d["plain"]["median"]), fmt(d["nft"]["median"]),
+                fmt(d["knat"]["median"]), d["knat_over_nft"],
+                d["knat_over_plain"]))
+    print("\ntargets")
+    for x in t:
+        print("   %-48s %8s  (%s)  %s" % (x["target"], x["measured"], x["wanted"],
+                                          {True: "met", False: "MISSED",
+                                           None: "-"}[x["met"]]))
+
+
+def gnuplot(script, data, png):
+    with tempfile.TemporaryDirectory() as tmp:
+        dat = os.path.join(tmp, "data")
+        with open(dat, "w") as f:
+            f.write(data)
+        subprocess.run(["gnuplot"], input=(
+            "set terminal pngcairo size 800,480 font 'DejaVu Sans,10'\n"
+            "set output '%s'\nset grid ytics\nset key top left\n" % png +
+            script.replace("DATA", dat)).encode(), check=True)
+
+
+BARS = ("set style data histograms\nset style histogram clustered gap 1\n"
+        "set style fill solid 0.8 border -1\nset boxwidth 0.9\nset yrange [0:*]\n")
+
+
+def charts(s, outdir, machine):
+    made = []
+    if s["forward"]:
+        data = "flows plain nft knat\n" + "".join(
+            "%s %d %d %d\n" % (f, d["plain"]["median"], d["nft"]["median"],
+                               d["knat"]["median"]) for f, d in s["forward"].items())
+        gnuplot(BARS + "set title 'Established UDP flows, 64-byte frames (%s)'\n"
+                "set xlabel 'concurrent flows'\nset ylabel 'packets/s forwarded'\n"
+                "plot 'DATA' using 2:xtic(1) title 'plain forwarding', '' using 3 "
+                "title 'nftables masquerade', '' using 4 title 'knat'\n" % machine,
+                data, os.path.join(outdir, "forwarding.png"))
+        made.append("forwarding.png")
+    if s["tcp"]:
+        data = "streams plain nft knat\n" + "".join(
+            "%s %.1f %.1f %.1f\n" % (st, d["plain"]["median"] / 1e6,
+                                     d["nft"]["median"] / 1e6,
+                                     d["knat"]["median"] / 1e6)
+            for st, d in s["tcp"].items())
+        gnuplot(BARS + "set title 'TCP through the router, iperf3'\n"
+                "set xlabel 'streams'\nset ylabel 'Mbit/s'\n"
+                "plot 'DATA' using 2:xtic(1) title 'plain forwarding', '' using 3 "
+                "title 'nftables masquerade', '' using 4 title 'knat'\n",
+                data, os.path.join(outdir, "tcp.png"))
+        made.append("tcp.png")
+    nm = s["new_mappings"]
+    if "knat" in nm and "nft" in nm:
+        data = "what knat conntrack\n'new mappings/s' %d %d\n" % (
+            nm["knat"]["per_second"]["median"], nm["nft"]["per_second"]["median"])
+        gnuplot(BARS + "set title 'New mappings per second, up to 1 M entries'\n"
+                "set ylabel 'mappings/s'\n"
+                "plot 'DATA' using 2:xtic(1) title 'knat', '' using 3 "
+                "title 'conntrack + nf\\_nat'\n", data,
+                os.path.join(outdir, "new_mappings.png"))
+        data = "what knat conntrack\n'bytes per entry at 1 M' %d %d\n" % (
+            nm["knat"]["bytes_per_entry"]["median"],
+            nm["nft"]["bytes_per_entry"]["median"])
+        gnuplot(BARS + "set title 'Kernel memory per mapping at 1 M (table share included)'\n"
+                "set ylabel 'bytes'\n"
+                "plot 'DATA' using 2:xtic(1) title 'knat', '' using 3 "
+                "title 'conntrack + nf\\_nat'\n", data,
+                os.path.join(outdir, "memory.png"))
+        made += ["new_mappings.png", "memory.png"]
+    if s["lookup"]:
+        data = "size cpu1 cpu2\n" + "".join(
+            "%s %s %s\n" % (n, d.get(1, 0), d.get(2, 0))
+            for n, d in sorted(s["lookup"].items()))
+        gnuplot(BARS + "set title 'knat lookup cost by table size'\n"
+                "set xlabel 'mappings'\nset ylabel 'ns per lookup'\n"
+                "plot 'DATA' using 2:xtic(1) title '1 CPU', '' using 3 "
+                "title '2 CPUs at once'\n", data, os.path.join(outdir, "lookup.png"))
+        made.append("lookup.png")
+    if s["alloc"]:
+        data = "use cpu1 cpu2 worst1 worst2\n" + "".join(
+            "%s%% %s %s %s %s\n" % (u, d[1]["ns_per_op"], d.get(2, {}).get("ns_per_op", 0),
+                                    d[1]["worst_ns"], d.get(2, {}).get("worst_ns", 0))
+            for u, d in sorted(s["alloc"].items()))
+        gnuplot(BARS + "set title 'knat port allocation cost by pool use'\n"
+                "set xlabel 'pool use'\nset ylabel 'ns per allocation'\n"
+                "set logscale y\nset yrange [*:*]\n"
+                "plot 'DATA' using 2:xtic(1) title 'mean, 1 CPU', '' using 3 "
+                "title 'mean, 2 CPUs', '' using 4 title 'worst, 1 CPU', '' "
+                "using 5 title 'worst, 2 CPUs'\n", data,
+                os.path.join(outdir, "alloc.png"))
+        made.append("alloc.png")
+    return made
+
+
+def main(argv):
+    rows = load(argv[1])
+    outdir, machine = argv[2], argv[3]
+    os.makedirs(outdir, exist_ok=True)
+    s = summarise(rows)
+    t = targets(s)
+    print_table(s, t, machine)
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+    made = charts(s, outdir, machine)
+    with open(os.path.join(outdir, date + ".json"), "w") as f:
+        json.dump({"date": date, "machine": machine, "summary": s,
+                   "targets": t, "charts": made, "raw": rows}, f, indent=1)
+    print("\nresults: %s/%s.json; charts: %s" % (outdir, date, ", ".join(made)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# make bench: builds (or finds cached) the bench kernel flavour (the test
+# kernel without lockdep, kmemleak and the other debug options), builds
+# knat and the microbenchmark module against it, runs
+# tests/bench/guest-bench.sh in one qemu guest (2 vCPUs, 3 GiB), then
+# tests/bench/report.py: a table on stdout, bench/results/DATE.json and
+# the PNG charts in bench/results/.
+# Environment: KNAT_BENCH_ONLY=forward,tcp,new,micro  KNAT_BENCH_REPS=3
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+. "$here/boot.sh"
+# shellcheck source=tests/vm/build.sh
+. "$here/build.sh"
+
+KNAT_SCENARIO_TIMEOUT=3600
+KNAT_STALL=${KNAT_STALL:-900}
+KNAT_GUEST_LIMIT=${KNAT_GUEST_LIMIT:-5400}
+KNAT_KERNEL_ARGS=${KNAT_KERNEL_ARGS:-}
+start=$(date +%s)
+
+"$here/deps.sh"
+kcache=$("$here/build-kernel.sh" bench)
+out=$KNAT_BUILD/bench-run
+mkdir -p "$out"
+export KNAT_RESULTS=$out/results
+: > "$KNAT_RESULTS"
+build_tree bench "$kcache/build" KNAT_BENCH=m || die "build failed"
+write_env "$out" "$KNAT_BUILD/bench" bench \
+	"$kcache/root/lib/modules/$(cat "$kcache/kernelrelease")"
+cat >> "$out/env.sh" <<-ENV
+KNAT_GUEST_RUNNER='$KNAT_TOP/tests/bench/guest-bench.sh'
+KNAT_BENCH_ONLY='${KNAT_BENCH_ONLY:-}'
+KNAT_BENCH_REPS='${KNAT_BENCH_REPS:-3}'
+ENV
+"$here/mkinitramfs.sh" "$out/initrd.gz"
+boot_guest bench "$kcache/bzImage" "$out/initrd.gz" "$out" 3G
+grep -q '^fail$' "$KNAT_RESULTS" && die "a benchmark failed; see $out"
+/usr/bin/python3 "$KNAT_TOP/tests/bench/report.py" "$out/bench.jsonl" \
+	"$KNAT_TOP/bench/results" "$(uname -m), $(nproc) cores, qemu TCG 2 vCPUs, kernel $(cat "$kcache/kernelrelease")"
+echo "# make bench: $(( $(date +%s) - start )) s"
