@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * knat: netlink dump of subscribers, the inside hosts holding port blocks:
- * which outside address each was paired with and how much of it it uses
+ * which outside address each was paired with and how many ports each uses
  * (knat subscriber show, and the busiest ones in knat stats).
  */
 #include <linux/rhashtable.h>

@@ -30,9 +30,10 @@ static inline void knat_stats_xlated(struct knat_net *kn, bool out, u8 proto,
 	int p = knat_proto_idx(proto);
 	int dir = out ? 0 : KNAT_P_MAX;
 
-	BUILD_BUG_ON(KNAT_STAT_IN_PKTS_TCP != KNAT_STAT_OUT_PKTS_TCP + KNAT_P_MAX ||
-		     KNAT_STAT_OUT_BYTES_TCP != KNAT_STAT_OUT_PKTS_TCP + 2 * KNAT_P_MAX ||
-		     KNAT_STAT_OUT_PKTS_ICMP != KNAT_STAT_OUT_PKTS_TCP + KNAT_P_ICMP);
+	/* The layout of enum knat_stat this relies on. */
+	BUILD_BUG_ON(KNAT_STAT_OUT_PKTS_TCP + KNAT_P_MAX - KNAT_STAT_IN_PKTS_TCP);
+	BUILD_BUG_ON(KNAT_STAT_OUT_PKTS_TCP + 2 * KNAT_P_MAX - KNAT_STAT_OUT_BYTES_TCP);
+	BUILD_BUG_ON(KNAT_STAT_OUT_PKTS_TCP + KNAT_P_ICMP - KNAT_STAT_OUT_PKTS_ICMP);
 	if (p < 0)
 		return;
 	this_cpu_inc(kn->stats->cnt[KNAT_STAT_OUT_PKTS_TCP + dir + p]);
