@@ -137,37 +137,59 @@ forward() {
 	emit "{\"bench\":\"forward\",\"mode\":\"$mode\",\"flows\":$flows,\"rep\":$rep,\"pps\":$(( (r1 - r0) * 1000000000 / (t1 - t0) ))}"
 }
 
-mem_used_kb() { # what the kernel holds, page cache dropped
-	sync
-	echo 3 > /proc/sys/vm/drop_caches
-	awk '/^MemFree:/ { print -$2 }' /proc/meminfo
+# The kernel's memory in use, in kB, once it stops changing: page cache
+# dropped, the last namespace's teardown (asynchronous) finished.
+mem_used_kb() {
+	local a b
+	for _ in $(seq 30); do
+		sync
+		echo 3 > /proc/sys/vm/drop_caches
+		a=$(awk '/^MemFree:/ { print $2 }' /proc/meminfo)
+		sleep 2
+		b=$(awk '/^MemFree:/ { print $2 }' /proc/meminfo)
+		[ $(( a > b ? a - b : b - a )) -lt 1024 ] && break
+	done
+	echo $(( -b ))
 }
 
-# newflows MODE REP: 1,048,320 packets, each a new flow (256 source
-# addresses x 4095 source ports); mappings/s, table size, bytes per entry.
+entries() { # what the router's table holds
+	if [ "$1" = knat ]; then
+		$KNAT -n $RTR -j stats | grep -o '"mappings":[0-9]*' | cut -d: -f2
+	else
+		in_ns $RTR cat /proc/sys/net/netfilter/nf_conntrack_count
+	fi
+}
+
+# newflows MODE REP: packets that are each a new flow (512 source
+# addresses x 4095 source ports, 2,096,640 distinct), until the table
+# holds 1 M entries: entries made a second, and memory per entry.
+NEW_TARGET=1000000
 newflows() {
-	local mode=$1 rep=$2 m0 m1 t0 t1 n slab
+	local mode=$1 rep=$2 m0 m1 t0 t1 n=0 pid slab size
 	topology
 	in_ns $RTR sysctl -qw net.netfilter.nf_conntrack_udp_timeout=600 2>/dev/null
 	$KNAT -n $RTR config set timeout-udp 600 max-blocks-per-subscriber 32
 	m0=$(mem_used_kb)
 	mode_on "$mode" new
-	pg_setup 1048320 10.1.0.0 10.1.0.255 1024 5119
+	pg_setup 2096640 10.1.0.0 10.1.1.255 1024 5119
 	t0=$(now_ns)
-	in_ns $SND sh -c "echo start > $PG/pgctrl"
+	in_ns $SND sh -c "echo start > $PG/pgctrl" &
+	pid=$!
+	while kill -0 $pid 2>/dev/null; do
+		sleep 0.5
+		n=$(entries "$mode")
+		[ "${n:-0}" -ge $NEW_TARGET ] && break
+	done
 	t1=$(now_ns)
-	sleep 2
-	if [ "$mode" = knat ]; then
-		n=$($KNAT -n $RTR -j stats | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["mappings"])')
-		slab=knat_map
-	else
-		n=$(in_ns $RTR cat /proc/sys/net/netfilter/nf_conntrack_count)
-		slab=nf_conntrack
-	fi
+	in_ns $SND sh -c "echo stop > $PG/pgctrl"
+	wait $pid
+	sleep 1
+	n=$(entries "$mode")
 	m1=$(mem_used_kb)
-	local objsize
-	objsize=$(awk -v s=$slab '$1 == s { print $4 }' /proc/slabinfo)
-	emit "{\"bench\":\"new_mappings\",\"mode\":\"$mode\",\"rep\":$rep,\"entries\":$n,\"seconds\":$(( (t1 - t0) / 1000000 ))e-3,\"per_second\":$(( n * 1000000000 / (t1 - t0) )),\"bytes_per_entry\":$(( (m1 - m0) * 1024 / (n > 0 ? n : 1) )),\"slab_object\":${objsize:-0}}"
+	slab=knat_map
+	[ "$mode" = knat ] || slab=nf_conntrack
+	size=$(cat /sys/kernel/slab/$slab/slab_size 2>/dev/null)
+	emit "{\"bench\":\"new_mappings\",\"mode\":\"$mode\",\"rep\":$rep,\"entries\":$n,\"seconds\":$(( (t1 - t0) / 1000000 ))e-3,\"per_second\":$(( n * 1000000000 / (t1 - t0) )),\"bytes_per_entry\":$(( (m1 - m0) * 1024 / (n > 0 ? n : 1) )),\"slab_object\":${size:-0},\"rx_dropped\":$(in_ns $RTR cat /sys/class/net/in0/statistics/rx_dropped)}"
 	mode_off "$mode"
 }
 
@@ -181,7 +203,7 @@ tcp() {
 	emit "{\"bench\":\"tcp\",\"mode\":\"$mode\",\"streams\":$streams,\"rep\":$rep,\"bits_per_second\":${bps:-0}}"
 }
 
-insmod "$B/module/knat.ko" || { notok "insmod knat"; exit 1; }
+modprobe nf_defrag_ipv4 && insmod "$B/module/knat.ko" || { notok "insmod knat"; exit 1; }
 modprobe pktgen && modprobe nf_conntrack && modprobe nft_masq && modprobe nft_nat ||
 	{ notok "modprobe pktgen / nftables"; exit 1; }
 sysctl -qw net.netfilter.nf_conntrack_max=2000000

@@ -12,6 +12,7 @@
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/vmalloc.h>
 #include "alloc.h"
 #include "control.h"
@@ -72,6 +73,7 @@ struct bench_job {
 	struct knat_pool *pool;
 	u32 n, first, step, ops;	/* what to work on */
 	u64 ns, worst, done, failed;	/* what it measured */
+	u32 *lat;			/* alloc: each operation's ns */
 	struct completion *start;
 	struct completion finished;
 	int (*fn)(struct bench_job *job);
@@ -115,9 +117,16 @@ static u32 next_rand(u32 *s)
 	return *s;
 }
 
+/*
+ * Random keys of the whole table (job->step 0), or of a hot set of HOT
+ * keys spread over it (job->step = n / HOT): the first measures the
+ * memory behind the table, the second the table itself.
+ */
+#define HOT	1000
+
 static int lookup_job(struct bench_job *job)
 {
-	u32 seed = job->first + 1, i, j, found = 0;
+	u32 seed = job->first + 1, i, j, found = 0, r;
 	struct knat_key k;
 	u64 t0;
 
@@ -125,7 +134,8 @@ static int lookup_job(struct bench_job *job)
 		rcu_read_lock();
 		t0 = ktime_get_ns();
 		for (j = 0; j < CHUNK; j++) {
-			k = in_key(next_rand(&seed) % job->n);
+			r = next_rand(&seed);
+			k = in_key(job->step ? r % HOT * job->step : r % job->n);
 			found += !!knat_map_lookup_in(job->kn, &k);
 		}
 		job->ns += ktime_get_ns() - t0;
@@ -175,23 +185,26 @@ static void bench_lookup(void)
 		}
 		have = sizes[s];
 		for (ncpu = 1; ncpu <= min_t(int, 2, num_online_cpus()); ncpu++) {
-			u64 ns = 0, found = 0;
-			int i;
+			u64 ns[2] = { 0, 0 }, found = 0;
+			int i, hot;
 
-			memset(jobs, 0, sizeof(jobs));
-			for (i = 0; i < ncpu; i++) {
-				jobs[i] = (struct bench_job){ .kn = kn, .n = have,
-					.first = i, .ops = LOOKUPS, .fn = lookup_job };
+			for (hot = 0; hot < 2; hot++) {
+				memset(jobs, 0, sizeof(jobs));
+				for (i = 0; i < ncpu; i++)
+					jobs[i] = (struct bench_job){ .kn = kn, .n = have,
+						.step = hot ? have / HOT : 0, .first = i,
+						.ops = LOOKUPS, .fn = lookup_job };
+				if (run_jobs(jobs, ncpu))
+					goto out;
+				for (i = 0; i < ncpu; i++) {
+					ns[hot] += jobs[i].ns;
+					found += jobs[i].done;
+				}
 			}
-			if (run_jobs(jobs, ncpu))
-				goto out;
-			for (i = 0; i < ncpu; i++) {
-				ns += jobs[i].ns;
-				found += jobs[i].done;
-			}
-			pr_info("knat_bench: {\"bench\":\"lookup\",\"mappings\":%u,\"cpus\":%d,\"ns_per_op\":%llu,\"found\":%llu,\"ops\":%u}\n",
-				have, ncpu, div_u64(ns, (u64)ncpu * LOOKUPS), found,
-				ncpu * LOOKUPS);
+			pr_info("knat_bench: {\"bench\":\"lookup\",\"mappings\":%u,\"cpus\":%d,\"ns_per_op\":%llu,\"ns_per_op_hot\":%llu,\"found\":%llu,\"ops\":%u}\n",
+				have, ncpu, div_u64(ns[0], (u64)ncpu * LOOKUPS),
+				div_u64(ns[1], (u64)ncpu * LOOKUPS), found,
+				2 * ncpu * LOOKUPS);
 		}
 	}
 out:
@@ -267,7 +280,7 @@ static int alloc_job(struct bench_job *job)
 		}
 		job->ns += ns;
 		job->worst = max(job->worst, ns);
-		job->done++;
+		job->lat[job->done++] = min_t(u64, ns, U32_MAX);
 		if (k % 64 == 0)
 			cond_resched();
 	}
@@ -276,8 +289,16 @@ static int alloc_job(struct bench_job *job)
 	return 0;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static void bench_alloc(void)
 {
+	static u32 lat[ALLOC_OPS];
 	static const u32 levels[] = { 1, 50, 90, 99 };
 	struct knat_pool_params p = {
 		.name = "bench", .id = 1, .naddr = 1, .nprefix = 1,
@@ -324,7 +345,8 @@ static void bench_alloc(void)
 			for (i = 0; i < ncpu; i++) {
 				jobs[i] = (struct bench_job){ .kn = kn, .pool = pool,
 					.first = next + i, .step = ncpu,
-					.ops = ALLOC_OPS / ncpu, .fn = alloc_job };
+					.ops = ALLOC_OPS / ncpu, .fn = alloc_job,
+					.lat = &lat[i * (ALLOC_OPS / ncpu)] };
 			}
 			if (run_jobs(jobs, ncpu))
 				goto out;
@@ -334,9 +356,13 @@ static void bench_alloc(void)
 				failed += jobs[i].failed;
 				worst = max(worst, jobs[i].worst);
 			}
-			pr_info("knat_bench: {\"bench\":\"alloc\",\"use_pct\":%u,\"cpus\":%d,\"ns_per_op\":%llu,\"worst_ns\":%llu,\"ops\":%llu,\"refused\":%llu}\n",
+			/* Refused ones left zeros at their job's end: sort them out. */
+			sort(lat, ALLOC_OPS, sizeof(*lat), cmp_u32, NULL);
+			pr_info("knat_bench: {\"bench\":\"alloc\",\"use_pct\":%u,\"cpus\":%d,\"ns_per_op\":%llu,\"median_ns\":%u,\"p99_ns\":%u,\"worst_ns\":%llu,\"ops\":%llu,\"refused\":%llu}\n",
 				levels[l], ncpu, done ? div64_u64(sum, done) : 0,
-				worst, done, failed);
+				lat[ALLOC_OPS - done / 2 - 1],
+				lat[ALLOC_OPS - done / 100 - 1], worst, done, failed);
+			memset(lat, 0, sizeof(lat));
 		}
 	}
 out:

@@ -6,6 +6,7 @@
 # tests/bench/report.py: a table on stdout, bench/results/DATE.json and
 # the PNG charts in bench/results/.
 # Environment: KNAT_BENCH_ONLY=forward,tcp,new,micro  KNAT_BENCH_REPS=3
+#   KNAT_BENCH_WINDOW=3 (seconds per forwarding measurement)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -13,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/vm/build.sh
 . "$here/build.sh"
 
-KNAT_SCENARIO_TIMEOUT=3600
+export KNAT_SCENARIO_TIMEOUT=3600
 KNAT_STALL=${KNAT_STALL:-900}
 KNAT_GUEST_LIMIT=${KNAT_GUEST_LIMIT:-5400}
 KNAT_KERNEL_ARGS=${KNAT_KERNEL_ARGS:-}
@@ -32,6 +33,7 @@ cat >> "$out/env.sh" <<-ENV
 KNAT_GUEST_RUNNER='$KNAT_TOP/tests/bench/guest-bench.sh'
 KNAT_BENCH_ONLY='${KNAT_BENCH_ONLY:-}'
 KNAT_BENCH_REPS='${KNAT_BENCH_REPS:-3}'
+KNAT_BENCH_WINDOW='${KNAT_BENCH_WINDOW:-3}'
 ENV
 "$here/mkinitramfs.sh" "$out/initrd.gz"
 boot_guest bench "$kcache/bzImage" "$out/initrd.gz" "$out" 3G
