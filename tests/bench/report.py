@@ -63,7 +63,10 @@ def summarise(rows):
             s["new_mappings"][m] = {
                 "per_second": spread([x["per_second"] for x in r]),
                 "entries": spread([x["entries"] for x in r]),
-                "bytes_per_entry": spread([x["bytes_per_entry"] for x in r]),
+                # A reading taken while the previous run's namespace was
+                # still being freed comes out negative: not a figure.
+                "bytes_per_entry": spread([x["bytes_per_entry"] for x in r
+                                           if x["bytes_per_entry"] > 0]),
                 "slab_object": r[0]["slab_object"]}
     nm = s["new_mappings"]
     if "knat" in nm and "nft" in nm:
