@@ -188,7 +188,8 @@ def gnuplot(script, data, png):
             f.write(data)
         subprocess.run(["gnuplot"], input=(
             "set terminal pngcairo size 800,480 font 'DejaVu Sans,10'\n"
-            "set output '%s'\nset grid ytics\nset key top left\n" % png +
+            "set output '%s'\nset grid ytics\nset key top left\n"
+            "set termoption noenhanced\nset offsets 0.5, 0.5, 0, 0\n" % png +
             script.replace("DATA", dat)).encode(), check=True)
 
 
@@ -199,7 +200,7 @@ BARS = ("set style data histograms\nset style histogram clustered gap 1\n"
 def charts(s, outdir, machine):
     made = []
     if s["forward"]:
-        data = "flows plain nft knat\n" + "".join(
+        data = "".join(
             "%s %d %d %d\n" % (f, d["plain"]["median"], d["nft"]["median"],
                                d["knat"]["median"]) for f, d in s["forward"].items())
         gnuplot(BARS + "set title 'Established UDP flows, 64-byte frames (%s)'\n"
@@ -209,7 +210,7 @@ def charts(s, outdir, machine):
                 data, os.path.join(outdir, "forwarding.png"))
         made.append("forwarding.png")
     if s["tcp"]:
-        data = "streams plain nft knat\n" + "".join(
+        data = "".join(
             "%s %.1f %.1f %.1f\n" % (st, d["plain"]["median"] / 1e6,
                                      d["nft"]["median"] / 1e6,
                                      d["knat"]["median"] / 1e6)
@@ -222,24 +223,24 @@ def charts(s, outdir, machine):
         made.append("tcp.png")
     nm = s["new_mappings"]
     if "knat" in nm and "nft" in nm:
-        data = "what knat conntrack\n\"new mappings/s\" %d %d\n" % (
+        data = "\"new mappings/s\" %d %d\n" % (
             nm["knat"]["per_second"]["median"], nm["nft"]["per_second"]["median"])
         gnuplot(BARS + "set title 'New mappings per second, up to 1 M entries'\n"
                 "set ylabel 'mappings/s'\n"
                 "plot 'DATA' using 2:xtic(1) title 'knat', '' using 3 "
-                "title 'conntrack + nf\\_nat'\n", data,
+                "title 'conntrack + nf_nat'\n", data,
                 os.path.join(outdir, "new_mappings.png"))
-        data = "what knat conntrack\n\"bytes per entry at 1 M\" %d %d\n" % (
+        data = "\"bytes per entry at 1 M\" %d %d\n" % (
             nm["knat"]["bytes_per_entry"]["median"],
             nm["nft"]["bytes_per_entry"]["median"])
         gnuplot(BARS + "set title 'Kernel memory per mapping at 1 M (table share included)'\n"
                 "set ylabel 'bytes'\n"
                 "plot 'DATA' using 2:xtic(1) title 'knat', '' using 3 "
-                "title 'conntrack + nf\\_nat'\n", data,
+                "title 'conntrack + nf_nat'\n", data,
                 os.path.join(outdir, "memory.png"))
         made += ["new_mappings.png", "memory.png"]
     if s["lookup"]:
-        data = "size hot1 hot2 rnd1 rnd2\n" + "".join(
+        data = "".join(
             "%s %s %s %s %s\n" % (n, d[1]["hot"], d.get(2, d[1])["hot"],
                                   d[1]["random"], d.get(2, d[1])["random"])
             for n, d in sorted(s["lookup"].items()))
@@ -251,7 +252,7 @@ def charts(s, outdir, machine):
                 data, os.path.join(outdir, "lookup.png"))
         made.append("lookup.png")
     if s["alloc"]:
-        data = "use cpu1 cpu2 worst1 worst2\n" + "".join(
+        data = "".join(
             "%s%% %s %s %s %s\n" % (u, d[1]["median_ns"], d.get(2, {}).get("median_ns", 0),
                                     d[1]["worst_ns"], d.get(2, {}).get("worst_ns", 0))
             for u, d in sorted(s["alloc"].items()))

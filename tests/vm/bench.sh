@@ -4,7 +4,8 @@
 # knat and the microbenchmark module against it, runs
 # tests/bench/guest-bench.sh in one qemu guest (2 vCPUs, 3 GiB), then
 # tests/bench/report.py: a table on stdout, bench/results/DATE.json and
-# the PNG charts in bench/results/.
+# the PNG charts in bench/results/. The bench kernel keeps KUnit built
+# in: knat_bench.ko reaches knat's internals through its KUnit exports.
 # Environment: KNAT_BENCH_ONLY=forward,tcp,new,micro  KNAT_BENCH_REPS=3
 #   KNAT_BENCH_WINDOW=3 (seconds per forwarding measurement)
 set -euo pipefail

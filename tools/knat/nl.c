@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* knat CLI: generic netlink transport, family lookup, extack errors. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -154,6 +155,13 @@ int knat_nl_listen(struct knat_nl *nl, mnl_cb_t cb, void *data)
 	}
 }
 
+/*
+ * Family lookups fail quietly (the caller says "not loaded"); every other
+ * request's error is printed. A flag, not the callbacks' data pointer:
+ * libmnl hands the reply callback's data to these too.
+ */
+static bool quiet_errors;
+
 /* An NLMSG_ERROR carrying an error: print its extack message. */
 static int error_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -178,7 +186,7 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 				msg = mnl_attr_get_str(attr);
 		}
 	}
-	if (!data) {
+	if (!quiet_errors) {
 		if (msg)
 			fprintf(stderr, "knat: %s\n", msg);
 		else
@@ -186,11 +194,6 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	errno = -err->error;
 	return MNL_CB_ERROR;
-}
-
-static int quiet_error_cb(const struct nlmsghdr *nlh, void *data)
-{
-	return error_cb(nlh, (void *)1);
 }
 
 /* End of a dump; a dump that failed half way says so here. */
@@ -217,8 +220,7 @@ int knat_nl_talk(struct knat_nl *nl, struct nlmsghdr *nlh,
 	/* libmnl runs no default for a control type left NULL here. */
 	mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
 		[NLMSG_NOOP] = noop_cb,
-		[NLMSG_ERROR] = nlh->nlmsg_type == GENL_ID_CTRL ?
-				quiet_error_cb : error_cb,
+		[NLMSG_ERROR] = error_cb,
 		[NLMSG_DONE] = done_cb,
 		[NLMSG_OVERRUN] = noop_cb,
 	};
@@ -227,6 +229,7 @@ int knat_nl_talk(struct knat_nl *nl, struct nlmsghdr *nlh,
 
 	if (!nlh->nlmsg_type)
 		nlh->nlmsg_type = nl->family;
+	quiet_errors = nlh->nlmsg_type == GENL_ID_CTRL;
 	nlh->nlmsg_seq = seq = ++nl->seq;
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0) {
 		fprintf(stderr, "knat: netlink send: %s\n", strerror(errno));
