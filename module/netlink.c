@@ -6,6 +6,7 @@
  * configuration.
  */
 #include <linux/rhashtable.h>
+#include <linux/slab.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
 #include "knat.h"
@@ -98,11 +99,34 @@ int knat_nl_list_dump(struct sk_buff *skb, struct netlink_callback *cb,
 	return skb->len;
 }
 
+void *knat_nl_table_start(struct netlink_callback *cb, struct rhashtable *ht,
+			  size_t size)
+{
+	struct rhashtable_iter *iter = kzalloc(size, GFP_KERNEL);
+
+	if (!iter)
+		return NULL;
+	rhashtable_walk_enter(ht, iter);
+	cb->args[0] = (long)iter;
+	return iter;
+}
+
+int knat_nl_table_done(struct netlink_callback *cb)
+{
+	struct rhashtable_iter *iter = (struct rhashtable_iter *)cb->args[0];
+
+	if (iter) {
+		rhashtable_walk_exit(iter);
+		kfree(iter);
+	}
+	return 0;
+}
+
 int knat_nl_table_dump(struct sk_buff *skb, struct netlink_callback *cb,
-		       struct rhashtable_iter *iter,
 		       int (*fill)(struct sk_buff *skb,
 				   struct netlink_callback *cb, void *obj))
 {
+	struct rhashtable_iter *iter = (struct rhashtable_iter *)cb->args[0];
 	void *obj;
 	u32 n = 0;
 
@@ -280,7 +304,7 @@ static const struct genl_ops knat_nl_ops[] = {
 		.cmd = KNAT_CMD_MAPPING_GET,
 		.start = knat_nl_mapping_start,
 		.dumpit = knat_nl_mapping_dump,
-		.done = knat_nl_mapping_done,
+		.done = knat_nl_table_done,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
@@ -337,7 +361,7 @@ static const struct genl_ops knat_nl_ops[] = {
 		.cmd = KNAT_CMD_SUBSCRIBER_GET,
 		.start = knat_nl_sub_start,
 		.dumpit = knat_nl_sub_dump,
-		.done = knat_nl_sub_done,
+		.done = knat_nl_table_done,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };

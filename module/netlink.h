@@ -24,14 +24,18 @@ int knat_nl_list_dump(struct sk_buff *skb, struct netlink_callback *cb,
 		      struct list_head *head, u8 cmd,
 		      int (*fill)(struct sk_buff *skb, struct list_head *node));
 
-struct rhashtable_iter;
+struct rhashtable;
 /*
- * Dumps an rhashtable through @iter (kept in the dump's state between
- * calls): @fill puts one object's message, or nothing when a filter skips
+ * Dumps of an rhashtable, resumable: start allocates the dump's state of
+ * @size bytes, which begins with a struct rhashtable_iter (the filters
+ * follow), enters the walk and keeps it in cb->args[0]; done undoes that.
+ * In dump, @fill puts one object's message, or nothing when a filter skips
  * it, and returns non-zero when the message buffer is full.
  */
+void *knat_nl_table_start(struct netlink_callback *cb, struct rhashtable *ht,
+			  size_t size);
+int knat_nl_table_done(struct netlink_callback *cb);
 int knat_nl_table_dump(struct sk_buff *skb, struct netlink_callback *cb,
-		       struct rhashtable_iter *iter,
 		       int (*fill)(struct sk_buff *skb,
 				   struct netlink_callback *cb, void *obj));
 
@@ -41,12 +45,10 @@ int knat_nl_pool_dump(struct sk_buff *skb, struct netlink_callback *cb);
 
 int knat_nl_mapping_start(struct netlink_callback *cb);
 int knat_nl_mapping_dump(struct sk_buff *skb, struct netlink_callback *cb);
-int knat_nl_mapping_done(struct netlink_callback *cb);
 int knat_nl_mapping_flush(struct sk_buff *skb, struct genl_info *info);
 
 int knat_nl_sub_start(struct netlink_callback *cb);
 int knat_nl_sub_dump(struct sk_buff *skb, struct netlink_callback *cb);
-int knat_nl_sub_done(struct netlink_callback *cb);
 
 int knat_nl_forward_add(struct sk_buff *skb, struct genl_info *info);
 int knat_nl_forward_del(struct sk_buff *skb, struct genl_info *info);

@@ -5,7 +5,6 @@
  * messages as it takes; an abandoned dump just releases its cursor.
  */
 #include <linux/rhashtable.h>
-#include <linux/slab.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
 #include "alloc.h"
@@ -25,7 +24,8 @@ int knat_nl_mapping_start(struct netlink_callback *cb)
 	struct nlattr **a = genl_dumpit_info(cb)->attrs;
 	struct map_dump *d;
 
-	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	BUILD_BUG_ON(offsetof(struct map_dump, iter));
+	d = knat_nl_table_start(cb, &kn->map_out, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
 	if (a[KNAT_A_PROTO])
@@ -34,19 +34,6 @@ int knat_nl_mapping_start(struct netlink_callback *cb)
 		d->in_addr = nla_get_in_addr(a[KNAT_A_IN_ADDR]);
 	if (a[KNAT_A_OUT_ADDR])
 		d->out_addr = nla_get_in_addr(a[KNAT_A_OUT_ADDR]);
-	rhashtable_walk_enter(&kn->map_out, &d->iter);
-	cb->args[0] = (long)d;
-	return 0;
-}
-
-int knat_nl_mapping_done(struct netlink_callback *cb)
-{
-	struct map_dump *d = (struct map_dump *)cb->args[0];
-
-	if (d) {
-		rhashtable_walk_exit(&d->iter);
-		kfree(d);
-	}
 	return 0;
 }
 
@@ -91,9 +78,7 @@ static int map_fill(struct sk_buff *skb, struct netlink_callback *cb,
 
 int knat_nl_mapping_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct map_dump *d = (struct map_dump *)cb->args[0];
-
-	return knat_nl_table_dump(skb, cb, &d->iter, map_fill);
+	return knat_nl_table_dump(skb, cb, map_fill);
 }
 
 int knat_nl_mapping_flush(struct sk_buff *skb, struct genl_info *info)

@@ -5,7 +5,6 @@
  * (knat subscriber show, and the busiest ones in knat stats).
  */
 #include <linux/rhashtable.h>
-#include <linux/slab.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
 #include "alloc.h"
@@ -23,26 +22,14 @@ int knat_nl_sub_start(struct netlink_callback *cb)
 	struct nlattr **a = genl_dumpit_info(cb)->attrs;
 	struct sub_dump *d;
 
-	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	BUILD_BUG_ON(offsetof(struct sub_dump, iter));
+	d = knat_nl_table_start(cb, &kn->subs, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
 	if (a[KNAT_A_POOL_NAME])
 		nla_strscpy(d->pool, a[KNAT_A_POOL_NAME], sizeof(d->pool));
 	if (a[KNAT_A_IN_ADDR])
 		d->in_addr = nla_get_in_addr(a[KNAT_A_IN_ADDR]);
-	rhashtable_walk_enter(&kn->subs, &d->iter);
-	cb->args[0] = (long)d;
-	return 0;
-}
-
-int knat_nl_sub_done(struct netlink_callback *cb)
-{
-	struct sub_dump *d = (struct sub_dump *)cb->args[0];
-
-	if (d) {
-		rhashtable_walk_exit(&d->iter);
-		kfree(d);
-	}
 	return 0;
 }
 
@@ -87,7 +74,5 @@ static int sub_fill(struct sk_buff *skb, struct netlink_callback *cb,
 
 int knat_nl_sub_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct sub_dump *d = (struct sub_dump *)cb->args[0];
-
-	return knat_nl_table_dump(skb, cb, &d->iter, sub_fill);
+	return knat_nl_table_dump(skb, cb, sub_fill);
 }

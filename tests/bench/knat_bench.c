@@ -94,21 +94,24 @@ static int run_jobs(struct bench_job *jobs, int ncpu)
 {
 	DECLARE_COMPLETION_ONSTACK(start);
 	struct task_struct *t;
-	int i;
+	int i, n, err = 0;
 
-	for (i = 0; i < ncpu; i++) {
-		jobs[i].start = &start;
-		init_completion(&jobs[i].finished);
-		t = kthread_create(job_thread, &jobs[i], "knat_bench/%d", i);
-		if (IS_ERR(t))
-			return PTR_ERR(t);	/* earlier ones wait forever: module stays */
-		kthread_bind(t, i);
+	for (n = 0; n < ncpu; n++) {
+		jobs[n].start = &start;
+		init_completion(&jobs[n].finished);
+		t = kthread_create(job_thread, &jobs[n], "knat_bench/%d", n);
+		if (IS_ERR(t)) {
+			err = PTR_ERR(t);
+			break;
+		}
+		kthread_bind(t, n);
 		wake_up_process(t);
 	}
+	/* Those started wait on @start, which lives on this stack: finish them. */
 	complete_all(&start);
-	for (i = 0; i < ncpu; i++)
+	for (i = 0; i < n; i++)
 		wait_for_completion(&jobs[i].finished);
-	return 0;
+	return err;
 }
 
 static u32 next_rand(u32 *s)

@@ -39,13 +39,19 @@ step "a wrong line: nothing applied, exit 2, the line named"
 fresh=rtr4-$SFX
 new_router "$fresh"
 before=$($KNAT -n "$fresh" save)
+# refused_file FILE EXIT PATTERN: knat -f FILE fails so, names the line
+# (PATTERN), and the configuration is as it was.
+refused_file() {
+	local rc=0 out
+	out=$($KNAT -n "$fresh" -f "$1" 2>&1) || rc=$?
+	echo "   $out" | tr '\n' ' '; echo
+	expect_eq "exit" "$rc" "$2"
+	grep -q "$3" <<< "$out" || fail "line not named: $out"
+	expect_eq "unchanged" "$($KNAT -n "$fresh" save)" "$before"
+}
 printf '%s\n' "# comment" "config set timeout-udp 50" "" \
 	"pool add 203.0.113.0/28 ports 2000-39x9 name p" > "$A.bad"
-rc=0; out=$($KNAT -n "$fresh" -f "$A.bad" 2>&1) || rc=$?
-echo "   $out" | tr '\n' ' '; echo
-expect_eq "exit" "$rc" 2
-grep -q "$A.bad:4:" <<< "$out" || fail "line not named: $out"
-expect_eq "unchanged" "$($KNAT -n "$fresh" save)" "$before"
+refused_file "$A.bad" 2 "$A.bad:4:"
 printf 'mapping flush\n' > "$A.bad"
 rc=0; $KNAT -n "$fresh" -f "$A.bad" 2>/dev/null || rc=$?
 expect_eq "exit for a command that is not a configuration" "$rc" 2
@@ -56,9 +62,5 @@ printf '%s\n' "config set timeout-udp 50 cooling 5" \
 	"forward add tcp 203.0.113.250:80 to 10.0.1.2:80" \
 	"forward add tcp 203.0.113.250:80 to 10.0.1.3:80" \
 	"static add 203.0.113.200 10.0.1.3" > "$A.refused"
-rc=0; out=$($KNAT -n "$fresh" -f "$A.refused" 2>&1) || rc=$?
-echo "   $out" | tr '\n' ' '; echo
-expect_eq "exit" "$rc" 1
-grep -q "$A.refused:4: refused" <<< "$out" || fail "line not named: $out"
-expect_eq "unchanged" "$($KNAT -n "$fresh" save)" "$before"
+refused_file "$A.refused" 1 "$A.refused:4: refused"
 rm -f "$A" "$A.bad" "$A.refused"
