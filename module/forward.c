@@ -11,6 +11,43 @@
 #include "forward.h"
 #include "table.h"
 
+/*
+ * After a removal: the filter from what remains. Word by word, so a
+ * packet never sees a remaining address's bit clear.
+ */
+static void outside_rebuild(struct knat_net *kn)
+{
+	DECLARE_BITMAP(bits, KNAT_OUTSIDE_ADDRS) = {};
+	const struct knat_forward *f;
+	const struct knat_static *s;
+	unsigned int i;
+
+	list_for_each_entry(f, &kn->forwards, list)
+		__set_bit(knat_outside_bit(f->out.addr), bits);
+	list_for_each_entry(s, &kn->statics, list)
+		__set_bit(knat_outside_bit(s->out), bits);
+	for (i = 0; i < BITS_TO_LONGS(KNAT_OUTSIDE_ADDRS); i++)
+		WRITE_ONCE(kn->outside_addrs[i], bits[i]);
+}
+
+/* Before an addition: the packet path may meet the address at once. */
+static void outside_add(struct knat_net *kn, __be32 addr)
+{
+	set_bit(knat_outside_bit(addr), kn->outside_addrs);
+}
+
+bool knat_outside_owned(struct knat_net *kn, __be32 addr)
+{
+	const struct knat_forward *f;
+
+	if (!knat_outside_maybe(kn, addr))
+		return false;
+	list_for_each_entry_rcu(f, &kn->forwards, list)
+		if (f->out.addr == addr)
+			return true;
+	return knat_static_by_out(kn, addr);
+}
+
 /* Deletes the permanent mappings of @f's first @n ports. */
 static void forward_unmap(struct knat_net *kn, const struct knat_forward *f,
 			  u16 n)
@@ -59,6 +96,7 @@ int knat_forward_add(struct knat_net *kn, const struct knat_forward *req,
 	err = knat_hooks_enable(kn);
 	if (err)
 		goto err_free;
+	outside_add(kn, f->out.addr);
 	for (i = 0; i < f->count; i++) {
 		m = knat_map_alloc();
 		if (!m) {
@@ -81,11 +119,12 @@ int knat_forward_add(struct knat_net *kn, const struct knat_forward *req,
 		if (i % 1024 == 1023)
 			cond_resched();
 	}
-	list_add_tail(&f->list, &kn->forwards);
+	list_add_tail_rcu(&f->list, &kn->forwards);
 	return 0;
 
 err_unmap:
 	forward_unmap(kn, f, i);
+	outside_rebuild(kn);
 	knat_hooks_maybe_disable(kn);
 err_free:
 	kfree(f);
@@ -103,8 +142,9 @@ int knat_forward_del(struct knat_net *kn, const struct knat_key *out,
 		return -ENOENT;
 	}
 	forward_unmap(kn, f, f->count);
-	list_del(&f->list);
-	kfree(f);
+	list_del_rcu(&f->list);
+	kfree_rcu(f, rcu);
+	outside_rebuild(kn);
 	knat_hooks_maybe_disable(kn);
 	return 0;
 }
@@ -156,6 +196,7 @@ int knat_static_add(struct knat_net *kn, __be32 out, __be32 in,
 		kfree(s);
 		return err;
 	}
+	outside_add(kn, out);
 	list_add_tail_rcu(&s->list, &kn->statics);
 	return 0;
 }
@@ -172,6 +213,7 @@ int knat_static_del(struct knat_net *kn, __be32 out,
 	}
 	list_del_rcu(&s->list);
 	kfree_rcu(s, rcu);
+	outside_rebuild(kn);
 	knat_hooks_maybe_disable(kn);
 	return 0;
 }

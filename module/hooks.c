@@ -73,17 +73,14 @@ static void refuse(struct knat_net *kn, struct sk_buff *skb,
 	}
 }
 
-/* Finds or creates the mapping of inside endpoint @in in @pool. */
-static struct knat_map *map_get(struct knat_net *kn, struct knat_pool *pool,
+/* Creates the mapping of inside endpoint @in, which had none, in @pool. */
+static struct knat_map *map_new(struct knat_net *kn, struct knat_pool *pool,
 				const struct knat_key *in)
 {
 	struct knat_map *m, *existing;
 	struct knat_block *b;
 	int err;
 
-	m = knat_map_lookup_in(kn, in);
-	if (m)
-		return m;
 	/* Pairs with the grace period in knat_pool_del(). */
 	if (READ_ONCE(pool->dead))
 		return ERR_PTR(-ENOSPC);
@@ -110,25 +107,31 @@ static struct knat_map *map_get(struct knat_net *kn, struct knat_pool *pool,
 	return existing ?: ERR_PTR(err);
 }
 
+/* Finds or creates the mapping of inside endpoint @in in @pool. */
+static struct knat_map *map_get(struct knat_net *kn, struct knat_pool *pool,
+				const struct knat_key *in)
+{
+	return knat_map_lookup_in(kn, in) ?: map_new(kn, pool, in);
+}
+
 static void map_track_tcp(struct knat_map *m, u8 flags, bool outbound)
 {
 	int syn = outbound ? KNAT_MAP_SYN_OUT : KNAT_MAP_SYN_IN;
 	int fin = outbound ? KNAT_MAP_FIN_OUT : KNAT_MAP_FIN_IN;
 
+	const unsigned int closed = BIT(KNAT_MAP_RST) | BIT(KNAT_MAP_FIN_OUT) |
+				    BIT(KNAT_MAP_FIN_IN);
+
 	/* A fresh SYN from inside reopens a closed mapping (RFC 5382). */
 	if (outbound && (flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN &&
-	    (READ_ONCE(m->flags) & (BIT(KNAT_MAP_RST) | BIT(KNAT_MAP_FIN_OUT) |
-				    BIT(KNAT_MAP_FIN_IN)))) {
-		clear_bit(KNAT_MAP_RST, &m->flags);
-		clear_bit(KNAT_MAP_FIN_OUT, &m->flags);
-		clear_bit(KNAT_MAP_FIN_IN, &m->flags);
-	}
-	if ((flags & TCPHDR_SYN) && !test_bit(syn, &m->flags))
-		set_bit(syn, &m->flags);
-	if ((flags & TCPHDR_FIN) && !test_bit(fin, &m->flags))
-		set_bit(fin, &m->flags);
-	if ((flags & TCPHDR_RST) && !test_bit(KNAT_MAP_RST, &m->flags))
-		set_bit(KNAT_MAP_RST, &m->flags);
+	    (knat_map_flags(m) & closed))
+		atomic_andnot(closed, &m->flags);
+	if (flags & TCPHDR_SYN)
+		knat_map_set_flag(m, syn);
+	if (flags & TCPHDR_FIN)
+		knat_map_set_flag(m, fin);
+	if (flags & TCPHDR_RST)
+		knat_map_set_flag(m, KNAT_MAP_RST);
 }
 
 static bool map_usable_out(const struct knat_map *m,
@@ -202,7 +205,7 @@ static unsigned int in_icmp_error(struct knat_net *kn, struct sk_buff *skb,
 	struct knat_icmp_err e;
 	struct knat_key to, peer;
 
-	if (!pool_owning(kn, p->dst.addr) && !knat_static_by_out(kn, p->dst.addr))
+	if (!pool_owning(kn, p->dst.addr) && !knat_outside_owned(kn, p->dst.addr))
 		return NF_ACCEPT;
 	v = knat_icmp_err_parse(skb, p, &e);
 	if (v != KNAT_ICMP_OK) {
@@ -340,12 +343,17 @@ static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 	struct knat_key peer;
 	struct knat_pool *pool;
 	struct knat_pkt p;
+	bool pooled;
 	int err;
 
 	err = knat_pkt_parse(skb, &p);
 	if (err == -EPROTONOSUPPORT && p.src.proto == IPPROTO_ICMP)
 		return in_icmp_error(kn, skb, &p, state);
 	if (err)
+		return NF_ACCEPT;
+	/* Most packets here leave: skip the lookup when no mapping can match. */
+	pooled = pool_owning(kn, p.dst.addr);
+	if (!pooled && !knat_outside_maybe(kn, p.dst.addr))
 		return NF_ACCEPT;
 	m = knat_map_lookup_out(kn, &p.dst);
 	if (!m) {
@@ -356,7 +364,7 @@ static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 				return NF_DROP;
 			return xlate_static(kn, skb, &p, KNAT_DST, s->in);
 		}
-		if (!pool_owning(kn, p.dst.addr))
+		if (!pooled)
 			return NF_ACCEPT;
 		/* The router's own address: its own sockets may want this. */
 		if (addr_is_local(state->net, p.dst.addr))
@@ -440,7 +448,7 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 		pool = pool_for_outbound(kn, p.src.addr, state->out);
 		if (!pool)
 			return NF_ACCEPT;
-		m = map_get(kn, pool, &p.src);
+		m = map_new(kn, pool, &p.src);
 		if (IS_ERR(m)) {
 			refuse(kn, skb, dev_get_by_index_rcu(state->net, skb->skb_iif),
 			       pool, &p.src, PTR_ERR(m));

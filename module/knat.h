@@ -55,14 +55,18 @@ struct knat_icmp_bucket {
 	u64 last;
 };
 
+#define KNAT_OUTSIDE_ADDRS	256
+
 struct knat_net {
 	struct net *net;
 	struct knat_stats __percpu *stats;
 	struct knat_config cfg;
 	struct mutex lock;		/* control path: pools, hooks, config */
 	struct list_head pools;		/* RCU readers, writers under lock */
-	struct list_head forwards;	/* struct knat_forward, under lock */
+	struct list_head forwards;	/* struct knat_forward, RCU */
 	struct list_head statics;	/* struct knat_static, RCU */
+	/* Outside addresses of forwards and 1:1 entries, hashed: a filter. */
+	DECLARE_BITMAP(outside_addrs, KNAT_OUTSIDE_ADDRS);
 	u32 pool_seq;			/* for default pool names */
 	bool hooks_on;
 	struct nf_hook_ops hook_ops[2];	/* unregistered by address */

@@ -14,6 +14,11 @@
 #include "stats.h"
 #include "table.h"
 
+/* Seconds; the longest keeps expiry times within 32-bit jiffies. */
+static struct netlink_range_validation timeout_range = {
+	.min = 1, .max = KNAT_TIMEOUT_MAX,
+};
+
 static const struct nla_policy knat_prefix_policy[KNAT_A_PREFIX_MAX + 1] = {
 	[KNAT_A_PREFIX_ADDR] = { .type = NLA_BE32 },
 	[KNAT_A_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 32),
@@ -37,10 +42,10 @@ static const struct nla_policy knat_nl_policy[KNAT_A_MAX + 1] = {
 	[KNAT_A_OUT_ADDR] = { .type = NLA_BE32 },
 	[KNAT_A_OUT_PORT] = { .type = NLA_BE16 },
 	[KNAT_A_PORT_COUNT] = NLA_POLICY_MIN(NLA_U16, 1),
-	[KNAT_A_CFG_TIMEOUT_UDP] = NLA_POLICY_MIN(NLA_U32, 1),
-	[KNAT_A_CFG_TIMEOUT_TCP_EST] = NLA_POLICY_MIN(NLA_U32, 1),
-	[KNAT_A_CFG_TIMEOUT_TCP_TRANS] = NLA_POLICY_MIN(NLA_U32, 1),
-	[KNAT_A_CFG_TIMEOUT_ICMP] = NLA_POLICY_MIN(NLA_U32, 1),
+	[KNAT_A_CFG_TIMEOUT_UDP] = NLA_POLICY_FULL_RANGE(NLA_U32, &timeout_range),
+	[KNAT_A_CFG_TIMEOUT_TCP_EST] = NLA_POLICY_FULL_RANGE(NLA_U32, &timeout_range),
+	[KNAT_A_CFG_TIMEOUT_TCP_TRANS] = NLA_POLICY_FULL_RANGE(NLA_U32, &timeout_range),
+	[KNAT_A_CFG_TIMEOUT_ICMP] = NLA_POLICY_FULL_RANGE(NLA_U32, &timeout_range),
 	[KNAT_A_CFG_FILTERING] = NLA_POLICY_MAX(NLA_U8, KNAT_FILTER_APDF),
 	[KNAT_A_CFG_BLOCK_SIZE] = NLA_POLICY_RANGE(NLA_U16, 64, 4096),
 	[KNAT_A_CFG_MAX_BLOCKS] = NLA_POLICY_MIN(NLA_U16, 1),

@@ -42,10 +42,8 @@ static int map_fill(struct sk_buff *skb, struct netlink_callback *cb,
 {
 	const struct map_dump *d = (struct map_dump *)cb->args[0];
 	const struct knat_map *m = obj;
-	long left = (long)(READ_ONCE(m->expires) - jiffies);
-	unsigned long f = READ_ONCE(m->flags);
+	long left = (s32)(READ_ONCE(m->expires) - (u32)jiffies);
 	void *hdr;
-	u8 state;
 
 	if ((d->proto && d->proto != m->in.proto) ||
 	    (d->in_addr && d->in_addr != m->in.addr) ||
@@ -54,10 +52,6 @@ static int map_fill(struct sk_buff *skb, struct netlink_callback *cb,
 	hdr = knat_nl_dump_put(skb, cb, KNAT_CMD_MAPPING_GET);
 	if (!hdr)
 		return -EMSGSIZE;
-	state = (f & BIT(KNAT_MAP_SYN_OUT)) && (f & BIT(KNAT_MAP_SYN_IN)) &&
-		!(f & BIT(KNAT_MAP_RST)) &&
-		!((f & BIT(KNAT_MAP_FIN_OUT)) && (f & BIT(KNAT_MAP_FIN_IN))) ?
-		KNAT_TCP_EST : KNAT_TCP_TRANS;
 	if (nla_put_u8(skb, KNAT_A_PROTO, m->in.proto) ||
 	    nla_put_in_addr(skb, KNAT_A_IN_ADDR, m->in.addr) ||
 	    nla_put_be16(skb, KNAT_A_IN_PORT, m->in.port) ||
@@ -66,7 +60,9 @@ static int map_fill(struct sk_buff *skb, struct netlink_callback *cb,
 	    nla_put_u32(skb, KNAT_A_EXPIRES_MS,
 			m->block ? jiffies_to_msecs(max(left, 0L)) : 0) ||
 	    (m->in.proto == IPPROTO_TCP &&
-	     nla_put_u8(skb, KNAT_A_TCP_STATE, state)) ||
+	     nla_put_u8(skb, KNAT_A_TCP_STATE,
+			knat_map_tcp_established(knat_map_flags(m)) ?
+			KNAT_TCP_EST : KNAT_TCP_TRANS)) ||
 	    (m->block && nla_put_string(skb, KNAT_A_POOL_NAME,
 					m->block->pa->pool->name))) {
 		genlmsg_cancel(skb, hdr);

@@ -31,6 +31,8 @@ static const struct rhashtable_params map_out_params = {
 
 int knat_cache_init(void)
 {
+	/* The memory target: 128 bytes a mapping, tables included. */
+	BUILD_BUG_ON(sizeof(struct knat_map) > 72);
 	knat_map_cache = KMEM_CACHE(knat_map, 0);
 	return knat_map_cache ? 0 : -ENOMEM;
 }
@@ -122,7 +124,7 @@ EXPORT_SYMBOL_IF_KUNIT(knat_map_insert);
 void knat_map_delete(struct knat_net *kn, struct knat_map *m)
 {
 	/* GC, flush and pool removal may race: one of them unlinks. */
-	if (test_and_set_bit(KNAT_MAP_DEAD, &m->flags))
+	if (atomic_fetch_or(BIT(KNAT_MAP_DEAD), &m->flags) & BIT(KNAT_MAP_DEAD))
 		return;
 	rhashtable_remove_fast(&kn->map_in, &m->in_node, map_in_params);
 	rhashtable_remove_fast(&kn->map_out, &m->out_node, map_out_params);
@@ -135,14 +137,9 @@ EXPORT_SYMBOL_IF_KUNIT(knat_map_delete);
 
 static u32 map_timeout(const struct knat_net *kn, const struct knat_map *m)
 {
-	unsigned long f = READ_ONCE(m->flags);
-
 	switch (m->in.proto) {
 	case IPPROTO_TCP:
-		/* RFC 5382: established once SYNs crossed, until FINs or RST. */
-		if ((f & BIT(KNAT_MAP_RST)) ||
-		    ((f & BIT(KNAT_MAP_FIN_OUT)) && (f & BIT(KNAT_MAP_FIN_IN))) ||
-		    !(f & BIT(KNAT_MAP_SYN_OUT)) || !(f & BIT(KNAT_MAP_SYN_IN)))
+		if (!knat_map_tcp_established(knat_map_flags(m)))
 			return READ_ONCE(kn->cfg.timeout_tcp_trans);
 		return READ_ONCE(kn->cfg.timeout[KNAT_P_TCP]);
 	case IPPROTO_UDP:
@@ -154,31 +151,41 @@ static u32 map_timeout(const struct knat_net *kn, const struct knat_map *m)
 
 void knat_map_refresh(struct knat_net *kn, struct knat_map *m)
 {
-	unsigned long expires = jiffies + map_timeout(kn, m) * HZ;
+	u32 expires = (u32)jiffies + map_timeout(kn, m) * HZ;
 
 	/* Skip the store (and the cache line bounce) within a second. */
-	if (abs((long)(expires - READ_ONCE(m->expires))) >= HZ)
+	if (abs((s32)(expires - READ_ONCE(m->expires))) >= HZ)
 		WRITE_ONCE(m->expires, expires);
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_map_refresh);
 
+/* Two bits of a 32-bit filter, in the low half of the map's peers. */
 static u64 peer_bits(u32 h)
 {
-	return BIT_ULL(h & 63) | BIT_ULL((h >> 6) & 63);
+	return BIT_ULL(h & 31) | BIT_ULL((h >> 5) & 31);
+}
+
+static u64 peer_addr_bits(const struct knat_net *kn, __be32 addr)
+{
+	return peer_bits(jhash_1word((__force u32)addr, kn->peer_seed));
+}
+
+static u64 peer_addr_port_bits(const struct knat_net *kn, __be32 addr,
+			       __be16 port)
+{
+	return peer_bits(jhash_2words((__force u32)addr, (__force u32)port,
+				      kn->peer_seed)) << 32;
 }
 
 void knat_map_note_peer(struct knat_net *kn, struct knat_map *m,
 			__be32 addr, __be16 port)
 {
-	u64 a = peer_bits(jhash_1word((__force u32)addr, kn->peer_seed));
-	u64 ap = peer_bits(jhash_2words((__force u32)addr, (__force u32)port,
-					kn->peer_seed));
+	u64 bits = peer_addr_bits(kn, addr) |
+		   peer_addr_port_bits(kn, addr, port);
 
 	/* Racy OR-in is fine: a lost bit is re-added by the next packet. */
-	if ((READ_ONCE(m->peers_addr) & a) != a)
-		WRITE_ONCE(m->peers_addr, READ_ONCE(m->peers_addr) | a);
-	if ((READ_ONCE(m->peers_addr_port) & ap) != ap)
-		WRITE_ONCE(m->peers_addr_port, READ_ONCE(m->peers_addr_port) | ap);
+	if ((READ_ONCE(m->peers) & bits) != bits)
+		WRITE_ONCE(m->peers, READ_ONCE(m->peers) | bits);
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_map_note_peer);
 
@@ -191,19 +198,19 @@ bool knat_map_peer_allowed(struct knat_net *kn, const struct knat_map *m,
 	case KNAT_FILTER_EIF:
 		return true;
 	case KNAT_FILTER_ADF:
-		bits = peer_bits(jhash_1word((__force u32)addr, kn->peer_seed));
-		return (READ_ONCE(m->peers_addr) & bits) == bits;
+		bits = peer_addr_bits(kn, addr);
+		break;
 	default:
-		bits = peer_bits(jhash_2words((__force u32)addr,
-					      (__force u32)port, kn->peer_seed));
-		return (READ_ONCE(m->peers_addr_port) & bits) == bits;
+		bits = peer_addr_port_bits(kn, addr, port);
+		break;
 	}
+	return (READ_ONCE(m->peers) & bits) == bits;
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_map_peer_allowed);
 
 bool knat_map_expired(const struct knat_map *m, const void *arg)
 {
-	return m->block && time_after(jiffies, READ_ONCE(m->expires));
+	return m->block && time_after32((u32)jiffies, READ_ONCE(m->expires));
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_map_expired);
 
@@ -216,36 +223,44 @@ bool knat_map_of_pool(const struct knat_map *m, const void *pool)
 {
 	return m->block && m->block->pa->pool == pool;
 }
+EXPORT_SYMBOL_IF_KUNIT(knat_map_of_pool);
 
 /*
  * Walks the outside table without holding any lock across entries; the
  * walker copes with concurrent resizes (-EAGAIN) and we resched between
- * batches, so a million mappings never stall a CPU.
+ * batches, so a million mappings never stall a CPU. An entry is deleted
+ * only once the walk has moved past it: a pause resumes from the entry
+ * the walk stands on, and were that one gone, it would skip the next.
  */
 void knat_table_reap(struct knat_net *kn,
 		     bool (*doomed)(const struct knat_map *m, const void *arg),
 		     const void *arg)
 {
+	struct knat_map *m, *doomed_m = NULL;
 	struct rhashtable_iter iter;
-	struct knat_map *m;
 	unsigned int n = 0;
 
 	rhashtable_walk_enter(&kn->map_out, &iter);
 	rhashtable_walk_start(&iter);
-	while ((m = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(m))
+	do {
+		m = rhashtable_walk_next(&iter);
+		if (doomed_m) {
+			knat_map_delete(kn, doomed_m);
+			doomed_m = NULL;
+		}
+		if (IS_ERR_OR_NULL(m))
 			continue;	/* -EAGAIN: table resized, keep going */
 		if (!doomed || doomed(m, arg)) {
 			if (doomed == knat_map_expired)
 				knat_stats_inc(kn, KNAT_STAT_MAP_EXPIRED);
-			knat_map_delete(kn, m);
+			doomed_m = m;
 		}
 		if (++n % 1024 == 0) {
 			rhashtable_walk_stop(&iter);
 			cond_resched();
 			rhashtable_walk_start(&iter);
 		}
-	}
+	} while (m);
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
 }

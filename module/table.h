@@ -21,25 +21,48 @@ enum {
 /*
  * One NAT mapping (RFC 4787 "mapping"): an inside endpoint and the outside
  * endpoint it is known by. Endpoint-independent: the peers it talked to are
- * only remembered, lossily, for filtering. 88 bytes in its own slab cache.
+ * only remembered, lossily, for filtering. 72 bytes in its own slab cache:
+ * at a million mappings every byte here is a megabyte.
  */
 struct knat_map {
 	struct rhash_head in_node;
 	struct rhash_head out_node;
 	struct knat_key in;
 	struct knat_key out;
-	unsigned long expires;		/* jiffies */
-	unsigned long flags;
 	struct knat_block *block;	/* holder of out.port */
+	u32 expires;			/* jiffies, low 32 bits */
+	atomic_t flags;			/* BIT(KNAT_MAP_*) */
 	/*
-	 * Peers seen from inside, as two 64-bit Bloom filters (address, and
-	 * address + port): filtering never refuses a peer the inside host
-	 * contacted; with many peers it lets a few more in.
+	 * Peers seen from inside, as two 32-bit Bloom filters: by address
+	 * (low half) and by address + port (high half). Filtering never
+	 * refuses a peer the inside host contacted; with many peers it lets
+	 * a few more in.
 	 */
-	u64 peers_addr;
-	u64 peers_addr_port;
+	u64 peers;
 	struct rcu_head rcu;
 };
+
+/* Longest timeout: expires must stay within 2^31 jiffies of now. */
+#define KNAT_TIMEOUT_MAX	(7 * 24 * 3600)
+
+static inline unsigned int knat_map_flags(const struct knat_map *m)
+{
+	return atomic_read(&m->flags);
+}
+
+static inline void knat_map_set_flag(struct knat_map *m, int bit)
+{
+	if (!(atomic_read(&m->flags) & BIT(bit)))
+		atomic_or(BIT(bit), &m->flags);
+}
+
+/* RFC 5382: established once SYNs crossed, until both FINs or a RST. */
+static inline bool knat_map_tcp_established(unsigned int f)
+{
+	return (f & BIT(KNAT_MAP_SYN_OUT)) && (f & BIT(KNAT_MAP_SYN_IN)) &&
+	       !(f & BIT(KNAT_MAP_RST)) &&
+	       !((f & BIT(KNAT_MAP_FIN_OUT)) && (f & BIT(KNAT_MAP_FIN_IN)));
+}
 
 int knat_table_init(struct knat_net *kn);
 void knat_table_exit(struct knat_net *kn);

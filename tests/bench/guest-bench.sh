@@ -152,6 +152,18 @@ mem_used_kb() {
 	echo $(( -b ))
 }
 
+# The last run's conntrack entries, freed in the background after its
+# namespace went, are gone (else the next memory baseline is too high).
+ct_drained() {
+	local n
+	for _ in $(seq 60); do
+		n=$(awk '$1 == "nf_conntrack" { print $2 }' /proc/slabinfo)
+		[ "${n:-0}" -lt 10000 ] && return
+		sleep 1
+	done
+	note "conntrack entries still being freed"
+}
+
 entries() { # what the router's table holds
 	if [ "$1" = knat ]; then
 		$KNAT -n $RTR -j stats | grep -o '"mappings":[0-9]*' | cut -d: -f2
@@ -169,6 +181,7 @@ newflows() {
 	topology
 	in_ns $RTR sysctl -qw net.netfilter.nf_conntrack_udp_timeout=600 2>/dev/null
 	$KNAT -n $RTR config set timeout-udp 600 max-blocks-per-subscriber 32
+	ct_drained
 	m0=$(mem_used_kb)
 	mode_on "$mode" new
 	pg_setup 2096640 10.1.0.0 10.1.1.255 1024 5119
@@ -244,6 +257,53 @@ if [ -z "${KNAT_BENCH_ONLY:-}" ] || [[ $KNAT_BENCH_ONLY == *new* ]]; then
 		done
 	done
 	ok "new mappings: knat and conntrack + nf_nat to a million entries x 2"
+fi
+
+# profile NAME MODE [new] FLOWS: where the router's CPU time goes while it
+# forwards established flows, or (new) while every packet opens a flow:
+# perf, cpu-clock samples on every CPU, by module and by symbol, in
+# /knat-out/profile-NAME.txt. Only with KNAT_BENCH_ONLY=profile: sampling
+# costs time of its own.
+profile() {
+	local name=$1 mode=$2 pid data=/knat-out/perf-$1.data txt=/knat-out/profile-$1.txt
+	if [ "$3" = new ]; then
+		topology
+		$KNAT -n $RTR config set timeout-udp 600 max-blocks-per-subscriber 32
+		mode_on "$mode" new
+		pg_setup 2096640 10.1.0.0 10.1.1.255 1024 5119
+	else
+		mode_on "$mode"
+		pg_setup 0 10.1.0.2 10.1.0.2 10000 $((10000 + $3))
+	fi
+	in_ns $SND sh -c "echo start > $PG/pgctrl" &
+	pid=$!
+	sleep 1
+	perf record -q -a -e cpu-clock -F 2000 -o "$data" -- sleep "$WINDOW" 2>/dev/null
+	in_ns $SND sh -c "echo stop > $PG/pgctrl"
+	wait $pid
+	mode_off "$mode"
+	{
+		perf report -q -i "$data" --stdio --no-children --sort dso \
+			--percent-limit 0.5
+		echo
+		perf report -q -i "$data" --stdio --no-children --sort dso,sym \
+			--percent-limit 0.1
+	} 2>/dev/null | grep -v '^$' > "$txt"
+	rm -f "$data"
+	note "profile $name: $(grep -m1 -F '[knat]' "$txt" || echo 'knat < 0.5 %')"
+}
+
+if [[ ${KNAT_BENCH_ONLY:-} == *profile* ]]; then
+	topology
+	for flows in 64 4096; do
+		for mode in plain nft knat; do
+			profile "$mode-$flows" $mode $flows
+		done
+	done
+	for mode in nft knat; do
+		profile "$mode-new" $mode new
+	done
+	ok "profiles: 3 modes x 64, 4096 flows; new flows (profile-*.txt)"
 fi
 
 for ns in $SND $RTR $SINK; do ip netns del $ns 2>/dev/null; done

@@ -6,7 +6,8 @@
 # tests/bench/report.py: a table on stdout, bench/results/DATE.json and
 # the PNG charts in bench/results/. The bench kernel keeps KUnit built
 # in: knat_bench.ko reaches knat's internals through its KUnit exports.
-# Environment: KNAT_BENCH_ONLY=forward,tcp,new,micro  KNAT_BENCH_REPS=3
+# Environment: KNAT_BENCH_ONLY=forward,tcp,new,micro,profile (profile:
+#   perf profiles of the forwarding runs only)  KNAT_BENCH_REPS=3
 #   KNAT_BENCH_WINDOW=3 (seconds per forwarding measurement)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,6 +25,7 @@ start=$(date +%s)
 "$here/deps.sh"
 kcache=$("$here/build-kernel.sh" bench)
 out=$KNAT_BUILD/bench-run
+rm -rf "$out"
 mkdir -p "$out"
 export KNAT_RESULTS=$out/results
 : > "$KNAT_RESULTS"
@@ -39,6 +41,13 @@ ENV
 "$here/mkinitramfs.sh" "$out/initrd.gz"
 boot_guest bench "$kcache/bzImage" "$out/initrd.gz" "$out" 3G
 grep -q '^fail$' "$KNAT_RESULTS" && die "a benchmark failed; see $out"
-/usr/bin/python3 "$KNAT_TOP/tests/bench/report.py" "$out/bench.jsonl" \
+for f in "$out"/profile-*.txt; do
+	[ -e "$f" ] || continue
+	echo "== ${f##*/}: % of cpu-clock samples; top modules, knat's symbols"
+	head -6 "$f"
+	grep -F '[knat]' "$f" | tail -n +2 | head -12
+done
+[ -s "$out/bench.jsonl" ] &&
+	/usr/bin/python3 "$KNAT_TOP/tests/bench/report.py" "$out/bench.jsonl" \
 	"$KNAT_TOP/bench/results" "$(uname -m), $(nproc) cores, qemu TCG 2 vCPUs, kernel $(cat "$kcache/kernelrelease")"
 echo "# make bench: $(( $(date +%s) - start )) s"

@@ -15,6 +15,8 @@ pkgs=(
 	# scenarios
 	iproute2 iputils-ping python3-scapy traceroute tcpdump nftables
 	iperf3 netcat-openbsd procps util-linux coreutils ethtool bash-completion
+	# benchmarks: charts, profiles
+	gnuplot-nox linux-perf
 	# packaging
 	dkms openssl
 )
