@@ -20,6 +20,7 @@
 #include <net/udp.h>
 #include <kunit/visibility.h>
 #include "alloc.h"
+#include "forward.h"
 #include "events.h"
 #include "stats.h"
 #include "table.h"
@@ -354,7 +355,8 @@ static int block_take_port(struct knat_block *b, int pidx, int want_odd)
 static bool port_owned_elsewhere(struct knat_net *kn, struct knat_pool_addr *pa,
 				 const struct knat_key *k)
 {
-	if (knat_map_lookup_out(kn, k))
+	/* Only a forward's permanent mapping can hold a port the bitmap lacks. */
+	if (knat_outside_maybe(kn, k->addr) && knat_map_lookup_out(kn, k))
 		return true;
 	if (!READ_ONCE(pa->local))
 		return false;

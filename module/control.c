@@ -218,7 +218,7 @@ static void knat_gc(struct work_struct *work)
 	struct knat_pool *pool;
 
 	mutex_lock(&kn->lock);
-	knat_table_reap(kn, knat_map_expired, NULL);
+	knat_table_expire(kn);
 	list_for_each_entry(pool, &kn->pools, list)
 		knat_pool_recool(kn, pool);
 	if (!list_empty(&kn->pools))

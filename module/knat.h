@@ -72,6 +72,8 @@ struct knat_net {
 	struct nf_hook_ops hook_ops[2];	/* unregistered by address */
 	struct rhashtable map_in;	/* struct knat_map by inside key */
 	struct rhashtable map_out;	/* struct knat_map by outside key */
+	struct rhashtable_iter expire_iter;	/* GC's walk, under lock */
+	bool expire_walking;
 	struct rhashtable subs;		/* struct knat_sub by inside address */
 	struct delayed_work gc_work;
 	u32 peer_seed;			/* filtering bloom hash */

@@ -76,6 +76,9 @@ EXPORT_SYMBOL_IF_KUNIT(knat_table_init);
 
 void knat_table_exit(struct knat_net *kn)
 {
+	if (kn->expire_walking)
+		rhashtable_walk_exit(&kn->expire_iter);
+	kn->expire_walking = false;
 	knat_table_reap(kn, NULL, NULL);
 	rhashtable_destroy(&kn->map_in);
 	rhashtable_destroy(&kn->map_out);
@@ -226,24 +229,23 @@ bool knat_map_of_pool(const struct knat_map *m, const void *pool)
 EXPORT_SYMBOL_IF_KUNIT(knat_map_of_pool);
 
 /*
- * Walks the outside table without holding any lock across entries; the
- * walker copes with concurrent resizes (-EAGAIN) and we resched between
- * batches, so a million mappings never stall a CPU. An entry is deleted
- * only once the walk has moved past it: a pause resumes from the entry
- * the walk stands on, and were that one gone, it would skip the next.
+ * Walks the outside table from where @iter stands, without holding any
+ * lock across entries, for at most @budget entries; true when it reached
+ * the end. The walker copes with concurrent resizes (-EAGAIN) and we
+ * resched between batches, so a million mappings never stall a CPU. An
+ * entry is deleted only once the walk has moved past it: a pause resumes
+ * from the entry the walk stands on, and were that one gone, it would
+ * skip the next.
  */
-void knat_table_reap(struct knat_net *kn,
-		     bool (*doomed)(const struct knat_map *m, const void *arg),
-		     const void *arg)
+static bool reap_walk(struct knat_net *kn, struct rhashtable_iter *iter,
+		      bool (*doomed)(const struct knat_map *m, const void *arg),
+		      const void *arg, unsigned int budget)
 {
 	struct knat_map *m, *doomed_m = NULL;
-	struct rhashtable_iter iter;
 	unsigned int n = 0;
 
-	rhashtable_walk_enter(&kn->map_out, &iter);
-	rhashtable_walk_start(&iter);
 	do {
-		m = rhashtable_walk_next(&iter);
+		m = rhashtable_walk_next(iter);
 		if (doomed_m) {
 			knat_map_delete(kn, doomed_m);
 			doomed_m = NULL;
@@ -256,12 +258,55 @@ void knat_table_reap(struct knat_net *kn,
 			doomed_m = m;
 		}
 		if (++n % 1024 == 0) {
-			rhashtable_walk_stop(&iter);
+			rhashtable_walk_stop(iter);
 			cond_resched();
-			rhashtable_walk_start(&iter);
+			rhashtable_walk_start(iter);
 		}
-	} while (m);
+	} while (m && n < budget);
+	/* Out of budget: the next walk may skip one entry, to the next round. */
+	if (doomed_m)
+		knat_map_delete(kn, doomed_m);
+	return !m;
+}
+
+void knat_table_reap(struct knat_net *kn,
+		     bool (*doomed)(const struct knat_map *m, const void *arg),
+		     const void *arg)
+{
+	struct rhashtable_iter iter;
+
+	rhashtable_walk_enter(&kn->map_out, &iter);
+	rhashtable_walk_start(&iter);
+	reap_walk(kn, &iter, doomed, arg, UINT_MAX);
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_table_reap);
+
+/*
+ * Expiry, a slice at a time: each call goes on from where the last one
+ * stopped, through a quarter of the table (at least KNAT_EXPIRE_MIN), so a
+ * large table costs the GC a steady trickle, not a full sweep a second,
+ * and a mapping outlives its timeout by a few GC periods at most.
+ */
+#define KNAT_EXPIRE_MIN	4096
+
+void knat_table_expire(struct knat_net *kn)
+{
+	unsigned int budget = max_t(unsigned int, KNAT_EXPIRE_MIN,
+				    atomic_read(&kn->map_out.nelems) / 4);
+
+	if (!kn->expire_walking) {
+		rhashtable_walk_enter(&kn->map_out, &kn->expire_iter);
+		kn->expire_walking = true;
+	}
+	rhashtable_walk_start(&kn->expire_iter);
+	if (reap_walk(kn, &kn->expire_iter, knat_map_expired, NULL, budget)) {
+		rhashtable_walk_stop(&kn->expire_iter);
+		rhashtable_walk_exit(&kn->expire_iter);
+		kn->expire_walking = false;
+		return;
+	}
+	rhashtable_walk_stop(&kn->expire_iter);
+}
+EXPORT_SYMBOL_IF_KUNIT(knat_table_expire);

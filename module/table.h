@@ -94,6 +94,8 @@ void knat_table_reap(struct knat_net *kn,
 		     bool (*doomed)(const struct knat_map *m, const void *arg),
 		     const void *arg);
 bool knat_map_expired(const struct knat_map *m, const void *arg);
+/* GC: expires a slice of the table, where the last call stopped. */
+void knat_table_expire(struct knat_net *kn);
 bool knat_map_dynamic(const struct knat_map *m, const void *arg);
 bool knat_map_of_pool(const struct knat_map *m, const void *pool);
 

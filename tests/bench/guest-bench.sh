@@ -14,7 +14,7 @@ set -u
 B=$KNAT_BUILD_DIR
 KNAT="$B/tools/knat/knat"
 OUT=/knat-out/bench.jsonl
-REPS=${KNAT_BENCH_REPS:-3}
+REPS=${KNAT_BENCH_REPS:-5}
 WINDOW=${KNAT_BENCH_WINDOW:-3}	# seconds measured per forwarding run
 SND=snd RTR=rtr SINK=sink
 : > "$OUT"

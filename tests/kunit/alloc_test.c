@@ -7,6 +7,7 @@
 #include <linux/completion.h>
 #include <linux/kthread.h>
 #include "knat_test_util.h"
+#include "forward.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
@@ -238,6 +239,8 @@ static struct knat_map *forward_on(struct kunit *test, struct knat_net *kn,
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	m->in = knat_test_key(IPPROTO_UDP, 0x0a090909, port);
 	m->out = knat_test_key(IPPROTO_UDP, 0xcb007100, port);
+	/* As knat_forward_add() does: the address is a forward's. */
+	set_bit(knat_outside_bit(m->out.addr), kn->outside_addrs);
 	KUNIT_ASSERT_EQ(test, knat_map_insert(kn, m, &existing), 0);
 	return m;
 }

@@ -180,6 +180,39 @@ static void table_reap_misses_none(struct kunit *test)
 	knat_test_net_free(kn);
 }
 
+/*
+ * GC expiry goes a slice at a time (a quarter of the table, at least
+ * 4096), each call on from where the last stopped, and a full round
+ * reaches every expired mapping.
+ */
+static void table_expire_in_slices(struct kunit *test)
+{
+	struct knat_net *kn = knat_test_net(test);
+	struct knat_pool *pool = knat_test_pool(test, 4, 1024, 64, 1000);
+	const int n = 10000;
+	int i, calls = 0;
+
+	for (i = 0; i < n; i++)
+		new_map(test, kn, pool, 0x0a000100 + i / 50,
+			1024 + i % 50)->expires = (u32)jiffies - 1;
+	knat_table_expire(kn);
+	calls++;
+	/* One slice: 4096 entries looked at, give or take a resize. */
+	KUNIT_EXPECT_GE(test, knat_stats_mappings(kn, -1), n - 4200);
+	KUNIT_EXPECT_LE(test, knat_stats_mappings(kn, -1), n - 4000);
+	while (knat_stats_mappings(kn, -1) && calls < 10) {
+		knat_table_expire(kn);
+		calls++;
+	}
+	KUNIT_EXPECT_EQ(test, knat_stats_mappings(kn, -1), 0);
+	KUNIT_EXPECT_LE(test, calls, 4);
+	KUNIT_EXPECT_EQ(test, knat_stats_read(kn, KNAT_STAT_MAP_EXPIRED), (u64)n);
+	knat_table_reap(kn, NULL, NULL);
+	synchronize_rcu();
+	knat_pool_destroy(pool);
+	knat_test_net_free(kn);
+}
+
 static struct kunit_case table_test_cases[] = {
 	KUNIT_CASE(table_lookup_both_ways),
 	KUNIT_CASE(table_insert_collisions),
@@ -187,6 +220,7 @@ static struct kunit_case table_test_cases[] = {
 	KUNIT_CASE(table_tcp_timers),
 	KUNIT_CASE(table_filtering),
 	KUNIT_CASE(table_reap_misses_none),
+	KUNIT_CASE(table_expire_in_slices),
 	{}
 };
 
