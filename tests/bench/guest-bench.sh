@@ -77,7 +77,12 @@ mode_on() {
 		}
 		NFT
 		;;
-	knat)
+	knat | before)
+		if [ "$1" = before ]; then
+			swap_knat "$KNAT_BASELINE_KO"
+			[ "${2:-}" = new ] && $KNAT -n $RTR config set timeout-udp 600 \
+				max-blocks-per-subscriber 32
+		fi
 		if [ "${2:-}" = new ]; then
 			$KNAT -n $RTR pool add 203.0.113.0/25 out out0 name bench
 		else
@@ -90,10 +95,23 @@ mode_on() {
 mode_off() {
 	case $1 in
 	nft) in_ns $RTR nft delete table ip nat ;;
-	knat) $KNAT -n $RTR pool del bench 2>/dev/null ||
-		$KNAT -n $RTR masquerade del out out0 ;;
+	knat | before)
+		$KNAT -n $RTR pool del bench 2>/dev/null ||
+			$KNAT -n $RTR masquerade del out out0
+		[ "$1" = before ] && swap_knat "$B/module/knat.ko"
+		;;
 	esac
 }
+
+# swap_knat KO: another build of knat.ko in its place (the baseline of a
+# before/after comparison, or back); namespaces and their routes stay.
+swap_knat() {
+	rmmod knat && insmod "$1" || { notok "swap knat.ko for $1"; exit 1; }
+}
+
+# The modes compared; "before" (an earlier commit's knat.ko) on request.
+KNATS="knat"
+[ -n "${KNAT_BASELINE_KO:-}" ] && KNATS="knat before"
 
 PG=/proc/net/pktgen
 pg() { in_ns $SND sh -c "echo '$2' > $PG/$1" || note "pktgen: '$2' refused"; }
@@ -165,7 +183,7 @@ ct_drained() {
 }
 
 entries() { # what the router's table holds
-	if [ "$1" = knat ]; then
+	if [ "$1" != nft ]; then
 		$KNAT -n $RTR -j stats | grep -o '"mappings":[0-9]*' | cut -d: -f2
 	else
 		in_ns $RTR cat /proc/sys/net/netfilter/nf_conntrack_count
@@ -200,7 +218,7 @@ newflows() {
 	n=$(entries "$mode")
 	m1=$(mem_used_kb)
 	slab=knat_map
-	[ "$mode" = knat ] || slab=nf_conntrack
+	[ "$mode" = nft ] && slab=nf_conntrack
 	size=$(cat /sys/kernel/slab/$slab/slab_size 2>/dev/null)
 	emit "{\"bench\":\"new_mappings\",\"mode\":\"$mode\",\"rep\":$rep,\"entries\":$n,\"seconds\":$(( (t1 - t0) / 1000000 ))e-3,\"per_second\":$(( n * 1000000000 / (t1 - t0) )),\"bytes_per_entry\":$(( (m1 - m0) * 1024 / (n > 0 ? n : 1) )),\"slab_object\":${size:-0},\"rx_dropped\":$(in_ns $RTR cat /sys/class/net/in0/statistics/rx_dropped)}"
 	mode_off "$mode"
@@ -227,7 +245,7 @@ if [ -z "${KNAT_BENCH_ONLY:-}" ] || [[ $KNAT_BENCH_ONLY == *forward* ]]; then
 	topology
 	for rep in $(seq "$REPS"); do
 		for flows in 1 64 4096; do
-			for mode in plain nft knat; do
+			for mode in plain nft $KNATS; do
 				forward $mode $flows "$rep"
 			done
 		done
@@ -241,7 +259,7 @@ if [ -z "${KNAT_BENCH_ONLY:-}" ] || [[ $KNAT_BENCH_ONLY == *tcp* ]]; then
 	sleep 1
 	for rep in $(seq 2); do
 		for streams in 1 8; do
-			for mode in plain nft knat; do
+			for mode in plain nft $KNATS; do
 				tcp $mode $streams "$rep"
 			done
 		done
@@ -252,7 +270,7 @@ fi
 
 if [ -z "${KNAT_BENCH_ONLY:-}" ] || [[ $KNAT_BENCH_ONLY == *new* ]]; then
 	for rep in 1 2; do
-		for mode in knat nft; do
+		for mode in $KNATS nft; do
 			newflows $mode "$rep"
 		done
 	done

@@ -49,6 +49,10 @@ def summarise(rows):
                                                 flows=flows)]) for m in MODES}
         d["knat_over_nft"] = ratio(d["knat"]["median"], d["nft"]["median"])
         d["knat_over_plain"] = ratio(d["knat"]["median"], d["plain"]["median"])
+        before = [r["pps"] for r in pick(rows, "forward", mode="before", flows=flows)]
+        if before:  # an earlier commit's knat.ko, same run (KNAT_BENCH_BASELINE)
+            d["before"] = spread(before)
+            d["knat_over_before"] = ratio(d["knat"]["median"], d["before"]["median"])
         s["forward"][flows] = d
     for streams in sorted({r["streams"] for r in pick(rows, "tcp")}):
         d = {m: spread([r["bits_per_second"] for r in
@@ -56,8 +60,13 @@ def summarise(rows):
              for m in MODES}
         d["knat_over_nft"] = ratio(d["knat"]["median"], d["nft"]["median"])
         d["knat_over_plain"] = ratio(d["knat"]["median"], d["plain"]["median"])
+        before = [r["bits_per_second"] for r in
+                  pick(rows, "tcp", mode="before", streams=streams)]
+        if before:
+            d["before"] = spread(before)
+            d["knat_over_before"] = ratio(d["knat"]["median"], d["before"]["median"])
         s["tcp"][streams] = d
-    for m in ("knat", "nft"):
+    for m in ("knat", "nft", "before"):
         r = pick(rows, "new_mappings", mode=m)
         if r:
             s["new_mappings"][m] = {
@@ -72,6 +81,9 @@ def summarise(rows):
     if "knat" in nm and "nft" in nm:
         nm["knat_over_nft"] = ratio(nm["knat"]["per_second"]["median"],
                                     nm["nft"]["per_second"]["median"])
+    if "knat" in nm and "before" in nm:
+        nm["knat_over_before"] = ratio(nm["knat"]["per_second"]["median"],
+                                       nm["before"]["per_second"]["median"])
     for r in pick(rows, "lookup"):
         s["lookup"].setdefault(r["mappings"], {})[r["cpus"]] = {
             "random": r["ns_per_op"], "hot": r["ns_per_op_hot"]}
@@ -141,19 +153,26 @@ def print_table(s, t, machine):
         print("%-7s %-22s %-22s %-22s %8s %8s" % (
             flows, cell(d["plain"]), cell(d["nft"]), cell(d["knat"]),
             d["knat_over_nft"], d["knat_over_plain"]))
+    for flows, d in s["forward"].items():
+        if "before" in d:
+            print("%-7s baseline commit's knat %s: knat / baseline %s" % (
+                flows, cell(d["before"]), d["knat_over_before"]))
     nm = s["new_mappings"]
     if nm:
         print("\n2-3. new mappings to 1 M entries (each packet a new flow)")
         print("%-26s %-24s %-12s %-14s %s" % ("", "per second", "entries",
                                              "bytes/entry", "slab object"))
-        for m in ("knat", "nft"):
+        for m in ("knat", "before", "nft"):
             if m in nm:
                 d = nm[m]
                 print("%-26s %-24s %-12s %-14s %s" % (
-                    "knat" if m == "knat" else "conntrack + nf_nat",
+                    {"knat": "knat", "before": "knat, baseline commit"}.get(
+                        m, "conntrack + nf_nat"),
                     cell(d["per_second"]), fmt(d["entries"]["median"]),
                     d["bytes_per_entry"]["median"], d["slab_object"]))
         print("knat / conntrack: %s" % nm.get("knat_over_nft"))
+        if "knat_over_before" in nm:
+            print("knat / baseline commit: %s" % nm["knat_over_before"])
     if s["lookup"]:
         print("\n4. lookup ns/op: 1000 hot flows / random keys; 1 CPU | 2 CPUs at once")
         for n, d in sorted(s["lookup"].items()):
@@ -174,6 +193,9 @@ def print_table(s, t, machine):
                 st, fmt(d["plain"]["median"]), fmt(d["nft"]["median"]),
                 fmt(d["knat"]["median"]), d["knat_over_nft"],
                 d["knat_over_plain"]))
+            if "before" in d:
+                print("      baseline commit's knat %s: knat / baseline %s" % (
+                    fmt(d["before"]["median"]), d["knat_over_before"]))
     print("\ntargets")
     for x in t:
         print("   %-48s %8s  (%s)  %s" % (x["target"], x["measured"], x["wanted"],

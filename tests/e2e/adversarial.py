@@ -101,6 +101,8 @@ class Pkt:
         self.tot = struct.unpack("!H", b[2:4])[0]
         self.b = b[:self.tot]
         self.ttl, self.proto = b[8], b[9]
+        frag = struct.unpack("!H", b[6:8])[0]
+        self.offset, self.more = (frag & 0x1fff) * 8, bool(frag & 0x2000)
         self.src, self.dst = socket.inet_ntoa(b[12:16]), socket.inet_ntoa(b[16:20])
         self.l4 = self.b[self.ihl:]
         self.ok_ip = len(b) >= 20 and csum(b[:self.ihl]) == 0
@@ -117,6 +119,32 @@ class Pkt:
             return csum(self.l4)
         pseudo = self.b[12:20] + struct.pack("!BBH", 0, self.proto, len(self.l4))
         return csum(pseudo + self.l4)
+
+    def gather(self, port, wait=1.5):
+        """The datagram whose first fragment this is, the rest read from
+        @port, joined (a router sends reassembled packets on as the
+        fragments they came in)."""
+        parts, end = {0: self.l4}, None
+        if not self.more:
+            return self
+        while True:
+            p = port.expect(lambda p: p.proto == self.proto and p.src == self.src
+                            and p.b[4:6] == self.b[4:6] and p.offset > 0, wait)
+            if not p:
+                return None
+            parts[p.offset] = p.l4
+            if not p.more:
+                end = p.offset + len(p.l4)
+            data, at = b"", 0
+            while at in parts:
+                data += parts[at]
+                at += len(parts[at])
+            if end is not None and at == end:
+                h = bytearray(self.b[:self.ihl])
+                h[2:4] = struct.pack("!H", self.ihl + len(data))
+                h[6:8] = h[10:12] = b"\0\0"
+                h[10:12] = struct.pack("!H", csum(bytes(h)))
+                return Pkt(bytes(h) + data)
 
     def udp_check(self):
         return struct.unpack("!H", self.l4[6:8])[0]
@@ -355,18 +383,23 @@ def main():
         r.c1.send(frag(5013, seg[:24], 0, True, ident=0x71))
         assert not r.srv.expect(lambda p: p.proto == UDP, 0.5), "a first fragment went out alone"
         r.c1.send(frag(5013, seg[24:], 24, False, ident=0x71))
-        p = r.srv.expect(lambda p: p.proto == UDP and p.dport == 7000 and len(p.l4) == 48)
-        assert p, "the reassembled datagram did not arrive"
+        p = r.srv.expect(lambda p: p.proto == UDP and p.dport == 7000 and p.offset == 0)
+        assert p, "nothing of the datagram arrived"
+        assert p.src == ext["addr"] and p.sport != 5013, "not translated"
+        p = p.gather(r.srv)
+        assert p and len(p.l4) == 48, "the datagram did not arrive whole"
         valid(p)
-        assert p.src == ext["addr"], "not translated"
-    cases.append(("first + last fragment: reassembled, translated, checksum valid", c_frags))
+    cases.append(("first + last fragment: reassembled, translated, sent on as fragments, "
+                  "checksum valid", c_frags))
 
     def c_tiny_frags():
         seg = udp(C1_IP, SRV_IP, 5014, 7000, data=b"B" * 24)
         for off in range(0, 32, 8):
             r.c1.send(frag(5014, seg[off:off + 8], off, off + 8 < 32, ident=0x72))
-        p = r.srv.expect(lambda p: p.proto == UDP and p.dport == 7000 and len(p.l4) == 32)
-        assert p, "the reassembled datagram did not arrive"
+        p = r.srv.expect(lambda p: p.proto == UDP and p.dport == 7000 and p.offset == 0)
+        assert p and p.src == ext["addr"], "nothing translated arrived"
+        p = p.gather(r.srv)
+        assert p and len(p.l4) == 32, "the datagram did not arrive whole"
         valid(p)
     cases.append(("four 8-byte fragments: reassembled, translated", c_tiny_frags))
 

@@ -8,6 +8,8 @@
 # in: knat_bench.ko reaches knat's internals through its KUnit exports.
 # Environment: KNAT_BENCH_ONLY=forward,tcp,new,micro,profile (profile:
 #   perf profiles of the forwarding runs only)  KNAT_BENCH_REPS=5
+#   KNAT_BENCH_BASELINE=COMMIT (also runs that commit's knat.ko, as mode
+#   "before", in the forwarding and new-mapping benchmarks)
 #   KNAT_BENCH_WINDOW=3 (seconds per forwarding measurement)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,6 +32,19 @@ mkdir -p "$out"
 export KNAT_RESULTS=$out/results
 : > "$KNAT_RESULTS"
 build_tree bench "$kcache/build" KNAT_BENCH=m || die "build failed"
+# Before/after in one run: the module of an earlier commit, as mode "before".
+base_ko=
+if [ -n "${KNAT_BENCH_BASELINE:-}" ]; then
+	base=$KNAT_BUILD/bench-baseline
+	rm -rf "$base"
+	mkdir -p "$base"
+	git -C "$KNAT_TOP" archive "$KNAT_BENCH_BASELINE" | tar -x -C "$base" ||
+		die "no commit $KNAT_BENCH_BASELINE"
+	make -C "$base" KDIR="$kcache/build" module >/dev/null 2>&1 ||
+		die "the baseline ($KNAT_BENCH_BASELINE) does not build"
+	base_ko=$base/module/knat.ko
+	echo "# baseline: knat.ko of $(git -C "$KNAT_TOP" log -1 --format='%h %s' "$KNAT_BENCH_BASELINE" | cut -c1-60)"
+fi
 write_env "$out" "$KNAT_BUILD/bench" bench \
 	"$kcache/root/lib/modules/$(cat "$kcache/kernelrelease")"
 cat >> "$out/env.sh" <<-ENV
@@ -37,6 +52,7 @@ KNAT_GUEST_RUNNER='$KNAT_TOP/tests/bench/guest-bench.sh'
 KNAT_BENCH_ONLY='${KNAT_BENCH_ONLY:-}'
 KNAT_BENCH_REPS='${KNAT_BENCH_REPS:-5}'
 KNAT_BENCH_WINDOW='${KNAT_BENCH_WINDOW:-3}'
+KNAT_BASELINE_KO='$base_ko'
 ENV
 "$here/mkinitramfs.sh" "$out/initrd.gz"
 boot_guest bench "$kcache/bzImage" "$out/initrd.gz" "$out" 3G
