@@ -154,6 +154,35 @@ class Fuzzer:
                     data_msgs += 1
                 off += (mlen + 3) & ~3
 
+    def request(self, cmd, attrs):
+        """One request of our own: (errno, extended ack present)."""
+        self.seq += 1
+        self.s.send(msg(self.family, NLM_F_REQUEST | NLM_F_ACK, self.seq,
+                        struct.pack("BBH", cmd, 1, 0) + attrs))
+        err, extack, _ = self.answer(self.seq)
+        return err, extack
+
+    def boundaries(self, text):
+        """Policy edges that once were wrong: timeouts (seconds * HZ
+        overflowed 32 bits past 49 days; now at most a week)."""
+        cmds, attrs = enum_names(text, "knat_cmd"), enum_names(text, "knat_attr")
+        cmd = cmds.index("KNAT_CMD_CONFIG_SET")
+        bad = []
+        for name in ("KNAT_A_CFG_TIMEOUT_UDP", "KNAT_A_CFG_TIMEOUT_TCP_EST",
+                     "KNAT_A_CFG_TIMEOUT_TCP_TRANS", "KNAT_A_CFG_TIMEOUT_ICMP"):
+            a = attrs.index(name)
+            for value, want in ((604801, errno_of("ERANGE")), (2**32 - 1, errno_of("ERANGE")),
+                                (0, errno_of("ERANGE")), (604800, 0), (300, 0)):
+                err, extack = self.request(cmd, nla(a, struct.pack("I", value)))
+                if err != want or (err and not extack):
+                    bad.append("%s=%d: %s%s, want %s" % (
+                        name, value, os.strerror(err) if err else "ok",
+                        "" if extack or not err else " without an extended ack",
+                        os.strerror(want) if want else "ok"))
+        for b in bad:
+            print("VIOLATION: " + b)
+        return not bad
+
     def run(self, count):
         outcome, bad = Counter(), []
         for i in range(count):
@@ -196,7 +225,8 @@ def main():
     f = Fuzzer(a.seed, a.unprivileged, a.uapi)
     print("genl_fuzz: seed %d, %d messages, %d commands, %d attributes%s"
           % (a.seed, a.count, f.ncmd, f.nattr, ", unprivileged" if a.unprivileged else ""))
-    sys.exit(0 if f.run(a.count) else 1)
+    edges = a.unprivileged or f.boundaries(open(a.uapi).read())
+    sys.exit(0 if f.run(a.count) and edges else 1)
 
 
 if __name__ == "__main__":
