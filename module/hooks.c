@@ -118,7 +118,6 @@ static void map_track_tcp(struct knat_map *m, u8 flags, bool outbound)
 {
 	int syn = outbound ? KNAT_MAP_SYN_OUT : KNAT_MAP_SYN_IN;
 	int fin = outbound ? KNAT_MAP_FIN_OUT : KNAT_MAP_FIN_IN;
-
 	const unsigned int closed = BIT(KNAT_MAP_RST) | BIT(KNAT_MAP_FIN_OUT) |
 				    BIT(KNAT_MAP_FIN_IN);
 

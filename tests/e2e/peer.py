@@ -189,6 +189,27 @@ def icmp(dst, kind, ident):
     return 0
 
 
+def l4_fault(raw):
+    """What is wrong with the checksums of an IPv4 datagram (bytes, the
+    whole of it): "IP header", "ICMP", "TCP" or "UDP"; None when all
+    verify (a later fragment has no transport header; UDP may have none)."""
+    ihl = (raw[0] & 15) * 4
+    if checksum(raw[:ihl]):
+        return "IP header"
+    proto, l4 = raw[9], raw[ihl:]
+    if struct.unpack("!H", raw[6:8])[0] & 0x1fff:
+        return None
+    if proto == 1:
+        return "ICMP" if checksum(l4) else None
+    if proto in (6, 17):
+        if proto == 17 and struct.unpack("!H", l4[6:8])[0] == 0:
+            return None
+        pseudo = raw[12:20] + struct.pack("!BBH", 0, proto, len(l4))
+        if checksum(pseudo + l4):
+            return "TCP" if proto == 6 else "UDP"
+    return None
+
+
 def checksum(data):
     """The internet checksum (RFC 1071): 0 over data that holds a valid one."""
     if len(data) % 2:

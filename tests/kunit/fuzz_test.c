@@ -29,6 +29,7 @@
 #include <net/ip.h>
 #include <asm/unaligned.h>
 #include "icmp_err.h"
+#include "knat_test_pkt.h"
 #include "xlate.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
@@ -88,13 +89,6 @@ static u32 rnd(struct fuzz *f, u32 n)
 	return n ? prandom_u32_state(&f->rnd) % n : 0;
 }
 
-static unsigned int l4_hdrlen(u8 proto)
-{
-	return proto == IPPROTO_TCP ? sizeof(struct tcphdr) :
-	       proto == IPPROTO_UDP ? sizeof(struct udphdr) :
-	       sizeof(struct icmphdr);
-}
-
 /* The transport checksum (or ICMP's) of @l4, @len bytes, made right. */
 static void l4_checksum(u8 *l4, unsigned int len, u8 proto, __be32 s,
 			__be32 d)
@@ -124,7 +118,7 @@ static unsigned int build_datagram(struct fuzz *f, u8 *p, u8 proto,
 				   __be32 s, __be32 d, unsigned int payload)
 {
 	struct iphdr *iph = (struct iphdr *)p;
-	unsigned int hl = l4_hdrlen(proto), len = sizeof(*iph) + hl + payload;
+	unsigned int hl = knat_test_l4_hdrlen(proto), len = sizeof(*iph) + hl + payload;
 	u8 *l4 = p + sizeof(*iph);
 	unsigned int i;
 
@@ -300,19 +294,6 @@ static struct sk_buff *to_skb(struct fuzz *f, bool paged)
 	return skb;
 }
 
-/* The transport checksum folded over @off..end: 0 when it verifies. */
-static u16 l4_fold(struct sk_buff *skb, unsigned int off, u8 proto)
-{
-	const struct iphdr *iph = ip_hdr(skb);
-	unsigned int len = skb->len - off;
-	__wsum sum = skb_checksum(skb, off, len, 0);
-
-	if (proto == IPPROTO_ICMP)
-		return (__force u16)csum_fold(sum);
-	return (__force u16)csum_tcpudp_magic(iph->saddr, iph->daddr, len,
-					      proto, sum);
-}
-
 static bool udp_unchecked(struct sk_buff *skb, unsigned int thoff)
 {
 	struct udphdr _uh;
@@ -344,7 +325,7 @@ static void fuzz_query(struct fuzz *f, struct sk_buff *skb,
 	struct knat_key to = random_key(f, p->src.proto);
 	bool unchecked = p->src.proto == IPPROTO_UDP &&
 			 udp_unchecked(skb, p->thoff);
-	u16 before = l4_fold(skb, p->thoff, p->src.proto);
+	u16 before = knat_test_l4_fold(skb, p->thoff, p->src.proto);
 	struct knat_pkt q;
 
 	if (knat_xlate(skb, p, side, &to)) {
@@ -364,7 +345,7 @@ static void fuzz_query(struct fuzz *f, struct sk_buff *skb,
 	if (unchecked)
 		FUZZ_EXPECT(f, udp_unchecked(skb, p->thoff));
 	else
-		FUZZ_EXPECT(f, !l4_fold(skb, p->thoff, p->src.proto) == !before);
+		FUZZ_EXPECT(f, !knat_test_l4_fold(skb, p->thoff, p->src.proto) == !before);
 }
 
 /* The quoted IP header's checksum folded: 0 when it verifies. */
@@ -407,7 +388,7 @@ static void fuzz_error(struct fuzz *f, struct sk_buff *skb,
 	f->t.errors_translated++;
 	FUZZ_EXPECT(f, !ip_fast_csum(ip_hdr(skb), ip_hdr(skb)->ihl));
 	/* The ICMP checksum verified on the way in: it must still. */
-	FUZZ_EXPECT(f, !l4_fold(skb, p->thoff, IPPROTO_ICMP));
+	FUZZ_EXPECT(f, !knat_test_l4_fold(skb, p->thoff, IPPROTO_ICMP));
 	FUZZ_EXPECT(f, !inner_ip_fold(skb, &e) == !inner_before);
 	FUZZ_EXPECT(f, knat_icmp_err_parse(skb, p, &e2) == KNAT_ICMP_OK);
 	if (side == KNAT_SRC) {

@@ -17,6 +17,7 @@
 #include <net/ip.h>
 #include <asm/unaligned.h>
 #include "icmp_err.h"
+#include "knat_test_pkt.h"
 #include "icmp_send.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
@@ -73,13 +74,6 @@ static void icmp_case_desc(const struct icmp_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(icmp, icmp_cases, icmp_case_desc);
 
-static unsigned int l4_hdrlen(u8 proto)
-{
-	return proto == IPPROTO_TCP ? sizeof(struct tcphdr) :
-	       proto == IPPROTO_UDP ? sizeof(struct udphdr) :
-	       sizeof(struct icmphdr);
-}
-
 /*
  * A whole datagram @s:@sport -> @d:@dport (for echo: the identifier is
  * @sport) with valid checksums, into @buf. Returns its length.
@@ -87,7 +81,7 @@ static unsigned int l4_hdrlen(u8 proto)
 static unsigned int build_datagram(u8 *buf, u8 proto, u32 s, u16 sport,
 				   u32 d, u16 dport)
 {
-	unsigned int hl = l4_hdrlen(proto), l4len = hl + INNER_PAYLOAD, i;
+	unsigned int hl = knat_test_l4_hdrlen(proto), l4len = hl + INNER_PAYLOAD, i;
 	struct iphdr *iph = (struct iphdr *)buf;
 	u8 *l4 = buf + sizeof(*iph);
 	__wsum sum;
@@ -277,8 +271,7 @@ static void icmp_error_translated(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ntohl(iph->saddr), want_osrc);
 	KUNIT_EXPECT_EQ(test, ntohl(iph->daddr), want_odst);
 	icmp_len = skb->len - sizeof(*iph);
-	KUNIT_EXPECT_EQ(test, (__force u16)csum_fold(skb_checksum(skb, sizeof(*iph),
-								  icmp_len, 0)), 0);
+	KUNIT_EXPECT_EQ(test, knat_test_l4_fold(skb, sizeof(*iph), IPPROTO_ICMP), 0);
 	/* The body is what the other side would have quoted, to the byte. */
 	KUNIT_ASSERT_EQ(test, icmp_len, (unsigned int)sizeof(struct icmphdr) + blen);
 	KUNIT_ASSERT_EQ(test, skb_copy_bits(skb, 0, got, skb->len), 0);

@@ -12,6 +12,7 @@
 #include <linux/udp.h>
 #include <net/checksum.h>
 #include <net/ip.h>
+#include "knat_test_pkt.h"
 #include "xlate.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
@@ -51,17 +52,10 @@ static void xlate_case_desc(const struct xlate_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(xlate, xlate_cases, xlate_case_desc);
 
-static unsigned int l4_hdrlen(u8 proto)
-{
-	return proto == IPPROTO_TCP ? sizeof(struct tcphdr) :
-	       proto == IPPROTO_UDP ? sizeof(struct udphdr) :
-	       sizeof(struct icmphdr);
-}
-
 /* The transport header + payload, with a valid checksum. */
 static void build_l4(u8 *l4, const struct xlate_case *c, __be32 s, __be32 d)
 {
-	unsigned int hl = l4_hdrlen(c->proto), len = hl + PAYLOAD, i;
+	unsigned int hl = knat_test_l4_hdrlen(c->proto), len = hl + PAYLOAD, i;
 	__wsum sum;
 
 	memset(l4, 0, hl);
@@ -100,7 +94,7 @@ static void build_l4(u8 *l4, const struct xlate_case *c, __be32 s, __be32 d)
 
 static struct sk_buff *craft_skb(struct kunit *test, const struct xlate_case *c)
 {
-	unsigned int hl = l4_hdrlen(c->proto), l4len = hl + PAYLOAD;
+	unsigned int hl = knat_test_l4_hdrlen(c->proto), l4len = hl + PAYLOAD;
 	__be32 s = htonl(0x0a000102), d = htonl(0xc6336402);
 	struct sk_buff *skb;
 	struct iphdr *iph;
@@ -151,17 +145,10 @@ static struct sk_buff *craft_skb(struct kunit *test, const struct xlate_case *c)
 	return skb;
 }
 
-/* Folds the transport checksum over the whole segment: 0 when valid. */
+/* The transport checksum over the whole segment, folded: 0 when valid. */
 static u16 l4_verify(struct sk_buff *skb, u8 proto)
 {
-	const struct iphdr *iph = ip_hdr(skb);
-	unsigned int off = iph->ihl * 4, len = skb->len - off;
-	__wsum sum = skb_checksum(skb, off, len, 0);
-
-	if (proto == IPPROTO_ICMP)
-		return (__force u16)csum_fold(sum);
-	return (__force u16)csum_tcpudp_magic(iph->saddr, iph->daddr, len,
-					      proto, sum);
+	return knat_test_l4_fold(skb, ip_hdr(skb)->ihl * 4, proto);
 }
 
 static void xlate_rewrites_and_checksums(struct kunit *test)
