@@ -2,6 +2,7 @@
 """Throws random generic netlink messages at the knat family.
 
   genl_fuzz.py [--seed N] [--count N] [--unprivileged] [--uapi knat.h]
+  genl_fuzz.py --dumps [--uapi knat.h]
 
 Each message: the knat family, a random command (known ones mostly, some
 beyond the last), NLM_F_ACK and sometimes NLM_F_DUMP, zero to six
@@ -16,6 +17,12 @@ extended ack (a message or the offending attribute). --unprivileged: the
 caller lacks CAP_NET_ADMIN over the namespace; every known command must be
 refused with EPERM and nothing but the refusal may come back.
 Prints a histogram; exits 1 on a violation.
+
+--dumps: asks every *_GET command (as a dump where it is one) and reads
+every byte of the answers: the generic netlink header's reserved field and
+all attribute padding must be zero (uninitialised kernel memory would
+show there) and no value of eight bytes or more may hold what looks like
+a kernel address (0xffff...). Prints what it read.
 """
 import argparse
 import os
@@ -210,6 +217,73 @@ class Fuzzer:
         return not bad
 
 
+def kernel_pointer(payload):
+    """A little-endian 64-bit word at a 4-byte offset in the upper half."""
+    return any(struct.unpack_from("<Q", payload, off)[0] >> 48 == 0xffff
+               for off in range(0, len(payload) - 7, 4))
+
+
+def read_attrs(data, where, bad):
+    """Walks attributes (nested ones too); returns how many it read."""
+    off = n = 0
+    while off + 4 <= len(data):
+        alen, atype = struct.unpack_from("HH", data, off)
+        if alen < 4 or off + alen > len(data):
+            bad.append("%s: attribute %d claims %d bytes" % (where, atype, alen))
+            return n
+        payload = data[off + 4:off + alen]
+        pad = data[off + alen:off + ((alen + 3) & ~3)]
+        if any(pad):
+            bad.append("%s: attribute %d: padding %s" % (where, atype & 0x3fff, pad.hex()))
+        if atype & 0x8000:          # NLA_F_NESTED
+            n += read_attrs(payload, "%s/%d" % (where, atype & 0x3fff), bad)
+        elif len(payload) >= 8 and kernel_pointer(payload):
+            bad.append("%s: attribute %d holds a kernel address: %s"
+                       % (where, atype, payload.hex()))
+        n += 1
+        off += (alen + 3) & ~3
+    return n
+
+
+def dumps(f, text):
+    """Every byte of every *_GET answer; False on a violation."""
+    bad = []
+    for cmd, name in enumerate(enum_names(text, "knat_cmd")):
+        if not name.endswith("GET") and name != "KNAT_CMD_GET_INFO":
+            continue
+        msgs = attrs = 0
+        for flags in (NLM_F_DUMP, 0):
+            f.seq += 1
+            f.s.send(msg(f.family, NLM_F_REQUEST | NLM_F_ACK | flags, f.seq,
+                         struct.pack("BBH", cmd, 1, 0)))
+            err = None
+            while err is None:
+                buf = f.s.recv(1 << 20)
+                off = 0
+                while off + 16 <= len(buf):
+                    mlen, mtype, _, mseq, _ = struct.unpack_from("IHHII", buf, off)
+                    m = buf[off:off + mlen]
+                    off += (mlen + 3) & ~3
+                    if mseq != f.seq:
+                        continue
+                    if mtype in (NLMSG_ERROR, NLMSG_DONE):
+                        err = -struct.unpack_from("i", m, 16)[0]
+                        continue
+                    msgs += 1
+                    if struct.unpack_from("H", m, 18)[0]:
+                        bad.append("%s: genl reserved field %s" % (name, m[18:20].hex()))
+                    attrs += read_attrs(m[20:], name, bad)
+            if err != errno_of("EOPNOTSUPP"):
+                break
+        print("  %-26s %5d messages %7d attributes%s" % (
+            name, msgs, attrs, "" if not err else ": " + os.strerror(err)))
+        if err or not msgs:
+            bad.append("%s: %s, %d messages" % (name, os.strerror(err) if err else "ok", msgs))
+    for b in bad[:20]:
+        print("VIOLATION: " + b)
+    return not bad
+
+
 def errno_of(name):
     import errno
     return getattr(errno, name)
@@ -221,8 +295,11 @@ def main():
     ap.add_argument("--count", type=int, default=2000)
     ap.add_argument("--unprivileged", action="store_true")
     ap.add_argument("--uapi", default=UAPI, help="the family's header")
+    ap.add_argument("--dumps", action="store_true", help="read every dump")
     a = ap.parse_args()
     f = Fuzzer(a.seed, a.unprivileged, a.uapi)
+    if a.dumps:
+        sys.exit(0 if dumps(f, open(a.uapi).read()) else 1)
     print("genl_fuzz: seed %d, %d messages, %d commands, %d attributes%s"
           % (a.seed, a.count, f.ncmd, f.nattr, ", unprivileged" if a.unprivileged else ""))
     edges = a.unprivileged or f.boundaries(open(a.uapi).read())

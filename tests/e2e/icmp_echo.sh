@@ -9,9 +9,9 @@
 topo_icmp
 $KNAT -n "$RTR" pool add 203.0.113.1 out out0
 CAP=/tmp/icmp-echo.$$
-capture "$C1" eth0 "$CAP.c1"
-capture "$C2" eth0 "$CAP.c2"
-capture "$RTR" out0 "$CAP.out"
+capture "$C1" eth0 "$CAP.c1" \
+	"$C2" eth0 "$CAP.c2" \
+	"$RTR" out0 "$CAP.out"
 
 step "c1 and c2 ping srv with identifier 4321 at the same time"
 in_ns "$C1" ping -n -q -e 4321 -c 5 -i 0.2 -W 3 192.0.2.2 > "$CAP.p1" &

@@ -14,8 +14,7 @@ $KNAT -n "$RTR" static add 203.0.113.20 10.0.1.3
 serve "$SRV" tcp 80
 serve "$C1" tcp 80
 CAP=/tmp/icmp-trace.$$
-capture "$RTR" out0 "$CAP.out"
-capture "$RTR" in0 "$CAP.in"
+capture "$RTR" out0 "$CAP.out" "$RTR" in0 "$CAP.in"
 
 trace() { # trace NS WANT ARGS...: every hop answers, in this order
 	local ns=$1 want=$2 got

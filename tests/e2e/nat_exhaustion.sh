@@ -1,6 +1,7 @@
 #!/bin/bash
 # A full pool and a subscriber at its limit are clean, counted refusals;
-# the ports already handed out keep working.
+# the ports already handed out keep working; once mappings expire and
+# their blocks have cooled, the hosts refused before are served.
 . "$(dirname "$0")/_lib.sh"
 topo_nat
 $KNAT -n "$RTR" pool add 203.0.113.5 out out0 ports 2000-2127 block 64
@@ -36,6 +37,8 @@ step "a refused flood: each refusal logged or counted as suppressed"
 in_ns "$C2" $PEER flood 10.0.1.4 198.51.100.2 7000 20000 40 >/dev/null
 
 step "flush: both blocks return"
+# They cool for 3 s (from the moment they are freed) before reuse.
+$KNAT -n "$RTR" config set cooling 3
 $KNAT -n "$RTR" mapping flush
 for _ in $(seq 50); do
 	[ "$(grep -c block-free "$EV")" -ge 2 ] && break
@@ -64,3 +67,20 @@ assert len(pf) + supp == full and len(pf) <= 10 + 1, (len(pf), supp, full)
 print("   %d blocks logged out and back; %d pool-full logged, %d suppressed"
       % (len(alloc), len(pf), supp))
 PY
+
+step "recovery: cooled blocks serve the host refused before"
+served() { # served NS SRC:PORT: polls until a flow from SRC gets through
+	for _ in $(seq 30); do
+		ask "$1" udp 198.51.100.2 7000 "$2" 1 >/dev/null 2>&1 && return 0
+	done
+	return 1
+}
+served "$C2" 10.0.1.4:9001 || fail "10.0.1.4 not served after the blocks cooled"
+echo "   10.0.1.4 served from a cooled block"
+step "recovery: c1's mappings expire, their block cools, c2 is served"
+$KNAT -n "$RTR" config set timeout-udp 2
+n=$(in_ns "$C1" $PEER burst udp 198.51.100.2 7000 11000 64)
+expect_eq "c1 answered (the last free block)" "$n" 64
+out=$(ask "$C2" udp 198.51.100.2 7000 12000 1 2>&1) && fail "pool full: c2 answered"
+served "$C2" 12001 || fail "c2 not served after c1's mappings expired"
+echo "   c2 served once c1's block came back"

@@ -2,8 +2,9 @@
 # A hostile control plane: random generic netlink messages at the knat
 # family (genl_fuzz.py) from root, from an unprivileged user and from a
 # user namespace that does not own the network namespace; one namespace
-# cannot see or change another's state; a namespace the fuzzer left in
-# any state goes away cleanly; the router keeps translating throughout.
+# cannot see or change another's state; every dump's bytes are clean
+# (no uninitialised padding, no kernel address); a namespace the fuzzer
+# left in any state goes away cleanly; the router keeps translating.
 . "$(dirname "$0")/_lib.sh"
 # A copy that any user can read (the tree may sit in root's home).
 FUZZ_DIR=$(mktemp -d)
@@ -44,6 +45,11 @@ expect_eq "pools of the router" "$($KNAT -n "$RTR" -j pool show | pools)" isp
 
 step "the router still translates"
 in_ns "$C1" ping -c 1 -W 3 198.51.100.2 >/dev/null || fail "no NAT after the fuzz"
+
+step "every dump, byte by byte: no uninitialised padding, no kernel address"
+$KNAT -n "$RTR" forward add udp 198.51.100.7:53 to 10.0.1.3:53
+$KNAT -n "$RTR" static add 198.51.100.9 10.0.1.9
+in_ns "$RTR" "${FUZZ[@]}" --dumps || fail "a dump shows what it must not"
 
 step "the fuzzed namespace goes away, whatever it was left with"
 $KNAT -n "$FZ" pool show

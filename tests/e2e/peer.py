@@ -15,11 +15,32 @@
                                    without waiting for answers; prints
                                    the seconds it took
   peer.py sink PORT                TCP: read to the end, answer the count
+                                   (or "corrupt at OFFSET": push sends a
+                                   known pattern)
   peer.py push DST DPORT BYTES TIMEOUT
                                    TCP: send BYTES, print the sink's count
+  peer.py gso DST DPORT SPORT SEGMENT BYTES
+                                   UDP: one write of BYTES cut into
+                                   SEGMENT-byte datagrams by GSO
+  peer.py collect PORT COUNT TIMEOUT
+                                   UDP: print "N x SIZE from ADDR:PORT" for
+                                   each (size, source) of COUNT datagrams
+  peer.py soak SENDER SECONDS WINDOW
+                                   UDP through a raw socket: new flows as
+                                   fast as it can for SECONDS, each sent
+                                   twice (again WINDOW flows later); flow f
+                                   of sender s is inside 10.(2+s).x.y:port
+                                   to 192.0.2.(16s + f/65536):(f % 65536),
+                                   so the destination names the flow.
+                                   Prints "FLOWS PACKETS"
+  peer.py stream SRC DST DPORT FIRST_SPORT COUNT SECONDS
+                                   UDP from SRC through a raw socket, round
+                                   robin over COUNT source ports, paced;
+                                   prints "SENT ERRORS"
   peer.py icmp DST TYPE ID         one raw echo request (8) or reply (0)
 """
 import select
+import signal
 import socket
 import struct
 import sys
@@ -149,34 +170,134 @@ def flood(src, dst, dport, first, count, ttl=64):
     return 0
 
 
+# What push sends: bytes 0..255 over and over; any 64 KiB window of it.
+PATTERN = bytes(range(256)) * 257
+
+
 def sink(port):
-    """TCP: reads each connection to its end, answers the byte count."""
+    """TCP: reads each connection to its end, checks it is push's pattern,
+    answers the byte count."""
     s = tcp_listener(port)
     while True:
         c, _ = s.accept()
-        n = 0
+        n, corrupt = 0, None
         while True:
             data = c.recv(65536)
             if not data:
                 break
+            if corrupt is None and data != PATTERN[n % 256:n % 256 + len(data)]:
+                want = PATTERN[n % 256:n % 256 + len(data)]
+                corrupt = n + next(i for i in range(len(data))
+                                   if data[i] != want[i])
             n += len(data)
-        c.sendall(str(n).encode())
+        c.sendall((str(n) if corrupt is None else
+                   "corrupt at %d" % corrupt).encode())
         c.close()
 
 
 def push(dst, dport, nbytes, timeout):
-    """TCP: sends nbytes, prints the count the sink answers."""
+    """TCP: sends nbytes of PATTERN, prints what the sink answers."""
     s = socket.create_connection((dst, dport), timeout=timeout)
-    chunk = bytes(range(256)) * 256
-    left = nbytes
+    sent = 0
     try:
-        while left:
-            left -= s.send(chunk[:min(left, len(chunk))])
+        while sent < nbytes:
+            # A send may take part of what it is given: go on from there.
+            o = sent % 256
+            sent += s.send(PATTERN[o:o + min(nbytes - sent, 65536)])
         s.shutdown(socket.SHUT_WR)
         print(s.recv(64).decode())
     except OSError as e:
-        print("push: %s after %d bytes" % (e, nbytes - left), file=sys.stderr)
+        print("push: %s after %d bytes" % (e, sent), file=sys.stderr)
         return 1
+    return 0
+
+
+def gso(dst, dport, sport, segment, nbytes):
+    """UDP: one send of nbytes that GSO cuts into segment-byte datagrams."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", sport))
+    s.setsockopt(socket.SOL_UDP, 103, segment)     # UDP_SEGMENT
+    s.sendto(PATTERN[:nbytes], (dst, dport))
+    return 0
+
+
+def collect(port, count, timeout):
+    """UDP: counts datagrams by (size, source) until count or timeout."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", port))
+    s.settimeout(timeout)
+    seen = {}
+    try:
+        for _ in range(count):
+            data, src = s.recvfrom(65536)
+            key = (len(data), "%s:%d" % src)
+            seen[key] = seen.get(key, 0) + 1
+    except socket.timeout:
+        pass
+    for (size, src), n in sorted(seen.items()):
+        print("%d x %d from %s" % (n, size, src))
+    return 0
+
+
+SOAK_PORTS = 2000      # flows per inside address
+
+
+def udp_packet(src, dst, sport, dport, payload=b"knat"):
+    """IPv4 + UDP (checksum 0) for a raw socket; addresses as 4 bytes."""
+    return (struct.pack("!BBHHHBBH", 0x45, 0, 28 + len(payload), 0, 0, 64,
+                        17, 0) + src + dst +
+            struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload)
+
+
+def soak_packet(sender, f):
+    """Flow f of a sender."""
+    a, port = divmod(f, SOAK_PORTS)
+    return udp_packet(bytes((10, 2 + sender, a >> 8 & 255, a & 255)),
+                      bytes((192, 0, 2, 16 * sender + (f >> 16))),
+                      10000 + port, f & 0xffff)
+
+
+def soak(sender, seconds, window):
+    """New flows as fast as one CPU sends them; each flow twice."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    end = time.monotonic() + seconds
+    f = sent = 0
+    while f % 256 or time.monotonic() < end:
+        for g in (f, f - window):
+            if g >= 0:
+                s.sendto(soak_packet(sender, g), ("192.0.2.1", 0))
+                sent += 1
+        f += 1
+        if f >> 16 >= 16:
+            break
+    for g in range(max(0, f - window), f):     # the window's second sends
+        s.sendto(soak_packet(sender, g), ("192.0.2.1", 0))
+        sent += 1
+    print(f, sent)
+    return 0
+
+
+def stream(src, dst, dport, first, count, seconds):
+    """UDP round robin over count source ports, about 5000 packets/s,
+    through anything (errors while the path is gone are counted)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    pkts = [udp_packet(socket.inet_aton(src), socket.inet_aton(dst),
+                       first + i, dport) for i in range(count)]
+    end = time.monotonic() + seconds
+    sent = errors = i = 0
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))   # print, then go
+    try:
+        while time.monotonic() < end:
+            try:
+                s.sendto(pkts[i % count], (dst, 0))
+                sent += 1
+            except OSError:
+                errors += 1
+            i += 1
+            if i % 10 == 0:
+                time.sleep(0.002)
+    finally:
+        print(sent, errors, flush=True)
     return 0
 
 
@@ -260,6 +381,16 @@ def main(argv):
         return sink(int(argv[1]))
     if len(argv) == 5 and argv[0] == "push":
         return push(argv[1], int(argv[2]), int(argv[3]), float(argv[4]))
+    if len(argv) == 6 and argv[0] == "gso":
+        return gso(argv[1], int(argv[2]), int(argv[3]), int(argv[4]),
+                   int(argv[5]))
+    if len(argv) == 4 and argv[0] == "collect":
+        return collect(int(argv[1]), int(argv[2]), float(argv[3]))
+    if len(argv) == 7 and argv[0] == "stream":
+        return stream(argv[1], argv[2], int(argv[3]), int(argv[4]),
+                      int(argv[5]), float(argv[6]))
+    if len(argv) == 4 and argv[0] == "soak":
+        return soak(int(argv[1]), float(argv[2]), int(argv[3]))
     if len(argv) == 4 and argv[0] == "icmp":
         return icmp(argv[1], int(argv[2]), int(argv[3]))
     if len(argv) == 6 and argv[0] == "burst":

@@ -213,6 +213,113 @@ static void table_expire_in_slices(struct kunit *test)
 	knat_test_net_free(kn);
 }
 
+/* The longest bucket chain of @ht's current table. */
+static unsigned int longest_chain(struct rhashtable *ht)
+{
+	struct bucket_table *tbl;
+	struct rhash_head *pos;
+	unsigned int i, n, longest = 0;
+
+	rcu_read_lock();
+	tbl = rht_dereference_rcu(ht->tbl, ht);
+	for (i = 0; i < tbl->size; i++) {
+		n = 0;
+		rht_for_each_rcu(pos, tbl, i)
+			n++;
+		longest = max(longest, n);
+	}
+	rcu_read_unlock();
+	return longest;
+}
+
+/* Links a mapping of inside @in to outside 203.0.113.0:@port. */
+static void flood_map(struct kunit *test, struct knat_net *kn,
+		      const struct knat_key *in, u16 port)
+{
+	struct knat_map *m = knat_map_alloc(), *existing;
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	m->in = *in;
+	m->out = knat_test_key(IPPROTO_UDP, 0xcb007100, port);
+	KUNIT_ASSERT_EQ(test, knat_map_insert(kn, m, &existing), 0);
+}
+
+#define FLOOD_KEYS	256
+#define FLOOD_BITS	10	/* the keys share a bucket of 1024 */
+
+/*
+ * Hash flooding: an inside host that knew a namespace's seed could pick
+ * source ports that all land in one bucket. Each namespace's tables have
+ * a random seed of their own (and a new one at every resize), so the same
+ * keys spread out anywhere else, and where they were aimed the table
+ * re-seeds instead of keeping a long chain. Chains are counted, not timed.
+ */
+static void table_hash_flood(struct kunit *test)
+{
+	/* rhashtable's own bucket function, with the table's key length. */
+	const struct rhashtable_params params = {
+		.key_len = sizeof(struct knat_key),
+	};
+	struct knat_net *aimed = knat_test_net(test);
+	struct knat_net *other = knat_test_net(test);
+	struct knat_key *keys, k;
+	struct bucket_table *tbl;
+	u32 seed, target = 0, tries = 0, chain_other, chain_aimed;
+	int n = 0, i, found = 0;
+
+	keys = kunit_kcalloc(test, FLOOD_KEYS, sizeof(*keys), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, keys);
+	rcu_read_lock();
+	tbl = rht_dereference_rcu(aimed->map_in.tbl, &aimed->map_in);
+	seed = tbl->hash_rnd;
+	KUNIT_EXPECT_NE(test, seed, rht_dereference_rcu(other->map_in.tbl,
+							&other->map_in)->hash_rnd);
+	rcu_read_unlock();
+	/* The attacker's search: UDP source ports of hosts 10.0.0.0/16. */
+	while (n < FLOOD_KEYS && tries < (1U << 24)) {
+		u32 h;
+
+		k = knat_test_key(IPPROTO_UDP, 0x0a000000 + (tries >> 16),
+				  tries & 0xffff);
+		tries++;
+		h = rht_key_get_hash(&aimed->map_in, &k, params, seed) &
+		    ((1U << FLOOD_BITS) - 1);
+		if (!n)
+			target = h;
+		if (h == target)
+			keys[n++] = k;
+	}
+	KUNIT_ASSERT_EQ(test, n, FLOOD_KEYS);
+	kunit_info(test, "%d keys sharing a bucket of %u: %u tried\n", n,
+		   1U << FLOOD_BITS, tries);
+
+	for (i = 0; i < n; i++) {
+		flood_map(test, other, &keys[i], 1024 + i);
+		flood_map(test, aimed, &keys[i], 1024 + i);
+	}
+	/* Resizes and re-seeding run from rhashtable's worker. */
+	flush_work(&aimed->map_in.run_work);
+	flush_work(&other->map_in.run_work);
+	chain_other = longest_chain(&other->map_in);
+	chain_aimed = longest_chain(&aimed->map_in);
+	kunit_info(test, "longest chain: %u elsewhere, %u where aimed\n",
+		   chain_other, chain_aimed);
+	/* 256 keys in 512 buckets at random: a chain of 9 has p < 1e-5. */
+	KUNIT_EXPECT_LE(test, chain_other, 8U);
+	KUNIT_EXPECT_LE(test, chain_aimed, 8U);
+	rcu_read_lock();
+	for (i = 0; i < n; i++)
+		found += knat_map_lookup_in(other, &keys[i]) &&
+			 knat_map_lookup_in(aimed, &keys[i]);
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, found, n);
+	knat_table_reap(aimed, NULL, NULL);
+	knat_table_reap(other, NULL, NULL);
+	synchronize_rcu();
+	knat_test_net_free(aimed);
+	knat_test_net_free(other);
+}
+
 static struct kunit_case table_test_cases[] = {
 	KUNIT_CASE(table_lookup_both_ways),
 	KUNIT_CASE(table_insert_collisions),
@@ -221,6 +328,7 @@ static struct kunit_case table_test_cases[] = {
 	KUNIT_CASE(table_filtering),
 	KUNIT_CASE(table_reap_misses_none),
 	KUNIT_CASE(table_expire_in_slices),
+	KUNIT_CASE(table_hash_flood),
 	{}
 };
 

@@ -36,15 +36,15 @@ kmemleak=/sys/kernel/debug/kmemleak
 
 # KUnit: run a test module and report each case from its KTAP in dmesg.
 run_kunit_module() {
-	local ko=$1 name ktap
+	local ko=$1 name ktap start=$SECONDS
 	name=$(basename "$ko" .ko)
-	echo "# kunit: $name"
 	dmesg -C
 	if ! out=$(timeout "$KNAT_SCENARIO_TIMEOUT" insmod "$ko" 2>&1); then
 		result 1 "kunit $name: insmod" "$out"
 		return
 	fi
 	ktap=$(dmesg -t | sed -n '/^KTAP version\|^    KTAP version\|^    # Subtest:/,$p')
+	echo "# kunit: $name ($((SECONDS - start)) s)"
 	printf '%s\n' "$ktap" | sed 's/^/# /'
 	local cases planned=0 seen=0 suite=""
 	while IFS= read -r line; do
@@ -78,13 +78,19 @@ run_scenario() {
 	name=e2e/$(basename "$script" .sh)
 	sfx=$(basename "$script" .sh | tr -c 'a-z0-9\n' - | cut -c1-12)$$
 	log=/tmp/scenario-$sfx.log
-	SFX=$sfx timeout -k 5 "$KNAT_SCENARIO_TIMEOUT" bash "$script" > "$log" 2>&1
+	local start=$SECONDS
+	# A session of its own: whatever it left running is killed after it.
+	SFX=$sfx timeout -k 5 "$KNAT_SCENARIO_TIMEOUT" \
+		setsid bash -c 'echo $$ > "$0.pgid"; exec bash "$1"' "$log" "$script" \
+		> "$log" 2>&1
 	rc=$?
+	[ -s "$log.pgid" ] && kill -KILL -- "-$(cat "$log.pgid")" 2>/dev/null
+	rm -f "$log.pgid"
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
 		case $ns in *"-$sfx") ip netns del "$ns" ;; esac
 	done
 	{
-		echo "# running $name"
+		echo "# running $name ($((SECONDS - start)) s)"
 		sed 's/^/# /' "$log"
 		case $rc in
 		0) result 0 "$name" ;;
@@ -130,22 +136,30 @@ for ko in ${KNAT_EXTRA_MODULES:-}; do
 done
 
 export KNAT_CLI=$KNAT_BUILD_DIR/tools/knat/knat
+export KNAT_KO=$KNAT_BUILD_DIR/module/knat.ko
 export PATH=$KNAT_BUILD_DIR/tools/knat:$PATH
 for ko in "$KNAT_BUILD_DIR"/tests/kunit/*_test.ko; do
 	[ -e "$ko" ] || continue
 	selected "$(basename "$ko" .ko)" && run_kunit_module "$ko"
 done
-scenarios=()
+scenarios=() alone=()
 # The longest first, so that the last to start is never a long one.
 for script in "$KNAT_TOP"/tests/e2e/mapping_dump_1m.sh "$KNAT_TOP"/tests/e2e/[!_]*.sh; do
 	name=$(basename "$script" .sh)
-	case " ${scenarios[*]} " in *" $script "*) continue ;; esac
+	case " ${scenarios[*]} ${alone[*]} " in *" $script "*) continue ;; esac
 	if [ -n "${KNAT_SCENARIOS_ONLY:-}" ]; then
 		case " $KNAT_SCENARIOS_ONLY " in *" $name "*) ;; *) continue ;; esac
 	fi
-	[ -e "$script" ] && selected "$name" && scenarios+=("$script")
+	[ -e "$script" ] && selected "$name" || continue
+	# One that unloads knat (say) runs by itself, after the others.
+	if grep -q '^# knat-scenario: alone' "$script"; then
+		alone+=("$script")
+	else
+		scenarios+=("$script")
+	fi
 done
 run_scenarios "${scenarios[@]}"
+for script in "${alone[@]}"; do run_scenario "$script"; done
 # The harness self-test's deliberate failures run whatever the filter.
 for ko in ${KNAT_EXTRA_KUNIT:-}; do run_kunit_module "$ko"; done
 for script in ${KNAT_EXTRA_E2E:-}; do run_scenario "$script"; done

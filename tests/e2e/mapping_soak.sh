@@ -1,0 +1,87 @@
+#!/bin/bash
+# Two CPUs creating mappings at full speed (KNAT_SOAK seconds, 20 by
+# default; `make check T=mapping_soak KNAT_SOAK=300` for minutes): c1 and
+# c2 each send new UDP flows as fast as one CPU can, each flow twice, one
+# sender pinned to each CPU (the router forwards on the sender's CPU).
+# srv counts in nftables, at kernel speed, how often a packet's outside
+# (address, port), its flow (which the destination names) and the pair of
+# them were seen before. Every flow keeps its outside port for its life
+# and no port goes to two flows exactly when each of the three is seen
+# once again per flow. And the counters add up: sent = translated by
+# knat = counted at srv, no drop anywhere.
+. "$(dirname "$0")/_lib.sh"
+need nft
+need taskset
+[ "$(nproc)" -ge 2 ] || skip "needs two CPUs"
+SECS=${KNAT_SOAK:-20}
+topo_nat
+ip -n "$RTR" route add 192.0.2.0/24 via 198.51.100.2
+# A packet backlog that holds whatever a sender's burst queues.
+sysctl -qw net.core.netdev_max_backlog=100000
+$KNAT -n "$RTR" pool add 203.0.113.0/24 out out0 block 256
+$KNAT -n "$RTR" config set max-blocks-per-subscriber 16
+# Anonymous counters: the test kernel has no named objects (nft_objref).
+ip netns exec "$SRV" nft -f - <<'EOF'
+table ip soak {
+	set outside { type ipv4_addr . inet_service; size 4194304; flags dynamic; }
+	set flows { type ipv4_addr . inet_service; size 4194304; flags dynamic; }
+	set pairs {
+		type ipv4_addr . inet_service . ipv4_addr . inet_service
+		size 4194304; flags dynamic;
+	}
+	chain pre {
+		type filter hook prerouting priority -300; policy accept;
+		ip daddr 192.0.2.0/24 meta l4proto udp jump count
+	}
+	chain count {
+		counter comment "packets_in"
+		ip saddr . udp sport @outside counter comment "outside_again"
+		ip daddr . udp dport @flows counter comment "flow_again"
+		ip saddr . udp sport . ip daddr . udp dport @pairs counter comment "pair_again"
+		add @outside { ip saddr . udp sport }
+		add @flows { ip daddr . udp dport }
+		add @pairs { ip saddr . udp sport . ip daddr . udp dport }
+		drop
+	}
+}
+EOF
+counter() { # counter NAME: packets the rule with that comment counted
+	ip netns exec "$SRV" nft list chain ip soak count |
+		awk -v c="\"$1\"" '$NF == c { for (i = 1; i < NF; i++)
+			if ($i == "packets") print $(i + 1) }'
+}
+
+step "c1 on CPU 0 and c2 on CPU 1 create flows for $SECS s"
+in_ns "$C1" taskset -c 0 $PEER soak 0 "$SECS" 512 > /tmp/soak0.$$ &
+s0=$!
+in_ns "$C2" taskset -c 1 $PEER soak 1 "$SECS" 512 > /tmp/soak1.$$ &
+s1=$!
+wait $s0 || fail "sender 0"
+wait $s1 || fail "sender 1"
+read -r f0 p0 < /tmp/soak0.$$
+read -r f1 p1 < /tmp/soak1.$$
+rm -f /tmp/soak0.$$ /tmp/soak1.$$
+flows=$((f0 + f1)) sent=$((p0 + p1))
+echo "   $f0 + $f1 flows, $sent packets, $((flows / SECS)) new mappings/s"
+[ "$f0" -ge 1000 ] && [ "$f1" -ge 1000 ] || fail "too few flows to prove anything"
+# The last packets on their way through.
+for _ in $(seq 50); do
+	[ "$(counter packets_in)" -ge "$sent" ] && break
+	sleep 0.2
+done
+
+step "each flow kept its outside port, no port went to two flows"
+expect_eq "packets counted at srv" "$(counter packets_in)" "$sent"
+expect_eq "outside (address, port) seen again" "$(counter outside_again)" "$flows"
+expect_eq "flows seen again" "$(counter flow_again)" "$flows"
+expect_eq "(outside, flow) pairs seen again" "$(counter pair_again)" "$flows"
+
+step "knat's counters add up"
+json=$($KNAT -n "$RTR" -j stats)
+field() { /usr/bin/python3 -c "import json, sys
+s = json.loads(sys.argv[1])
+print(sum(v for k, v in s.items() if k.startswith(sys.argv[2])))" "$json" "$1"; }
+expect_eq "mappings_created" "$(field mappings_created)" "$flows"
+expect_eq "mappings" "$(field mappings_udp)" "$flows"
+expect_eq "out_translated" "$(field out_translated)" "$sent"
+expect_eq "drops" "$(field drop_)" 0
