@@ -28,7 +28,7 @@ ip -n "$RTR" neigh replace 10.0.1.2 lladdr "$(mac_of "$C1" eth0)" dev br-in nud 
 ip -n "$RTR" neigh replace 198.51.100.2 lladdr "$(mac_of "$SRV" eth0)" dev out0 nud permanent
 
 step "crafted packets, each with its expected outcome"
-/usr/bin/python3 "$(dirname "$0")/adversarial.py" "$C1" "$RTR" "$SRV" \
+/usr/bin/python3 -S "$(dirname "$0")/adversarial.py" "$C1" "$RTR" "$SRV" \
 	"$(mac_of "$RTR" br-in)" "$(mac_of "$RTR" out0)" "$KNAT" ||
 	fail "adversarial cases failed"
 echo ok

@@ -19,7 +19,7 @@ ask "$C2" tcp 198.51.100.2 8000 5000 >/dev/null || fail "c2 TCP"
 
 step "knat -j stats: mappings by protocol, packets and bytes by direction"
 $KNAT -n "$RTR" -j stats > "$TMPDIR/stats.json"
-/usr/bin/python3 - "$TMPDIR/stats.json" <<'PY' || fail "stats -j"
+/usr/bin/python3 -S - "$TMPDIR/stats.json" <<'PY' || fail "stats -j"
 import json, sys
 s = json.load(open(sys.argv[1]))
 def eq(what, got, want):
@@ -64,7 +64,7 @@ grep -A1 "busiest subscribers" "$TMPDIR/stats.txt" | tail -1 |
 	grep -q "^  10.0.1.2 .*|   101 ports, 2 blocks, 203.0.113" || fail "busiest line"
 
 step "knat subscriber show: filters, text, errors"
-got=$($KNAT -n "$RTR" -j subscriber show | /usr/bin/python3 -c '
+got=$($KNAT -n "$RTR" -j subscriber show | /usr/bin/python3 -S -c '
 import json, sys
 print(" ".join(sorted("%s/%d" % (s["inside_addr"], s["ports"])
                       for s in json.load(sys.stdin))))')
@@ -85,7 +85,7 @@ done
 
 step "after a flush: no mappings, blocks cooling, no subscribers"
 $KNAT -n "$RTR" mapping flush
-$KNAT -n "$RTR" -j stats | /usr/bin/python3 -c '
+$KNAT -n "$RTR" -j stats | /usr/bin/python3 -S -c '
 import json, sys
 s = json.load(sys.stdin)
 p = s["pools"][0]

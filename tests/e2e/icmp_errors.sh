@@ -69,6 +69,6 @@ echo "   300 packets in $secs s: $sent time exceeded sent, $supp suppressed, $wi
 expect_eq "expired" "$expired" 300
 expect_eq "sent + suppressed" "$((sent + supp))" 300
 expect_eq "on the wire" "$wire" "$sent"
-/usr/bin/python3 -c "import sys; s, t = int(sys.argv[1]), float(sys.argv[2])
+/usr/bin/python3 -S -c "import sys; s, t = int(sys.argv[1]), float(sys.argv[2])
 sys.exit(0 if s <= 5 + 20 * t + 1 else 1)" "$sent" "$secs" ||
 	fail "$sent sent in $secs s is over 20/s + 5"

@@ -63,7 +63,7 @@ read -r f1 p1 < /tmp/soak1.$$
 rm -f /tmp/soak0.$$ /tmp/soak1.$$
 flows=$((f0 + f1)) sent=$((p0 + p1))
 echo "   $f0 + $f1 flows, $sent packets, $((flows / SECS)) new mappings/s"
-[ "$f0" -ge 1000 ] && [ "$f1" -ge 1000 ] || fail "too few flows to prove anything"
+[ "$f0" -ge 500 ] && [ "$f1" -ge 500 ] || fail "too few flows to prove anything"
 # The last packets on their way through.
 for _ in $(seq 50); do
 	[ "$(counter packets_in)" -ge "$sent" ] && break
@@ -77,11 +77,7 @@ expect_eq "flows seen again" "$(counter flow_again)" "$flows"
 expect_eq "(outside, flow) pairs seen again" "$(counter pair_again)" "$flows"
 
 step "knat's counters add up"
-json=$($KNAT -n "$RTR" -j stats)
-field() { /usr/bin/python3 -c "import json, sys
-s = json.loads(sys.argv[1])
-print(sum(v for k, v in s.items() if k.startswith(sys.argv[2])))" "$json" "$1"; }
-expect_eq "mappings_created" "$(field mappings_created)" "$flows"
-expect_eq "mappings" "$(field mappings_udp)" "$flows"
-expect_eq "out_translated" "$(field out_translated)" "$sent"
-expect_eq "drops" "$(field drop_)" 0
+expect_eq "mappings_created" "$(stat "$RTR" mappings_created)" "$flows"
+expect_eq "mappings" "$(stat "$RTR" mappings_udp)" "$flows"
+expect_eq "out_translated" "$(stat "$RTR" out_translated)" "$sent"
+expect_eq "drops" "$(drops "$RTR")" 0

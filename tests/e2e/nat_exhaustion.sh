@@ -45,7 +45,7 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 cat "$EV"
-/usr/bin/python3 - "$EV" "$(stat "$RTR" drop_pool_full)" \
+/usr/bin/python3 -S - "$EV" "$(stat "$RTR" drop_pool_full)" \
 	"$(stat "$RTR" drop_subscriber_limit)" \
 	"$(stat "$RTR" events_suppressed)" <<'PY' || fail "event log"
 import json, sys

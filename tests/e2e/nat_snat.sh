@@ -35,7 +35,7 @@ expect_eq "outside endpoint towards .3" "$e2" "$e1"
 
 step "knat mapping show -j lists what was created"
 json=$($KNAT -n "$RTR" mapping show -j)
-echo "$json" | /usr/bin/python3 -c '
+echo "$json" | /usr/bin/python3 -S -c '
 import json, sys
 maps = json.load(sys.stdin)
 want = {("udp", "10.0.1.2", 5000), ("udp", "10.0.1.3", 5000),

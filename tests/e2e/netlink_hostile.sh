@@ -10,7 +10,7 @@
 FUZZ_DIR=$(mktemp -d)
 cp "$(dirname "$0")/genl_fuzz.py" "$(dirname "$0")/../../include/uapi/linux/knat.h" "$FUZZ_DIR"
 chmod -R a+rX "$FUZZ_DIR"
-FUZZ=(/usr/bin/python3 "$FUZZ_DIR/genl_fuzz.py" --uapi "$FUZZ_DIR/knat.h")
+FUZZ=(/usr/bin/python3 -S "$FUZZ_DIR/genl_fuzz.py" --uapi "$FUZZ_DIR/knat.h")
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 topo_nat
 FZ=fz-$SFX
@@ -35,7 +35,7 @@ in_ns "$RTR" unshare --user --map-root-user "${FUZZ[@]}" --seed 3 --count 400 --
 	fail "foreign user namespace fuzz"
 
 step "a namespace of one's own sees and changes only itself"
-pools() { /usr/bin/python3 -c 'import json,sys; print(" ".join(p["name"] for p in json.load(sys.stdin)))'; }
+pools() { /usr/bin/python3 -S -c 'import json,sys; print(" ".join(p["name"] for p in json.load(sys.stdin)))'; }
 expect_eq "pools seen from another namespace" \
 	"$(unshare --user --map-root-user --net "$KNAT" -j pool show | pools)" ""
 out=$(unshare --user --map-root-user --net "$KNAT" pool del isp 2>&1) &&

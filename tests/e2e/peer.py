@@ -36,7 +36,8 @@
   peer.py stream SRC DST DPORT FIRST_SPORT COUNT SECONDS
                                    UDP from SRC through a raw socket, round
                                    robin over COUNT source ports, paced;
-                                   prints "SENT ERRORS"
+                                   SECONDS 0: once from each port; prints
+                                   "SENT ERRORS"
   peer.py icmp DST TYPE ID         one raw echo request (8) or reply (0)
 """
 import select
@@ -287,7 +288,7 @@ def stream(src, dst, dport, first, count, seconds):
     sent = errors = i = 0
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))   # print, then go
     try:
-        while time.monotonic() < end:
+        while time.monotonic() < end or (not seconds and i < count):
             try:
                 s.sendto(pkts[i % count], (dst, 0))
                 sent += 1

@@ -34,16 +34,19 @@ selected() { # selected NAME: does the T= filter pick it?
 kmemleak=/sys/kernel/debug/kmemleak
 [ -w $kmemleak ] && echo clear > $kmemleak
 
-# KUnit: run a test module and report each case from its KTAP in dmesg.
+# KUnit: run a test module and report each case from its KTAP in dmesg
+# (from a marker on: scenarios may be running and logging meanwhile).
 run_kunit_module() {
-	local ko=$1 name ktap start=$SECONDS
+	local ko=$1 name ktap start=$SECONDS mark
 	name=$(basename "$ko" .ko)
-	dmesg -C
+	mark="knat-kunit: $name $$ $RANDOM"
+	echo "$mark" > /dev/kmsg
 	if ! out=$(timeout "$KNAT_SCENARIO_TIMEOUT" insmod "$ko" 2>&1); then
 		result 1 "kunit $name: insmod" "$out"
 		return
 	fi
-	ktap=$(dmesg -t | sed -n '/^KTAP version\|^    KTAP version\|^    # Subtest:/,$p')
+	ktap=$(dmesg -t | sed -n "/^$mark\$/,\$p" |
+		sed -n '/^KTAP version\|^    KTAP version\|^    # Subtest:/,$p')
 	echo "# kunit: $name ($((SECONDS - start)) s)"
 	printf '%s\n' "$ktap" | sed 's/^/# /'
 	local cases planned=0 seen=0 suite=""
@@ -104,9 +107,9 @@ run_scenario() {
 	rm -f "$log" "$log.tap"
 }
 
-# Scenarios run KNAT_JOBS at a time (default 2, one per CPU): most of
-# their time is spent waiting on packets and processes, and each has
-# namespaces of its own. (Three at a time saved 10 % and made timing-
+# Scenarios run KNAT_JOBS at a time (default 2, one per CPU), the KUnit
+# modules counting as one: most of their time is spent waiting on packets
+# and processes, and each has namespaces of its own. (Three at a time saved 10 % and made timing-
 # sensitive scenarios slow enough to fail.)
 KNAT_JOBS=${KNAT_JOBS:-2}
 run_scenarios() {
@@ -138,10 +141,18 @@ done
 export KNAT_CLI=$KNAT_BUILD_DIR/tools/knat/knat
 export KNAT_KO=$KNAT_BUILD_DIR/module/knat.ko
 export PATH=$KNAT_BUILD_DIR/tools/knat:$PATH
-for ko in "$KNAT_BUILD_DIR"/tests/kunit/*_test.ko; do
-	[ -e "$ko" ] || continue
-	selected "$(basename "$ko" .ko)" && run_kunit_module "$ko"
-done
+# The KUnit modules, one after another, as one job beside the scenarios.
+run_kunit_modules() {
+	local ko
+	for ko in "$KNAT_BUILD_DIR"/tests/kunit/*_test.ko; do
+		[ -e "$ko" ] || continue
+		selected "$(basename "$ko" .ko)" || continue
+		run_kunit_module "$ko" > /tmp/kunit.tap 2>&1
+		flock /tmp/scenario.lock cat /tmp/kunit.tap
+	done
+	rm -f /tmp/kunit.tap
+}
+run_kunit_modules &
 scenarios=() alone=()
 # The longest first, so that the last to start is never a long one.
 for script in "$KNAT_TOP"/tests/e2e/mapping_dump_1m.sh "$KNAT_TOP"/tests/e2e/[!_]*.sh; do
