@@ -41,47 +41,86 @@ ns_add() {
 
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
-# veth_pair NS1 IF1 NS2 IF2
-veth_pair() {
-	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
-	ip -n "$1" link set "$2" up
-	ip -n "$3" link set "$4" up
-}
-
 topo_nat() {
-	ns_add "$C1"; ns_add "$C2"; ns_add "$RTR"; ns_add "$SRV"
-	ip -n "$RTR" link add br-in type bridge
-	ip -n "$RTR" link set br-in up
-	veth_pair "$C1" eth0 "$RTR" c1p
-	veth_pair "$C2" eth0 "$RTR" c2p
-	ip -n "$RTR" link set c1p master br-in
-	ip -n "$RTR" link set c2p master br-in
-	veth_pair "$RTR" out0 "$SRV" eth0
-	ip -n "$RTR" addr add 10.0.1.1/24 dev br-in
-	ip -n "$RTR" addr add 198.51.100.1/24 dev out0
-	ip -n "$C1" addr add 10.0.1.2/24 dev eth0
-	ip -n "$C2" addr add 10.0.1.3/24 dev eth0
-	ip -n "$SRV" addr add 198.51.100.2/24 dev eth0
-	ip -n "$C1" route add default via 10.0.1.1
-	ip -n "$C2" route add default via 10.0.1.1
-	ip -n "$SRV" route add 203.0.113.0/24 via 198.51.100.1
+	local ns
+	# Batched: a process costs a lot in a TCG guest.
+	for ns in "$C1" "$C2" "$RTR" "$SRV"; do
+		ip netns add "$ns"
+		NS_LIST+=("$ns")
+	done
+	ip -batch - <<-EOF
+	link add eth0 netns $C1 type veth peer name c1p netns $RTR
+	link add eth0 netns $C2 type veth peer name c2p netns $RTR
+	link add out0 netns $RTR type veth peer name eth0 netns $SRV
+	EOF
+	ip -n "$RTR" -batch - <<-EOF
+	link set lo up
+	link add br-in type bridge
+	link set br-in up
+	link set c1p master br-in
+	link set c2p master br-in
+	link set c1p up
+	link set c2p up
+	link set out0 up
+	addr add 10.0.1.1/24 dev br-in
+	addr add 198.51.100.1/24 dev out0
+	EOF
+	for ns in "$C1:10.0.1.2" "$C2:10.0.1.3"; do
+		ip -n "${ns%%:*}" -batch - <<-EOF
+		link set lo up
+		link set eth0 up
+		addr add ${ns#*:}/24 dev eth0
+		route add default via 10.0.1.1
+		EOF
+	done
+	ip -n "$SRV" -batch - <<-EOF
+	link set lo up
+	link set eth0 up
+	addr add 198.51.100.2/24 dev eth0
+	route add 203.0.113.0/24 via 198.51.100.1
+	EOF
 	in_ns "$RTR" sysctl -qw net.ipv4.ip_forward=1
 }
 
 # -S: no site-packages (not needed), a third less start-up time.
 PEER="/usr/bin/python3 -S $(dirname "${BASH_SOURCE[0]}")/peer.py"
 
-# serve NS udp|tcp PORT: a peer answering with what it sees, until exit.
+# serve NS udp|tcp PORT[,PORT...] [udp|tcp PORTS]...: peers answering
+# with what they see, until exit; one process per protocol, all started
+# before waiting for any (a process takes seconds to start under TCG).
 serve() {
-	local flag=-lnt
-	[ "$2" = udp ] && flag=-lnu
-	ip netns exec "$1" $PEER serve "$2" "$3" &
-	PIDS+=($!)
+	local ns=$1 i ok flag n
+	shift
+	local specs=("$@")
+	while [ $# -ge 2 ]; do
+		ip netns exec "$ns" $PEER serve "$1" "$2" &
+		PIDS+=($!)
+		shift 2
+	done
 	for _ in $(seq 100); do
-		ip netns exec "$1" ss -H $flag "sport = :$3" | grep -q . && return 0
+		ok=1
+		for ((i = 0; i < ${#specs[@]}; i += 2)); do
+			flag=-lnt
+			[ "${specs[i]}" = udp ] && flag=-lnu
+			n=$(tr , '\n' <<< "${specs[i + 1]}" | wc -l)
+			[ "$(ip netns exec "$ns" ss -H $flag | awk '{ print $4 }' |
+				grep -cE ":(${specs[i + 1]//,/|})\$")" -ge "$n" ] || ok=0
+		done
+		[ $ok = 1 ] && return 0
 		sleep 0.1
 	done
-	fail "server on $1 $2/$3 did not start"
+	fail "servers on $ns (${specs[*]}) did not start"
+}
+
+# serve_sink NS PORT: a TCP sink (peer.py sink) until exit.
+serve_sink() {
+	ip netns exec "$1" $PEER sink "$2" &
+	PIDS+=($!)
+	for _ in $(seq 100); do
+		ip netns exec "$1" ss -H -lnt "sport = :$2" | grep -q . && return 0
+		sleep 0.1
+	done
+	fail "sink on $1 tcp/$2 did not start"
 }
 
 # ask NS udp|tcp DST DPORT SPORT: prints "ADDR:PORT" the server saw.

@@ -7,8 +7,7 @@
 topo_nat
 TMPDIR=$(mktemp -d /tmp/cli-stats.XXXXXX)
 $KNAT -n "$RTR" pool add 203.0.113.0/30 out out0 name isp block 64
-serve "$SRV" udp 7000
-serve "$SRV" tcp 8000
+serve "$SRV" udp 7000 tcp 8000
 
 step "traffic: c1 100 UDP flows and 2 pings, c2 one UDP and one TCP flow"
 n=$(in_ns "$C1" $PEER burst udp 198.51.100.2 7000 20000 100)

@@ -21,8 +21,7 @@ $KNAT -n "$RTR" pool add 203.0.113.0/24 out out0
 # The UDP entry must outlive a slow TCP step (30 s by default; a loaded
 # TCG guest took 67 s once).
 in_ns "$RTR" sysctl -qw net.netfilter.nf_conntrack_udp_timeout=600
-serve "$SRV" udp 7000
-serve "$SRV" tcp 8000
+serve "$SRV" udp 7000 tcp 8000
 
 step "UDP and TCP through knat with a stateful firewall"
 got=$(ask "$C1" udp 198.51.100.2 7000 5000) || fail "udp reply dropped"

@@ -5,8 +5,7 @@
 . "$(dirname "$0")/_lib.sh"
 topo_nat
 $KNAT -n "$RTR" pool add 203.0.113.0/24 out out0
-serve "$C1" tcp 80
-serve "$C1" udp 53
+serve "$C1" tcp 80 udp 53
 
 step "forward tcp 203.0.113.250:8080-8081 and udp :5353 to c1"
 $KNAT -n "$RTR" forward add tcp 203.0.113.250:8080-8081 to 10.0.1.2:80-81

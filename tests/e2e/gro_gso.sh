@@ -42,12 +42,11 @@ unreach0=$(unreachables_sent)
 # big_frames FILE: frames over 1514 bytes (merged by GRO, or GSO) in FILE.
 big_frames() { tcpdump -r "$1" -n 'greater 1515' 2>/dev/null | wc -l; }
 
-serve_sink() { ip netns exec "$1" $PEER sink "$2" & PIDS+=($!); sleep 1; }
 serve_sink "$SRV" 9000
 serve_sink "$C1" 8080
 $KNAT -n "$RTR" forward add tcp 203.0.113.1:8080 to 10.0.1.2:8080
 
-# transfer FROM-NS DST PORT MERGING-IF CAPTURE-NS CLEAN-PREFIX: 4 MB over
+# transfer FROM-NS DST PORT MERGING-IF CAPTURE-NS CLEAN-PREFIX: 1 MB over
 # TCP, intact; the router's MERGING-IF saw merged packets; the receiver's
 # capture has valid checksums and no address in CLEAN-PREFIX.
 transfer() {

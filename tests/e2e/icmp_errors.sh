@@ -21,7 +21,6 @@ got=$($PCAP errors "$CAP.c1")
 expect_eq "on c1" "$got" "3/3 192.0.2.2 > 10.0.1.2 quoting 10.0.1.2:5555 > 192.0.2.2:9999 udp"
 
 step "path MTU, outbound: r2's link to srv carries 1280 bytes"
-serve_sink() { ip netns exec "$1" $PEER sink "$2" & PIDS+=($!); sleep 1; }
 serve_sink "$SRV" 9000
 ip -n "$R2" link set up0 mtu 1280
 before=$(stat "$RTR" icmp_errors_in)

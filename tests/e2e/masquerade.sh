@@ -5,8 +5,7 @@
 . "$(dirname "$0")/_lib.sh"
 topo_nat
 $KNAT -n "$RTR" masquerade add out out0
-serve "$SRV" udp 7000
-serve "$SRV" tcp 8000
+serve "$SRV" udp 7000 tcp 8000
 
 step "clients leave as 198.51.100.1, on ports below the ephemeral range"
 $KNAT -n "$RTR" masquerade show
@@ -49,7 +48,7 @@ $KNAT -n "$RTR" masquerade del out out0
 # One block of 64 ports, and the router listens on 8 of them.
 $KNAT -n "$RTR" masquerade add out out0 ports 2000-2063 block 64
 $KNAT -n "$RTR" config set max-blocks-per-subscriber 1
-for p in $(seq 2000 8 2063); do serve "$RTR" tcp "$p"; done
+serve "$RTR" tcp "$(seq -s, 2000 8 2063)"
 n=$(in_ns "$C1" $PEER burst tcp 198.51.100.2 8000 30000 60)
 expect_eq "TCP connections through the 56 free ports" "$n" 56
 ports=$($KNAT -n "$RTR" mapping show proto tcp | awk '{ split($4, a, ":"); print a[2] }')

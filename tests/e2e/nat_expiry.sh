@@ -5,8 +5,7 @@
 topo_nat
 $KNAT -n "$RTR" pool add 203.0.113.0/24 out out0
 $KNAT -n "$RTR" config set timeout-udp 10 timeout-tcp-trans 10 timeout-tcp-est 600
-serve "$SRV" udp 7000
-serve "$SRV" tcp 8000
+serve "$SRV" udp 7000 tcp 8000
 
 step "a UDP and a closed TCP mapping"
 ask "$C1" udp 198.51.100.2 7000 5000 >/dev/null || fail "udp"

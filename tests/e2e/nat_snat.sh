@@ -9,8 +9,7 @@ ip -n "$SRV" addr add 198.51.100.3/24 dev eth0	# a second server address
 
 step "pool of 203.0.113.0/24 for traffic leaving out0"
 $KNAT -n "$RTR" pool add 203.0.113.0/24 out out0 name isp
-serve "$SRV" udp 7000
-serve "$SRV" tcp 8000
+serve "$SRV" udp 7000 tcp 8000
 
 step "same UDP source port from two clients"
 r1=$(ask "$C1" udp 198.51.100.2 7000 5000) || fail "c1 got no UDP reply"
