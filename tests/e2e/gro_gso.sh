@@ -52,9 +52,9 @@ $KNAT -n "$RTR" forward add tcp 203.0.113.1:8080 to 10.0.1.2:8080
 transfer() {
 	local got merged
 	capture "$RTR" "$4" "$CAP.rtr" "$5" eth0 "$CAP.rcv"
-	got=$(in_ns "$1" $PEER push "$2" "$3" 4000000 60) || fail "transfer failed"
+	got=$(in_ns "$1" $PEER push "$2" "$3" 1000000 60) || fail "transfer failed"
 	capture_stop
-	expect_eq "bytes received, intact" "$got" 4000000
+	expect_eq "bytes received, intact" "$got" 1000000
 	merged=$(big_frames "$CAP.rtr")
 	echo "   $merged merged packets over 1500 bytes seen on the router's $4"
 	[ "$merged" -gt 0 ] || fail "GRO merged nothing: the test proves nothing"
@@ -70,8 +70,8 @@ transfer "$SRV" 203.0.113.1 8080 out0 "$C1" 203.0.113.0/24
 step "GSO from c1: TCP in 64 KB super-packets, UDP cut by UDP_SEGMENT"
 in_ns "$C1" ethtool -K eth0 tx on tso on gso on
 capture "$SRV" eth0 "$CAP.gso"
-got=$(in_ns "$C1" $PEER push 198.51.100.2 9000 4000000 60) || fail "transfer failed"
-expect_eq "bytes srv received from c1, intact" "$got" 4000000
+got=$(in_ns "$C1" $PEER push 198.51.100.2 9000 1000000 60) || fail "transfer failed"
+expect_eq "bytes srv received from c1, intact" "$got" 1000000
 in_ns "$SRV" $PEER collect 7000 40 10 > "$CAP.udp" &
 collector=$!
 sleep 1
