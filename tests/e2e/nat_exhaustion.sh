@@ -78,7 +78,10 @@ served() { # served NS SRC:PORT: polls until a flow from SRC gets through
 served "$C2" 10.0.1.4:9001 || fail "10.0.1.4 not served after the blocks cooled"
 echo "   10.0.1.4 served from a cooled block"
 step "recovery: c1's mappings expire, their block cools, c2 is served"
-$KNAT -n "$RTR" config set timeout-udp 2
+# c1's block comes back 2 s after its last packet plus 20 s of cooling:
+# long enough to see c2 refused first (the burst alone waits 5 s after
+# its last answer; a KASAN guest is slow).
+$KNAT -n "$RTR" config set timeout-udp 2 cooling 20
 n=$(in_ns "$C1" $PEER burst udp 198.51.100.2 7000 11000 64)
 expect_eq "c1 answered (the last free block)" "$n" 64
 out=$(ask "$C2" udp 198.51.100.2 7000 12000 1 2>&1) && fail "pool full: c2 answered"
