@@ -62,10 +62,15 @@ for b in blocks(alloc):
 assert len(kind("subscriber-limit")) == 1, "one limit refusal logged"
 pf = kind("pool-full")
 assert all(e["inside_addr"] == "10.0.1.4" and e["proto"] == "udp" for e in pf)
-# Rate-limited: what was not logged was counted.
-assert len(pf) + supp == full and len(pf) <= 10 + 1, (len(pf), supp, full)
-print("   %d blocks logged out and back; %d pool-full logged, %d suppressed"
-      % (len(alloc), len(pf), supp))
+# Rate-limited: what was not logged was counted. 10 a second: a window
+# of 1 s holds at most the end of one interval and the start of the next
+# (a bound in events, not in time: a slow guest spreads the flood out).
+assert len(pf) + supp == full, (len(pf), supp, full)
+ts = sorted(e["time_ns"] for e in pf)
+worst = max(sum(1 for u in ts if t <= u < t + 10**9) for t in ts)
+assert worst <= 20, (worst, ts)
+print("   %d blocks logged out and back; %d pool-full logged (at most %d in"
+      " a second), %d suppressed" % (len(alloc), len(pf), worst, supp))
 PY
 
 step "recovery: cooled blocks serve the host refused before"
