@@ -33,9 +33,17 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 step() { echo "-- $* [${SECONDS}s]"; }
 need() { command -v "$1" >/dev/null || skip "$1 not installed"; }
 
+# netns_new NS...: bare namespaces, removed on exit.
+netns_new() {
+	local ns
+	for ns; do
+		ip netns add "$ns"
+		NS_LIST+=("$ns")
+	done
+}
+
 ns_add() {
-	ip netns add "$1"
-	NS_LIST+=("$1")
+	netns_new "$1"
 	ip -n "$1" link set lo up
 }
 
@@ -44,10 +52,7 @@ in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 topo_nat() {
 	local ns
 	# Batched: a process costs a lot in a TCG guest.
-	for ns in "$C1" "$C2" "$RTR" "$SRV"; do
-		ip netns add "$ns"
-		NS_LIST+=("$ns")
-	done
+	netns_new "$C1" "$C2" "$RTR" "$SRV"
 	ip -batch - <<-EOF
 	link add eth0 netns $C1 type veth peer name c1p netns $RTR
 	link add eth0 netns $C2 type veth peer name c2p netns $RTR
@@ -166,12 +171,8 @@ expect_fail() {
 # limit is off everywhere, so every probe is answered.
 R1=r1-$SFX R2=r2-$SFX
 topo_icmp() {
-	local ns
 	# Batched: a process costs a lot in a TCG guest.
-	for ns in "$C1" "$C2" "$R1" "$RTR" "$R2" "$SRV"; do
-		ip netns add "$ns"
-		NS_LIST+=("$ns")
-	done
+	netns_new "$C1" "$C2" "$R1" "$RTR" "$R2" "$SRV"
 	ip -batch - <<-EOF
 	link add c1p netns $R1 type veth peer name eth0 netns $C1
 	link add c2p netns $R1 type veth peer name eth0 netns $C2

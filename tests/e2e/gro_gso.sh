@@ -12,10 +12,7 @@
 # forwarded, never answered with "fragmentation needed".
 . "$(dirname "$0")/_lib.sh"
 need ethtool
-for ns in "$C1" "$RTR" "$SRV"; do
-	ip netns add "$ns"
-	NS_LIST+=("$ns")
-done
+netns_new "$C1" "$RTR" "$SRV"
 ip -batch - <<EOF
 link add eth0 netns $C1 type veth peer name in0 netns $RTR
 link add out0 netns $RTR type veth peer name eth0 netns $SRV
