@@ -28,6 +28,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# KNAT_TRACE=1: every command with its start time, into the host's
+# .build/check/<flavour>/trace-<scenario> (where the time goes).
+if [ -n "${KNAT_TRACE:-}" ] && [ -d /knat-out ]; then
+	exec {KNAT_XTRACE_FD}>> "/knat-out/trace-$(basename "$0" .sh)"
+	BASH_XTRACEFD=$KNAT_XTRACE_FD
+	PS4='+ ${EPOCHREALTIME} '
+	set -x
+fi
+
 skip() { echo "SKIP: $*"; exit 4; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 step() { echo "-- $* [${SECONDS}s]"; }

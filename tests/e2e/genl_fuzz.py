@@ -3,6 +3,7 @@
 
   genl_fuzz.py [--seed N] [--count N] [--unprivileged] [--uapi knat.h]
   genl_fuzz.py --dumps [--uapi knat.h]
+  genl_fuzz.py --events [--uapi knat.h]
 
 Each message: the knat family, a random command (known ones mostly, some
 beyond the last), NLM_F_ACK and sometimes NLM_F_DUMP, zero to six
@@ -23,11 +24,17 @@ every byte of the answers: the generic netlink header's reserved field and
 all attribute padding must be zero (uninitialised kernel memory would
 show there) and no value of eight bytes or more may hold what looks like
 a kernel address (0xffff...). Prints what it read.
+
+--events: joins the "events" multicast group, says "listening" on stderr
+and reads every event, with the same byte checks, until SIGTERM; then
+prints how many of each type it read. Exits 1 on a violation or if it
+read none.
 """
 import argparse
 import os
 import random
 import re
+import signal
 import socket
 import struct
 import sys
@@ -42,6 +49,8 @@ NLM_F_ACK_TLVS = 0x200
 NLMSGERR_ATTR_MSG, NLMSGERR_ATTR_OFFS = 1, 2
 GENL_ID_CTRL, CTRL_CMD_GETFAMILY = 0x10, 3
 CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 1, 2
+CTRL_ATTR_MCAST_GROUPS, CTRL_ATTR_MCAST_GRP_NAME, CTRL_ATTR_MCAST_GRP_ID = 7, 1, 2
+SOL_NETLINK, NETLINK_ADD_MEMBERSHIP = 270, 1
 UAPI = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                     "../../include/uapi/linux/knat.h")
 
@@ -80,17 +89,20 @@ class Fuzzer:
         self.family = self.resolve()
 
     def resolve(self):
+        """The family's id; its multicast groups into self.groups."""
         payload = struct.pack("BBH", CTRL_CMD_GETFAMILY, 1, 0) + \
             nla(CTRL_ATTR_FAMILY_NAME, b"knat\0")
         self.s.send(msg(GENL_ID_CTRL, NLM_F_REQUEST, 0, payload))
         data = self.s.recv(65536)
-        off = 20
-        while off + 4 <= len(data):
-            alen, atype = struct.unpack_from("HH", data, off)
-            if atype == CTRL_ATTR_FAMILY_ID:
-                return struct.unpack_from("H", data, off + 4)[0]
-            off += (alen + 3) & ~3
-        sys.exit("genl_fuzz: no knat family")
+        attrs = dict(attributes(data[20:]))
+        self.groups = {}
+        for _, grp in attributes(attrs.get(CTRL_ATTR_MCAST_GROUPS, b"")):
+            g = dict(attributes(grp))
+            self.groups[g[CTRL_ATTR_MCAST_GRP_NAME].rstrip(b"\0").decode()] = \
+                struct.unpack("I", g[CTRL_ATTR_MCAST_GRP_ID])[0]
+        if CTRL_ATTR_FAMILY_ID not in attrs:
+            sys.exit("genl_fuzz: no knat family")
+        return struct.unpack_from("H", attrs[CTRL_ATTR_FAMILY_ID])[0]
 
     def value(self):
         r = self.r
@@ -217,6 +229,17 @@ class Fuzzer:
         return not bad
 
 
+def attributes(data):
+    """(type without flags, payload) of each attribute at this level."""
+    off = 0
+    while off + 4 <= len(data):
+        alen, atype = struct.unpack_from("HH", data, off)
+        if alen < 4:
+            return
+        yield atype & 0x3fff, data[off + 4:off + alen]
+        off += (alen + 3) & ~3
+
+
 def kernel_pointer(payload):
     """A little-endian 64-bit word at a 4-byte offset in the upper half."""
     return any(struct.unpack_from("<Q", payload, off)[0] >> 48 == 0xffff
@@ -284,6 +307,51 @@ def dumps(f, text):
     return not bad
 
 
+def events(f, text):
+    """Every byte of every event until SIGTERM; False on a violation."""
+    names = enum_names(text, "knat_attr")
+    ev_attr = names.index("KNAT_A_EVENT")
+    ev_names = [n[len("KNAT_EVENT_"):].lower() for n in enum_names(text, "knat_event")]
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
+    s.bind((0, 0))
+    s.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, f.groups["events"])
+    s.settimeout(0.2)
+    print("listening", file=sys.stderr, flush=True)
+    bad, kinds = [], Counter()
+    while not stop:
+        try:
+            buf = s.recv(1 << 16)
+        except socket.timeout:
+            continue
+        except InterruptedError:
+            continue
+        off = 0
+        while off + 16 <= len(buf):
+            mlen, mtype, _, _, _ = struct.unpack_from("IHHII", buf, off)
+            m = buf[off:off + mlen]
+            off += (mlen + 3) & ~3
+            if mlen < 20 or mtype != f.family:
+                bad.append("event: message type %d, %d bytes" % (mtype, mlen))
+                continue
+            if struct.unpack_from("H", m, 18)[0]:
+                bad.append("event: genl reserved field %s" % m[18:20].hex())
+            read_attrs(m[20:], "event", bad)
+            kind = dict(attributes(m[20:])).get(ev_attr, b"?")
+            if len(kind) != 1 or kind[0] >= len(ev_names):
+                bad.append("event: type %s" % kind.hex())
+            else:
+                kinds[ev_names[kind[0]]] += 1
+    print("events: %d read, %s" % (sum(kinds.values()),
+          ", ".join("%s: %d" % k for k in sorted(kinds.items()))))
+    if not kinds:
+        bad.append("no event read")
+    for b in bad[:20]:
+        print("VIOLATION: " + b)
+    return not bad
+
+
 def errno_of(name):
     import errno
     return getattr(errno, name)
@@ -296,10 +364,13 @@ def main():
     ap.add_argument("--unprivileged", action="store_true")
     ap.add_argument("--uapi", default=UAPI, help="the family's header")
     ap.add_argument("--dumps", action="store_true", help="read every dump")
+    ap.add_argument("--events", action="store_true", help="read every event")
     a = ap.parse_args()
     f = Fuzzer(a.seed, a.unprivileged, a.uapi)
     if a.dumps:
         sys.exit(0 if dumps(f, open(a.uapi).read()) else 1)
+    if a.events:
+        sys.exit(0 if events(f, open(a.uapi).read()) else 1)
     print("genl_fuzz: seed %d, %d messages, %d commands, %d attributes%s"
           % (a.seed, a.count, f.ncmd, f.nattr, ", unprivileged" if a.unprivileged else ""))
     edges = a.unprivileged or f.boundaries(open(a.uapi).read())

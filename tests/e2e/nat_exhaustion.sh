@@ -7,12 +7,21 @@ topo_nat
 $KNAT -n "$RTR" pool add 203.0.113.5 out out0 ports 2000-2127 block 64
 $KNAT -n "$RTR" config set max-blocks-per-subscriber 1
 serve "$SRV" udp 7000
-# The compliance log: every block hand-out and return, and the refusals.
+# The compliance log: every block hand-out and return, and the refusals;
+# beside it the same events read byte by byte (genl_fuzz.py --events).
 EV=/tmp/events.$$
 $KNAT -n "$RTR" -j monitor > "$EV" 2> "$EV.err" &
 PIDS+=($!)
-for _ in $(seq 100); do grep -q listening "$EV.err" && break; sleep 0.1; done
+ip netns exec "$RTR" /usr/bin/python3 -S "$(dirname "$0")/genl_fuzz.py" \
+	--events > "$EV.raw" 2> "$EV.raw.err" &
+RAW=$!
+PIDS+=($RAW)
+for _ in $(seq 100); do
+	grep -q listening "$EV.err" && grep -q listening "$EV.raw.err" && break
+	sleep 0.1
+done
 grep -q listening "$EV.err" || fail "monitor did not start: $(cat "$EV.err")"
+grep -q listening "$EV.raw.err" || fail "event reader did not start: $(cat "$EV.raw.err")"
 
 step "c1: 64 flows fill its one block, the 65th is refused"
 n=$(in_ns "$C1" $PEER burst udp 198.51.100.2 7000 10000 65)
@@ -72,6 +81,11 @@ assert worst <= 20, (worst, ts)
 print("   %d blocks logged out and back; %d pool-full logged (at most %d in"
       " a second), %d suppressed" % (len(alloc), len(pf), worst, supp))
 PY
+kill -TERM $RAW
+rc=0; wait $RAW || rc=$?
+sed 's/^/   raw /' "$EV.raw"
+expect_eq "event reader exit (0: every byte clean)" "$rc" 0
+expect_eq "events read raw" "$(awk '/^events:/ { print $2 }' "$EV.raw")" "$(wc -l < "$EV")"
 
 step "recovery: cooled blocks serve the host refused before"
 served() { # served NS SRC:PORT: polls until a flow from SRC gets through

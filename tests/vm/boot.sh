@@ -45,7 +45,7 @@ tap_result() { # tap_result STATUS NAME [DIAG]
 }
 
 boot_guest() {
-	local name=$1 kernel=$2 initrd=$3 out=$4 mem=$5 qpid wpid rc
+	local name=$1 kernel=$2 initrd=$3 out=$4 mem=$5 qpid wpid rc t0=$SECONDS
 	rm -f "$out/tap.log" "$out/console.log" "$out/rc" "$out/hung"
 	touch "$out/tap.log"
 	echo "# booting $name guest ($(basename "$kernel"))"
@@ -78,6 +78,7 @@ boot_guest() {
 	tail -n +1 -F --pid="$qpid" "$out/tap.log" 2>/dev/null | tap_number
 	wait "$qpid"
 	wait "$wpid"
+	echo "# $name guest: $((SECONDS - t0)) s from boot to power off"
 
 	if [ -f "$out/hung" ]; then
 		tap_result 1 "$name guest finished" \

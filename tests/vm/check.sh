@@ -49,8 +49,11 @@ echo "TAP version 13"
 run_debug_guest() {
 	local bdir=$KNAT_BUILD/$flavour out=$check_dir/$flavour harness=()
 	mkdir -p "$out"
+	rm -f "$out"/trace-*
 	[ -n "$KNAT_SELFTEST" ] && harness=(KNAT_HARNESS=m)
+	local t0=$SECONDS
 	build_tree "$flavour" "$kcache/build" "${harness[@]}" || return 0
+	echo "# built for $flavour in $((SECONDS - t0)) s"
 	case $KNAT_SELFTEST in
 	"") ;;
 	kunit) KNAT_EXTRA_KUNIT=$bdir/tests/harness/harness_fail_test.ko ;;
@@ -71,8 +74,10 @@ run_stock_guest() {
 	kver=$(stock_kver)
 	mkdir -p "$out"
 	# The CLI here; the module as DKMS builds it.
+	local t0=$SECONDS
 	build_tree stock "$(stock_kdir)" cli || return 0
 	dkms_build "$bdir" "$kver" || return 0
+	echo "# built for stock (DKMS) in $((SECONDS - t0)) s"
 	KNAT_SCENARIOS_ONLY=smoke KNAT_EXTRA_MODULES='' KNAT_EXTRA_KUNIT='' \
 		KNAT_EXTRA_E2E='' write_env "$out" "$bdir" stock
 	"$here/mkinitramfs.sh" "$out/initrd.gz" "$kver"
