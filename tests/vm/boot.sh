@@ -51,10 +51,13 @@ boot_guest() {
 	echo "# booting $name guest ($(basename "$kernel"))"
 	# no_timer_check: under a loaded TCG host the IO-APIC timer check can
 	# miss its ticks and panic the boot ("IO-APIC + timer doesn't work").
-	qemu-system-x86_64 -accel tcg -smp 2 -m "$mem" \
+	# pci=noacpi: the debug kernel spent 9 s per virtio device routing its
+	# interrupt through ACPI (boot 16 s shorter with the BIOS's table).
+	# -nodefaults: no CD-ROM, floppy or VGA to probe.
+	qemu-system-x86_64 -accel tcg -smp 2 -m "$mem" -nodefaults \
 		-display none -monitor none -no-reboot -nic none \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 loglevel=6 no_hash_pointers no_timer_check $KNAT_KERNEL_ARGS" \
+		-append "console=ttyS0 panic=-1 loglevel=6 no_hash_pointers no_timer_check pci=noacpi $KNAT_KERNEL_ARGS" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs local,path="$out",mount_tag=outdir,security_model=none,multidevs=remap \
 		-serial file:"$out/console.log" -serial file:"$out/tap.log" \

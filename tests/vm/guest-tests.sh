@@ -81,19 +81,22 @@ run_scenario() {
 	name=e2e/$(basename "$script" .sh)
 	sfx=$(basename "$script" .sh | tr -c 'a-z0-9\n' - | cut -c1-12)$$
 	log=/tmp/scenario-$sfx.log
-	local start=$SECONDS
+	local start=$SECONDS st0 st
+	read -r -a st0 < "/proc/$BASHPID/stat"
 	# A session of its own: whatever it left running is killed after it.
 	SFX=$sfx timeout -k 5 "$KNAT_SCENARIO_TIMEOUT" \
 		setsid bash -c 'echo $$ > "$0.pgid"; exec bash "$1"' "$log" "$script" \
 		> "$log" 2>&1
 	rc=$?
+	# CPU its processes used (those reaped below this shell meanwhile).
+	read -r -a st < "/proc/$BASHPID/stat"
 	[ -s "$log.pgid" ] && kill -KILL -- "-$(cat "$log.pgid")" 2>/dev/null
 	rm -f "$log.pgid"
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
 		case $ns in *"-$sfx") ip netns del "$ns" ;; esac
 	done
 	{
-		echo "# running $name ($((SECONDS - start)) s)"
+		echo "# running $name ($((SECONDS - start)) s, processes' CPU $(((st[15] + st[16] - st0[15] - st0[16]) / 100)) s)"
 		sed 's/^/# /' "$log"
 		case $rc in
 		0) result 0 "$name" ;;
@@ -169,8 +172,20 @@ for script in "$KNAT_TOP"/tests/e2e/mapping_dump_1m.sh "$KNAT_TOP"/tests/e2e/[!_
 		scenarios+=("$script")
 	fi
 done
+# cpu_ticks: jiffies all CPUs spent busy (irq, softirq, steal included)
+# and in all, so far.
+cpu_ticks() {
+	local cpu user nice sys idle iowait irq softirq steal rest
+	read -r cpu user nice sys idle iowait irq softirq steal rest < /proc/stat
+	local busy=$((user + nice + sys + irq + softirq + steal))
+	echo "$busy $((busy + idle + iowait))"
+}
+read -r b0 a0 <<< "$(cpu_ticks)"
+t0=$SECONDS
 run_scenarios "${scenarios[@]}"
 for script in "${alone[@]}"; do run_scenario "$script"; done
+read -r b1 a1 <<< "$(cpu_ticks)"
+echo "# scenarios: $((SECONDS - t0)) s, the CPUs busy $((100 * (b1 - b0) / (a1 - a0 + 1))) % of it"
 # The harness self-test's deliberate failures run whatever the filter.
 for ko in ${KNAT_EXTRA_KUNIT:-}; do run_kunit_module "$ko"; done
 for script in ${KNAT_EXTRA_E2E:-}; do run_scenario "$script"; done
@@ -184,9 +199,11 @@ result $? "unload knat.ko" "$out"
 if [ -w $kmemleak ]; then
 	# Objects younger than 5 s are never reported: wait, then scan twice.
 	sleep 6
+	t0=$SECONDS
 	echo scan > $kmemleak
 	echo scan > $kmemleak
 	leaks=$(cat $kmemleak)
+	echo "# kmemleak: scanned twice in $((SECONDS - t0)) s"
 	[ -z "$leaks" ]
 	result $? "kmemleak: no leaks" "$(printf '%s\n' "$leaks" | head -n 60)"
 fi
