@@ -15,7 +15,7 @@ PIDS+=($!)
 ip netns exec "$RTR" /usr/bin/python3 -S "$(dirname "$0")/genl_fuzz.py" \
 	--events > "$EV.raw" 2> "$EV.raw.err" &
 RAW=$!
-PIDS+=($RAW)
+PIDS+=("$RAW")
 for _ in $(seq 100); do
 	grep -q listening "$EV.err" && grep -q listening "$EV.raw.err" && break
 	sleep 0.1

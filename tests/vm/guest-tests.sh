@@ -141,6 +141,7 @@ for ko in ${KNAT_EXTRA_MODULES:-}; do
 	result $? "load $(basename "$ko")" "$out"
 done
 
+export KNAT_FLAVOUR
 export KNAT_CLI=$KNAT_BUILD_DIR/tools/knat/knat
 export KNAT_KO=$KNAT_BUILD_DIR/module/knat.ko
 export PATH=$KNAT_BUILD_DIR/tools/knat:$PATH
@@ -175,8 +176,8 @@ done
 # cpu_ticks: jiffies all CPUs spent busy (irq, softirq, steal included)
 # and in all, so far.
 cpu_ticks() {
-	local cpu user nice sys idle iowait irq softirq steal rest
-	read -r cpu user nice sys idle iowait irq softirq steal rest < /proc/stat
+	local user nice sys idle iowait irq softirq steal rest
+	read -r _ user nice sys idle iowait irq softirq steal rest < /proc/stat
 	local busy=$((user + nice + sys + irq + softirq + steal))
 	echo "$busy $((busy + idle + iowait))"
 }
