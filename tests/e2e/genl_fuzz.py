@@ -325,8 +325,6 @@ def events(f, text):
             buf = s.recv(1 << 16)
         except socket.timeout:
             continue
-        except InterruptedError:
-            continue
         off = 0
         while off + 16 <= len(buf):
             mlen, mtype, _, _, _ = struct.unpack_from("IHHII", buf, off)
