@@ -2,7 +2,8 @@
 # Two CPUs creating mappings at full speed (KNAT_SOAK seconds, 20 by
 # default; for minutes `make check T=mapping_soak KNAT_SOAK=300
 # KNAT_SCENARIO_TIMEOUT=1200`): c1 and c2 each send new UDP flows as fast
-# as one CPU can, each flow twice, one sender pinned to each CPU (the router forwards on the sender's CPU).
+# as one CPU can, each flow twice, one sender pinned to each CPU (the
+# router forwards on the sender's CPU).
 # srv counts in nftables, at kernel speed, how often a packet's outside
 # (address, port), its flow (which the destination names) and the pair of
 # them were seen before. Every flow keeps its outside port for its life
