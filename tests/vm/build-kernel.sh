@@ -4,13 +4,16 @@
 # The cache lives outside the repo and is keyed by the config fragments,
 # this recipe and the linux-source version; a missing or half-built
 # entry is rebuilt from scratch.
+# Callers capture stdout: it carries the directory and nothing else.
+# kbuild's chatter goes to DIR/build.log, progress to stderr.
 set -euo pipefail
+exec 3>&1 1>&2
 . "$(dirname "$0")/lib.sh"
 
 flavour=${1:-debug}
 dir=$(flavour_dir "$flavour")
 if [ -f "$dir/.done" ]; then
-	echo "$dir"
+	echo "$dir" >&3
 	exit 0
 fi
 
@@ -27,14 +30,21 @@ fi
 rm -rf "$dir"
 mkdir -p "$dir"
 obj=$dir/build
+buildlog=$dir/build.log
+kmake() {
+	make -s -C "$src" O="$obj" "$@" >> "$buildlog" 2>&1 || {
+		tail -n 40 "$buildlog" >&2
+		die "make $* failed (whole log: $buildlog)"
+	}
+}
 start=$(date +%s)
 log "building $flavour kernel in $dir (about 12 minutes on 2 cores)"
-make -s -C "$src" O="$obj" defconfig
-make -s -C "$src" O="$obj" kvm_guest.config
+kmake defconfig
+kmake kvm_guest.config
 # shellcheck disable=SC2046
 "$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \
-	$(flavour_fragments "$flavour") >/dev/null
-make -s -C "$src" O="$obj" olddefconfig
+	$(flavour_fragments "$flavour") >> "$buildlog" 2>&1
+kmake olddefconfig
 
 # Kconfig drops options whose dependencies are missing: insist. Later
 # fragments override earlier ones, as in merge_config.sh.
@@ -53,12 +63,12 @@ cat $(flavour_fragments "$flavour") | grep -E '^CONFIG_[A-Z0-9_]+=' |
 		fi
 	done
 
-make -s -C "$src" O="$obj" -j"$(nproc)" bzImage modules
-make -s -C "$src" O="$obj" INSTALL_MOD_PATH="$dir/root" modules_install
+kmake -j"$(nproc)" bzImage modules
+kmake INSTALL_MOD_PATH="$dir/root" modules_install
 # Keep only what later builds need from the object tree.
 echo "$(( $(date +%s) - start ))" > "$dir/build-seconds"
-make -s -C "$src" O="$obj" kernelrelease > "$dir/kernelrelease"
+cp "$obj/include/config/kernel.release" "$dir/kernelrelease"
 cp "$obj/arch/x86/boot/bzImage" "$dir/bzImage"
 touch "$dir/.done"
 log "$flavour kernel built in $(cat "$dir/build-seconds") s"
-echo "$dir"
+echo "$dir" >&3

@@ -38,13 +38,18 @@ mem=2G
 
 start=$(date +%s)
 "$here/deps.sh"
+t_apt=$(( $(date +%s) - start ))
 kcache=$("$here/build-kernel.sh" "$flavour")
+t_kernel=$(( $(date +%s) - start - t_apt ))
+[ -f "$kcache/.done" ] ||
+	die "build-kernel.sh printed '$kcache', not a built kernel's directory"
 
 check_dir=$KNAT_BUILD/check
 mkdir -p "$check_dir"
 export KNAT_RESULTS=$check_dir/results
 : > "$KNAT_RESULTS"
 echo "TAP version 13"
+echo "# apt (deps.sh): $t_apt s; $flavour kernel: $t_kernel s ($kcache)"
 
 run_debug_guest() {
 	local bdir=$KNAT_BUILD/$flavour out=$check_dir/$flavour harness=()
