@@ -487,6 +487,37 @@ static const struct nf_hook_ops knat_hook_ops[] = {
 };
 
 /*
+ * nf_defrag_ipv4 is taken by name at load time rather than linked: a
+ * plain insmod on a kernel where nothing loaded it yet then works (the
+ * request makes modprobe load it), and the reference keeps it loaded
+ * as long as knat is.
+ */
+static int (*knat_defrag_enable)(struct net *net);
+static void (*knat_defrag_disable)(struct net *net);
+
+int knat_defrag_get(void)
+{
+	knat_defrag_enable = symbol_request(nf_defrag_ipv4_enable);
+	if (!knat_defrag_enable)
+		goto err;
+	knat_defrag_disable = symbol_request(nf_defrag_ipv4_disable);
+	if (!knat_defrag_disable) {
+		symbol_put(nf_defrag_ipv4_enable);
+		goto err;
+	}
+	return 0;
+err:
+	pr_err("knat: nf_defrag_ipv4 is not available (CONFIG_NF_DEFRAG_IPV4)\n");
+	return -ENOENT;
+}
+
+void knat_defrag_put(void)
+{
+	symbol_put(nf_defrag_ipv4_disable);
+	symbol_put(nf_defrag_ipv4_enable);
+}
+
+/*
  * Hooks are registered only in namespaces that have something to
  * translate: an unconfigured namespace pays nothing. Under kn->lock.
  */
@@ -497,7 +528,7 @@ int knat_hooks_enable(struct knat_net *kn)
 	BUILD_BUG_ON(ARRAY_SIZE(kn->hook_ops) != ARRAY_SIZE(knat_hook_ops));
 	if (kn->hooks_on)
 		return 0;
-	err = nf_defrag_ipv4_enable(kn->net);
+	err = knat_defrag_enable(kn->net);
 	if (err)
 		return err;
 	memcpy(kn->hook_ops, knat_hook_ops, sizeof(kn->hook_ops));
@@ -506,7 +537,7 @@ int knat_hooks_enable(struct knat_net *kn)
 	err = nf_register_net_hooks(kn->net, kn->hook_ops,
 				    ARRAY_SIZE(kn->hook_ops));
 	if (err) {
-		nf_defrag_ipv4_disable(kn->net);
+		knat_defrag_disable(kn->net);
 		return err;
 	}
 	kn->hooks_on = true;
@@ -518,6 +549,6 @@ void knat_hooks_disable(struct knat_net *kn)
 	if (!kn->hooks_on)
 		return;
 	nf_unregister_net_hooks(kn->net, kn->hook_ops, ARRAY_SIZE(kn->hook_ops));
-	nf_defrag_ipv4_disable(kn->net);
+	knat_defrag_disable(kn->net);
 	kn->hooks_on = false;
 }

@@ -103,6 +103,8 @@ static inline int knat_proto_idx(u8 proto)
 
 int knat_genl_init(void);
 void knat_genl_exit(void);
+int knat_defrag_get(void);
+void knat_defrag_put(void);
 int knat_hooks_enable(struct knat_net *kn);
 void knat_hooks_disable(struct knat_net *kn);
 

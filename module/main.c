@@ -49,9 +49,12 @@ static int __init knat_init(void)
 {
 	int err;
 
-	err = knat_cache_init();
+	err = knat_defrag_get();
 	if (err)
 		return err;
+	err = knat_cache_init();
+	if (err)
+		goto err_defrag;
 	err = register_pernet_subsys(&knat_net_ops);
 	if (err)
 		goto err_cache;
@@ -70,6 +73,8 @@ err_pernet:
 	unregister_pernet_subsys(&knat_net_ops);
 err_cache:
 	knat_cache_exit();
+err_defrag:
+	knat_defrag_put();
 	return err;
 }
 
@@ -81,6 +86,7 @@ static void __exit knat_exit(void)
 	/* Mappings are freed by RCU callbacks: let them run first. */
 	rcu_barrier();
 	knat_cache_exit();
+	knat_defrag_put();
 }
 
 module_init(knat_init);

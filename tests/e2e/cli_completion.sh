@@ -14,6 +14,7 @@ complete_for() { # complete_for WORDS...: what TAB offers after them
 		_knat; echo "${COMPREPLY[*]}"' "$COMP" "$@"
 }
 
+step "objects, commands and keywords"
 expect_eq "knat po" "$(complete_for knat po)" "pool"
 expect_eq "knat su" "$(complete_for knat su)" "subscriber"
 expect_eq "knat subscriber show" "$(complete_for knat subscriber show "")" "pool inside -j"

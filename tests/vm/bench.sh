@@ -25,7 +25,7 @@ KNAT_KERNEL_ARGS=${KNAT_KERNEL_ARGS:-}
 start=$(date +%s)
 
 "$here/deps.sh"
-kcache=$("$here/build-kernel.sh" bench)
+kcache=$(kernel_dir bench)
 out=$KNAT_BUILD/bench-run
 rm -rf "$out"
 mkdir -p "$out"
@@ -56,7 +56,7 @@ KNAT_BASELINE_KO='$base_ko'
 ENV
 "$here/mkinitramfs.sh" "$out/initrd.gz"
 boot_guest bench "$kcache/bzImage" "$out/initrd.gz" "$out" 3G
-grep -q '^fail$' "$KNAT_RESULTS" && die "a benchmark failed; see $out"
+grep -q '^fail ' "$KNAT_RESULTS" && die "a benchmark failed; see $out"
 for f in "$out"/profile-*.txt; do
 	[ -e "$f" ] || continue
 	echo "== ${f##*/}: % of cpu-clock samples; top modules, knat's symbols"

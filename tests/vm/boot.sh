@@ -30,7 +30,7 @@ tap_number() {
 			continue
 			;;
 		esac
-		echo "$status" >> "$KNAT_RESULTS"
+		echo "$status ${line#* - }" >> "$KNAT_RESULTS"
 		printf '%s %d - %s\n' "${line%% - *}" "$(wc -l < "$KNAT_RESULTS")" \
 			"${line#* - }"
 	done
@@ -93,7 +93,8 @@ $(tail -n 40 "$out/console.log")"
 $(tail -n 40 "$out/console.log")"
 	else
 		rc=$(cat "$out/rc")
-		tap_result 0 "$name guest finished (runner exit code $rc)"
+		[ "$rc" = 0 ]
+		tap_result $? "$name guest finished (runner exit code $rc)"
 	fi
 	local splats
 	splats=$(grep -aE "$SPLAT_RE" "$out/console.log" | head -n 40 || true)

@@ -7,10 +7,12 @@
 #   4. builds knat.ko for the stock Debian kernel with DKMS (dkms add +
 #      dkms build, private trees), boots that kernel and runs the smoke
 #      scenario with the module exactly as DKMS built it;
-#   5. fails on any failed test, kernel splat, hang, panic or leak.
+#   5. fails on any failed test, kernel splat, hang, panic or leak, on a
+#      runner that exits non-zero, and on any KUnit suite, case or
+#      scenario of the tree that a guest did not report (the expected
+#      set is read from tests/kunit/*_test.c and tests/e2e/*.sh).
 # Environment: T=filter[,filter]  KASAN=1  KNAT_STOCK=0 (skip step 4)
-#   KNAT_SELFTEST=kunit|scenario|warn|hang|panic (a deliberate failure, see
-#   tests/harness/run.sh).
+#   KNAT_SELFTEST=KIND (deliberate failures, see tests/harness/run.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -39,10 +41,8 @@ mem=2G
 start=$(date +%s)
 "$here/deps.sh"
 t_apt=$(( $(date +%s) - start ))
-kcache=$("$here/build-kernel.sh" "$flavour")
+kcache=$(kernel_dir "$flavour")
 t_kernel=$(( $(date +%s) - start - t_apt ))
-[ -f "$kcache/.done" ] ||
-	die "build-kernel.sh printed '$kcache', not a built kernel's directory"
 
 check_dir=$KNAT_BUILD/check
 mkdir -p "$check_dir"
@@ -51,31 +51,107 @@ export KNAT_RESULTS=$check_dir/results
 echo "TAP version 13"
 echo "# apt (deps.sh): $t_apt s; $flavour kernel: $t_kernel s ($kcache)"
 
+# The harness itself, on the host: the cold-cache path of build-kernel.sh.
+if out=$("$KNAT_TOP/tests/harness/cold_cache.sh" 2>&1); then
+	tap_result 0 "harness: build-kernel.sh on an empty cache prints one directory"
+else
+	tap_result 1 "harness: build-kernel.sh on an empty cache prints one directory" "$out"
+fi
+
+# Scenarios that may skip say why in a "# knat-scenario: optional WHY"
+# line, and the README names each in its list of optional scenarios.
+optional=$(grep -l '^# knat-scenario: optional ' "$KNAT_TOP"/tests/e2e/*.sh || true)
+unlisted=
+for f in $optional; do
+	grep -q "^- optional scenario \`$(basename "$f" .sh)\`" "$KNAT_TOP/README.md" ||
+		unlisted+=" $(basename "$f" .sh)"
+done
+[ -z "$unlisted" ]
+tap_result $? "harness: optional scenarios are listed in the README (${optional:+$(echo "$optional" | wc -l)}${optional:-none})" \
+	"not in the README's list:$unlisted"
+
+# expected_set [ONLY]: what a guest must report, a line each, "NAME COUNT":
+# every scenario once ("e2e/NAME 1"; ONLY limits them to a list), and each
+# KUnit suite with as many cases as its file declares ("kunit SUITE. N").
+expected_set() {
+	local f name suite n
+	for f in "$KNAT_TOP"/tests/e2e/[!_]*.sh; do
+		name=$(basename "$f" .sh)
+		if [ -n "${1:-}" ]; then
+			case " $1 " in *" $name "*) ;; *) continue ;; esac
+		fi
+		selected "$name" && echo "e2e/$name 1"
+	done
+	[ -n "${1:-}" ] && return 0
+	for f in "$KNAT_TOP"/tests/kunit/*_test.c; do
+		selected "$(basename "$f" .c)" || continue
+		suite=$(sed -n 's/^\t\.name = "\(knat_[a-z0-9_]*\)",$/\1/p' "$f")
+		n=$(grep -cE '^[[:space:]]*KUNIT_CASE(_PARAM)?\(' "$f")
+		[ "$(echo "$suite" | wc -w)" = 1 ] && [ "$n" -gt 0 ] ||
+			die "$f: cannot read one suite name and its cases"
+		echo "kunit $suite. $n"
+	done
+}
+
+# check_expected GUEST FROM [ONLY]: the results from line FROM of the
+# results file on ("STATUS NAME...") must hold the whole expected set.
+check_expected() {
+	local guest=$1 from=$2 missing="" want count got total=0 line
+	while read -r want count; do
+		[ -n "$want" ] || continue
+		got=$(tail -n +"$from" "$KNAT_RESULTS" | awk -v w="$want" '
+			w ~ /^e2e\// { n += $2 == w; next }
+			{ n += $2 == "kunit" && index($3, substr(w, 7)) == 1 }
+			END { print n + 0 }')
+		total=$((total + count))
+		[ "$got" = "$count" ] || missing+="
+$want: $got of $count reported"
+	done <<< "$(expected_set "${3:-}")"
+	line="$guest guest reported the whole expected set ($total)"
+	if [ -z "$missing" ]; then tap_result 0 "$line"; else tap_result 1 "$line" "${missing#?}"; fi
+}
+
 run_debug_guest() {
-	local bdir=$KNAT_BUILD/$flavour out=$check_dir/$flavour harness=()
+	local bdir=$KNAT_BUILD/$flavour out=$check_dir/$flavour harness=() from
 	mkdir -p "$out"
 	rm -f "$out"/trace-*
 	[ -n "$KNAT_SELFTEST" ] && harness=(KNAT_HARNESS=m)
 	local t0=$SECONDS
 	build_tree "$flavour" "$kcache/build" "${harness[@]}" || return 0
 	echo "# built for $flavour in $((SECONDS - t0)) s"
-	case $KNAT_SELFTEST in
-	"") ;;
-	kunit) KNAT_EXTRA_KUNIT=$bdir/tests/harness/harness_fail_test.ko ;;
-	warn) KNAT_EXTRA_MODULES=$bdir/tests/harness/harness_warn.ko ;;
-	scenario) KNAT_EXTRA_E2E=${KNAT_EXTRA_E2E:-$KNAT_TOP/tests/harness/failing_scenario.sh} ;;
-	hang) KNAT_EXTRA_E2E=$KNAT_TOP/tests/harness/hanging_scenario.sh ;;
-	panic) KNAT_EXTRA_MODULES=$bdir/tests/harness/harness_panic.ko ;;
-	*) die "KNAT_SELFTEST: kunit, scenario, warn, hang or panic" ;;
-	esac
+	local kind e2e=() kunit=() mods=()
+	for kind in $KNAT_SELFTEST; do
+		case $kind in
+		kunit) kunit+=("$bdir/tests/harness/harness_fail_test.ko") ;;
+		warn | leak | stuck | panic) mods+=("$bdir/tests/harness/harness_$kind.ko") ;;
+		scenario) e2e+=("$KNAT_TOP/tests/harness/failing_scenario.sh") ;;
+		hang) e2e+=("$KNAT_TOP/tests/harness/hanging_scenario.sh") ;;
+		skip) e2e+=("$KNAT_TOP/tests/harness/skipping_scenario.sh") ;;
+		empty) e2e+=("$KNAT_TOP/tests/harness/empty_scenario.sh") ;;
+		early) e2e+=("$KNAT_TOP/tests/harness/early_exit_scenario.sh") ;;
+		stall) export KNAT_GUEST_STALL=1 ;;
+		exit) export KNAT_RUNNER_EXIT=3 ;;
+		nokmemleak) KNAT_KERNEL_ARGS+=" kmemleak=off" ;;
+		missing)
+			# A scenario the guest leaves out, a KUnit module not built.
+			export KNAT_DROP_SCENARIO=smoke
+			rm -f "$bdir/tests/kunit/stats_test.ko" ;;
+		*) die "KNAT_SELFTEST: unknown kind '$kind' (tests/harness/run.sh)" ;;
+		esac
+	done
+	KNAT_EXTRA_KUNIT=${kunit[*]:-${KNAT_EXTRA_KUNIT:-}}
+	KNAT_EXTRA_MODULES=${mods[*]:-${KNAT_EXTRA_MODULES:-}}
+	KNAT_EXTRA_E2E=${e2e[*]:-${KNAT_EXTRA_E2E:-}}
 	write_env "$out" "$bdir" "$flavour" \
 		"$kcache/root/lib/modules/$(cat "$kcache/kernelrelease")"
 	"$here/mkinitramfs.sh" "$out/initrd.gz"
+	from=$(($(wc -l < "$KNAT_RESULTS") + 1))
 	boot_guest "$flavour" "$kcache/bzImage" "$out/initrd.gz" "$out" "$mem"
+	check_expected "$flavour" "$from"
 }
 
 run_stock_guest() {
-	local kver bdir=$KNAT_BUILD/stock out=$check_dir/stock
+	local kver bdir=$KNAT_BUILD/stock out=$check_dir/stock from
 	kver=$(stock_kver)
 	mkdir -p "$out"
 	# The CLI here; the module as DKMS builds it.
@@ -86,7 +162,9 @@ run_stock_guest() {
 	KNAT_SCENARIOS_ONLY=smoke KNAT_EXTRA_MODULES='' KNAT_EXTRA_KUNIT='' \
 		KNAT_EXTRA_E2E='' write_env "$out" "$bdir" stock
 	"$here/mkinitramfs.sh" "$out/initrd.gz" "$kver"
+	from=$(($(wc -l < "$KNAT_RESULTS") + 1))
 	boot_guest stock "/boot/vmlinuz-$kver" "$out/initrd.gz" "$out" 1G
+	check_expected stock "$from" smoke
 }
 
 run_debug_guest
@@ -94,9 +172,9 @@ if [ "$KNAT_STOCK" = 1 ] && [ -z "$T" ]; then
 	run_stock_guest
 fi
 
-passed=$(grep -c '^pass$' "$KNAT_RESULTS" || true)
-failed=$(grep -c '^fail$' "$KNAT_RESULTS" || true)
-skipped=$(grep -c '^skip$' "$KNAT_RESULTS" || true)
+passed=$(grep -c '^pass ' "$KNAT_RESULTS" || true)
+failed=$(grep -c '^fail ' "$KNAT_RESULTS" || true)
+skipped=$(grep -c '^skip ' "$KNAT_RESULTS" || true)
 echo "1..$((passed + failed + skipped))"
 echo "# $(( $(date +%s) - start )) s; logs in $check_dir"
 echo "$passed passed, $failed failed, $skipped skipped"

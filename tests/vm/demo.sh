@@ -32,5 +32,5 @@ KNAT_SCENARIOS_ONLY=none KNAT_EXTRA_MODULES='' KNAT_EXTRA_KUNIT='' \
 # demo's lines as they are.
 boot_guest stock "/boot/vmlinuz-$kver" "$out/initrd.gz" "$out" 1G |
 	sed -n 's/^# \{0,1\}//p'
-grep -q '^fail$' "$KNAT_RESULTS" && { echo "demo: something failed; see $out" >&2; exit 1; }
+grep -q '^fail ' "$KNAT_RESULTS" && { echo "demo: something failed; see $out" >&2; exit 1; }
 echo "demo: done"

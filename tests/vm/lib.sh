@@ -4,7 +4,7 @@
 KNAT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 KNAT_CACHE=${KNAT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/knat}
 KNAT_BUILD=${KNAT_BUILD:-$KNAT_TOP/.build}
-export LINUX_SRC_TAR=/usr/src/linux-source-6.1.tar.xz
+export LINUX_SRC_TAR=${LINUX_SRC_TAR:-/usr/src/linux-source-6.1.tar.xz}
 
 log() { printf '# %s\n' "$*" >&2; }
 die() { printf 'knat-harness: %s\n' "$*" >&2; exit 1; }
@@ -44,3 +44,26 @@ flavour_key() {
 }
 
 flavour_dir() { echo "$KNAT_CACHE/kernel/$1-$(flavour_key "$1")"; }
+
+# kernel_dir FLAVOUR: the finished test kernel's cache directory, built
+# first if need be. Dies unless build-kernel.sh answered with exactly one
+# directory of a finished build (its stdout is the answer and no more).
+kernel_dir() {
+	local d
+	d=$("$KNAT_TOP/tests/vm/build-kernel.sh" "$1") ||
+		die "building the $1 kernel failed"
+	if [ "$(printf '%s\n' "$d" | wc -l)" != 1 ] || [ ! -f "$d/.done" ]; then
+		die "build-kernel.sh $1 printed '$d', not one built kernel's directory"
+	fi
+	echo "$d"
+}
+
+# selected NAME: does the T= filter pick it? (as the guest decides)
+selected() {
+	[ -z "${T:-}" ] && return 0
+	local f
+	for f in ${T//,/ }; do
+		case $1 in *"$f"*) return 0 ;; esac
+	done
+	return 1
+}

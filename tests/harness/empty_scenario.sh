@@ -1,0 +1,2 @@
+#!/bin/bash
+# Deliberately emptied scenario: it runs no step, so it must not pass.
