@@ -97,7 +97,7 @@ static void alloc_blocks_cool_before_reuse(struct kunit *test)
 	struct knat_net *kn = knat_test_net(test);
 	struct knat_pool *pool = knat_test_pool(test, 1, 2000, 64, 1);
 	struct knat_key in = knat_test_key(IPPROTO_UDP, 0x0a000002, 1), out;
-	struct knat_block *b;
+	struct knat_block *b, *early;
 
 	kn->cfg.cooling = 1000;
 	b = knat_test_alloc(kn, pool, &in, false, &out);
@@ -107,10 +107,16 @@ static void alloc_blocks_cool_before_reuse(struct kunit *test)
 	/* The only block rests: even its old owner must wait (RFC 6888). */
 	KUNIT_EXPECT_EQ(test, PTR_ERR(knat_test_alloc(kn, pool, &in, false, &out)),
 			-ENOSPC);
+	/* It rests its 1000 s: 3 s before their end, it still does... */
+	b->cool_until -= (1000 - 3) * HZ;
 	knat_pool_recool(kn, pool);
 	KUNIT_EXPECT_EQ(test, knat_pa_nfree(&pool->addrs[0]), 0U);
-	/* Once cooled, it goes back to the free set. */
-	b->cool_until = jiffies - 1;
+	early = knat_test_alloc(kn, pool, &in, false, &out);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(early), -ENOSPC);
+	if (!IS_ERR(early))	/* not to leave a subscriber behind */
+		knat_port_release(kn, early, IPPROTO_UDP, out.port);
+	/* ... and 3 s after, it is back in the free set. */
+	b->cool_until -= 6 * HZ;
 	knat_pool_recool(kn, pool);
 	KUNIT_EXPECT_EQ(test, knat_pa_nfree(&pool->addrs[0]), 1U);
 	b = knat_test_alloc(kn, pool, &in, false, &out);
@@ -162,70 +168,173 @@ static void alloc_parity(struct kunit *test)
 	knat_test_net_free(kn);
 }
 
+/*
+ * Two kthreads, one bound to each CPU, allocate at the same moment: each
+ * round starts at a barrier both spin on, and each thread notes whether it
+ * saw the other half-way through the round while it was half-way itself,
+ * so the test knows the race really ran (under TCG on a busy host one vCPU
+ * often finishes a round before the other is scheduled again: rounds go
+ * on until each thread saw the other RACE_OVERLAPS times). Odd rounds
+ * share one subscriber (its creation and its lock are raced too), even
+ * rounds use one each; blocks cool for 0 s so that the rounds can go on.
+ */
+#define RACE_PORTS	128	/* per thread and round: two blocks */
+#define RACE_OVERLAPS	8
+#define RACE_MIN_ROUNDS	32
+#define RACE_MAX_ROUNDS	2048
+
+struct race;
+
 struct racer {
+	struct race *race;
+	int id;
+	unsigned int barriers;		/* passed so far */
+	atomic_t done;			/* ports taken this round */
+	struct knat_key outs[RACE_PORTS];
+	struct knat_block *blocks[RACE_PORTS];
+	int err;
+	unsigned int overlaps;		/* rounds it saw the other running */
+	struct completion exited;
+};
+
+struct race {
 	struct knat_net *kn;
 	struct knat_pool *pool;
-	u32 host;
-	struct knat_key outs[256];
-	struct knat_block *blocks[256];
-	int err;
-	struct completion done;
+	atomic_t arrived;
+	unsigned int rounds, dups;	/* thread 0 counts, between barriers */
+	bool stop;
+	struct racer r[2];
 };
+
+/* Both threads pass barrier k together: the count only goes up. */
+static void race_barrier(struct racer *r)
+{
+	int target = 2 * ++r->barriers;
+
+	smp_mb__before_atomic();	/* our ports, before the other reads them */
+	atomic_inc(&r->race->arrived);
+	while (atomic_read_acquire(&r->race->arrived) < target) {
+		cpu_relax();
+		cond_resched();		/* the test's thread, RCU, the watchdog */
+	}
+}
+
+/* Ports held by both threads right now; ports are below 2000 + 2048. */
+static unsigned int race_dups(struct race *race)
+{
+	DECLARE_BITMAP(seen, 2048);
+	unsigned int dups = 0;
+	int i, j;
+
+	bitmap_zero(seen, 2048);
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < atomic_read(&race->r[i].done); j++) {
+			u16 port = ntohs(race->r[i].outs[j].port) - 2000;
+
+			dups += port >= 2048 || __test_and_set_bit(port, seen);
+		}
+	return dups;
+}
+
+/* Thread 0, both threads between rounds: enough races seen? */
+static bool race_enough(struct race *race)
+{
+	race->rounds++;
+	race->dups += race_dups(race);
+	if (race->rounds >= RACE_MAX_ROUNDS || race->r[0].err || race->r[1].err)
+		return true;
+	return race->rounds >= RACE_MIN_ROUNDS &&
+	       race->r[0].overlaps >= RACE_OVERLAPS &&
+	       race->r[1].overlaps >= RACE_OVERLAPS;
+}
 
 static int racer_fn(void *data)
 {
-	struct racer *r = data;
-	u32 i;
+	struct racer *r = data, *other = &r->race->r[!r->id];
+	struct race *race = r->race;
+	int round, i, seen;
+	bool overlap;
 
-	for (i = 0; i < 256 && !r->err; i++) {
-		struct knat_key in = knat_test_key(IPPROTO_TCP, r->host, 1 + i);
+	for (round = 0; !READ_ONCE(race->stop); round++) {
+		u32 host = 0x0a000002 + (round & 1 ? 0 : r->id);
 
-		r->blocks[i] = knat_test_alloc(r->kn, r->pool, &in, false,
-					       &r->outs[i]);
-		if (IS_ERR(r->blocks[i]))
-			r->err = PTR_ERR(r->blocks[i]);
+		atomic_set(&r->done, 0);
+		overlap = false;
+		race_barrier(r);
+		for (i = 0; i < RACE_PORTS && !r->err; i++) {
+			struct knat_key in = knat_test_key(IPPROTO_TCP, host,
+							   1 + r->id * RACE_PORTS + i);
+
+			r->blocks[i] = knat_test_alloc(race->kn, race->pool, &in,
+						       false, &r->outs[i]);
+			if (IS_ERR(r->blocks[i])) {
+				r->err = PTR_ERR(r->blocks[i]);
+				break;
+			}
+			atomic_inc(&r->done);
+			/* Half-way both: the two rounds overlapped. */
+			seen = atomic_read(&other->done);
+			if (i + 1 < RACE_PORTS && seen > 0 && seen < RACE_PORTS)
+				overlap = true;
+		}
+		r->overlaps += overlap;
+		race_barrier(r);	/* both done: compare */
+		if (!r->id)
+			WRITE_ONCE(race->stop, race_enough(race));
+		race_barrier(r);	/* compared: give back */
+		for (i = 0; i < atomic_read(&r->done); i++)
+			knat_port_release(race->kn, r->blocks[i], IPPROTO_TCP,
+					  r->outs[i].port);
 	}
-	complete(&r->done);
-	return 0;
+	/* Not a plain return: this module's text may go once we complete. */
+	kthread_complete_and_exit(&r->exited, 0);
 }
 
 static void alloc_two_cpus_at_once(struct kunit *test)
 {
 	struct knat_net *kn = knat_test_net(test);
-	struct knat_pool *pool = knat_test_pool(test, 1, 2000, 64, 16);
-	struct racer *r = kunit_kcalloc(test, 2, sizeof(*r), GFP_KERNEL);
-	DECLARE_BITMAP(seen, 1024);
-	int cpu, n = 0, i, j;
+	struct knat_pool *pool = knat_test_pool(test, 1, 2000, 64, 32);
+	struct race *race = kunit_kzalloc(test, sizeof(*race), GFP_KERNEL);
+	struct task_struct *t[2];
+	int cpu[2], i;
 
+	KUNIT_ASSERT_NOT_NULL(test, race);
 	if (num_online_cpus() < 2)
 		kunit_skip(test, "needs two CPUs");
 	kn->cfg.max_blocks = 8;
-	bitmap_zero(seen, 1024);
-	for_each_online_cpu(cpu) {
-		struct task_struct *t;
-
-		if (n == 2)
-			break;
-		r[n] = (struct racer){ .kn = kn, .pool = pool, .host = 0x0a000002 + n };
-		init_completion(&r[n].done);
-		t = kthread_create_on_cpu(racer_fn, &r[n], cpu, "knat-racer/%u");
-		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-		wake_up_process(t);
-		n++;
-	}
+	kn->cfg.cooling = 0;
+	race->kn = kn;
+	race->pool = pool;
+	cpu[0] = cpumask_first(cpu_online_mask);
+	cpu[1] = cpumask_next(cpu[0], cpu_online_mask);
 	for (i = 0; i < 2; i++) {
-		wait_for_completion(&r[i].done);
-		KUNIT_EXPECT_EQ(test, r[i].err, 0);
+		race->r[i].race = race;
+		race->r[i].id = i;
+		init_completion(&race->r[i].exited);
+		t[i] = kthread_create_on_cpu(racer_fn, &race->r[i], cpu[i],
+					     "knat-racer/%u");
+		if (IS_ERR(t[i])) {
+			if (i)
+				kthread_stop(t[0]);	/* never woken: exits */
+			KUNIT_FAIL(test, "kthread: %ld", PTR_ERR(t[i]));
+			return;
+		}
 	}
 	for (i = 0; i < 2; i++)
-		for (j = 0; j < 256 && !r[i].err; j++) {
-			u16 port = ntohs(r[i].outs[j].port) - 2000;
-
-			KUNIT_EXPECT_FALSE(test, test_bit(port, seen));
-			__set_bit(port, seen);
-			knat_port_release(kn, r[i].blocks[j], IPPROTO_TCP,
-					  r[i].outs[j].port);
-		}
+		wake_up_process(t[i]);
+	for (i = 0; i < 2; i++)
+		wait_for_completion(&race->r[i].exited);
+	for (i = 0; i < 2; i++) {
+		KUNIT_EXPECT_EQ(test, race->r[i].err, 0);
+		/* The race ran: each thread saw the other at work. */
+		KUNIT_EXPECT_GE_MSG(test, race->r[i].overlaps, RACE_OVERLAPS,
+				    "thread on CPU %d saw the other running in %u of %u rounds",
+				    cpu[i], race->r[i].overlaps, race->rounds);
+	}
+	kunit_info(test, "rounds overlapped: %u and %u of %u\n",
+		   race->r[0].overlaps, race->r[1].overlaps, race->rounds);
+	KUNIT_EXPECT_EQ(test, race->dups, 0U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&kn->subs.nelems), 0);
 	knat_pool_destroy(pool);
 	knat_test_net_free(kn);
 }
@@ -316,8 +425,7 @@ static int on_cpu_fn(void *data)
 	struct on_cpu *o = data;
 
 	o->b = knat_test_alloc(o->kn, o->pool, &o->in, false, &o->out);
-	complete(&o->done);
-	return 0;
+	kthread_complete_and_exit(&o->done, 0);
 }
 
 /* Allocates for @host on @cpu, as a packet arriving there would. */
