@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit: the port-block allocator. Blocks, limits, exhaustion, cooling,
- * paired pooling, parity, and two CPUs allocating at once.
+ * paired pooling, parity, two CPUs allocating at once, and the randomness
+ * of block order and ports.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
@@ -486,6 +487,137 @@ static void alloc_magazines_are_shared_at_exhaustion(struct kunit *test)
 	knat_test_net_free(kn);
 }
 
+/*
+ * Randomness, with bounds a random allocator fails with a probability
+ * below 1e-10 each (the derivations are next to each bound), and a
+ * sequential or otherwise regular one fails for sure. 1000 subscribers
+ * take one fresh block each (blocks cool 120 s, so none comes back) and
+ * @picks ports in it; @ports gets port k of subscriber s at s * picks + k.
+ */
+#define RND_SUBS	1000
+#define RND_LO		1024
+#define RND_BSIZE	64
+
+static void rnd_take(struct kunit *test, u32 picks, u16 *ports)
+{
+	struct knat_net *kn = knat_test_net(test);
+	struct knat_pool *pool = knat_test_pool(test, 1, RND_LO, RND_BSIZE,
+						RND_SUBS);
+	struct knat_block *b[8];
+	struct knat_key out;
+	u32 s, k;
+
+	KUNIT_ASSERT_LE(test, picks, ARRAY_SIZE(b));
+	for (s = 0; s < RND_SUBS; s++) {
+		for (k = 0; k < picks; k++) {
+			struct knat_key in = knat_test_key(IPPROTO_UDP,
+							   0x0a010000 + s, 1 + k);
+
+			b[k] = knat_test_alloc(kn, pool, &in, false, &out);
+			KUNIT_ASSERT_FALSE(test, IS_ERR(b[k]));
+			KUNIT_ASSERT_PTR_EQ(test, b[k], b[0]);
+			ports[s * picks + k] = ntohs(out.port);
+		}
+		for (k = 0; k < picks; k++)
+			knat_port_release(kn, b[k], IPPROTO_UDP,
+					  htons(ports[s * picks + k]));
+	}
+	KUNIT_EXPECT_EQ(test, pool->addrs[0].ncooling, RND_SUBS);
+	knat_pool_destroy(pool);
+	knat_test_net_free(kn);
+}
+
+/*
+ * The blocks successive subscribers get are a random permutation of the
+ * address's blocks, not address order, up or down, nor any stride.
+ */
+static void alloc_blocks_in_random_order(struct kunit *test)
+{
+	u16 *ports = kunit_kcalloc(test, RND_SUBS, sizeof(*ports), GFP_KERNEL);
+	unsigned int neighbours = 0, ascents = 0;
+	DECLARE_BITMAP(seen, RND_SUBS);
+	int s, blk, prev = -1;
+
+	KUNIT_ASSERT_NOT_NULL(test, ports);
+	bitmap_zero(seen, RND_SUBS);
+	rnd_take(test, 1, ports);
+	for (s = 0; s < RND_SUBS; s++) {
+		blk = (ports[s] - RND_LO) / RND_BSIZE;
+		KUNIT_ASSERT_LT(test, blk, RND_SUBS);
+		KUNIT_EXPECT_FALSE(test, __test_and_set_bit(blk, seen));
+		if (prev >= 0) {
+			neighbours += abs(blk - prev) == 1;
+			ascents += blk > prev;
+		}
+		prev = blk;
+	}
+	kunit_info(test, "%u of %d successors are neighbours, %u ascents\n",
+		   neighbours, RND_SUBS - 1, ascents);
+	/*
+	 * Successors that are neighbouring blocks: about 2 in a random
+	 * permutation of n = 1000. A given set of t successions all holding
+	 * has p <= (2 / (n - 2t + 1))^t (each next value is uniform over
+	 * what is left, two of them neighbours), so
+	 * P(>= t) <= C(n - 1, t) (2 / (n - 2t + 1))^t = 7.7e-13 for t = 20.
+	 */
+	KUNIT_EXPECT_LT(test, neighbours, 20U);
+	/*
+	 * Ascents: mean (n - 1) / 2. They are a function of n independent
+	 * uniforms (whose ranks are the permutation), each moving at most
+	 * two of them, so McDiarmid gives P(|X - 499.5| >= t) <=
+	 * 2 exp(-t^2 / 2n) = 9.6e-11 for t = 218: within [282, 717].
+	 * Address order has 999 (or 0), a stride as many.
+	 */
+	KUNIT_EXPECT_GE(test, ascents, 282U);
+	KUNIT_EXPECT_LE(test, ascents, 717U);
+}
+
+#define RND_PICKS	8
+
+/*
+ * Ports in a block are picked at random: the first one of a fresh block
+ * anywhere in it, the next ones rarely right after the last.
+ */
+static void alloc_ports_random_in_block(struct kunit *test)
+{
+	u16 *ports = kunit_kcalloc(test, RND_SUBS * RND_PICKS, sizeof(*ports),
+				   GFP_KERNEL);
+	unsigned int buckets[8] = {}, successors = 0, i;
+	int s, k;
+
+	KUNIT_ASSERT_NOT_NULL(test, ports);
+	rnd_take(test, RND_PICKS, ports);
+	for (s = 0; s < RND_SUBS; s++) {
+		u16 *p = ports + s * RND_PICKS;
+
+		buckets[((p[0] - RND_LO) % RND_BSIZE) / 8]++;
+		for (k = 1; k < RND_PICKS; k++)
+			successors += p[k] == p[k - 1] + 1;
+	}
+	/*
+	 * First port of a fresh block by eighths of the block: each eighth
+	 * is Binomial(1000, 1/8), mean 125; P(<= 50) = 8.4e-16 and
+	 * P(>= 230) = 3.9e-20 (exact sums), 6.8e-15 over all eight. A
+	 * sequential allocator puts all 1000 in the first.
+	 */
+	for (i = 0; i < ARRAY_SIZE(buckets); i++) {
+		KUNIT_EXPECT_GT_MSG(test, buckets[i], 50U, "eighth %u", i);
+		KUNIT_EXPECT_LT_MSG(test, buckets[i], 230U, "eighth %u", i);
+	}
+	/*
+	 * Port p + 1 right after port p. knat takes the first free port at
+	 * or after a uniform start, so with m ports used the chance is at
+	 * most (m + 1) / 64 (the used run ending at p, and p + 1 itself); a
+	 * uniform pick among the free has less. Over picks 2..8 of 1000
+	 * blocks that bounds the count by independent Bernoullis of mean
+	 * mu = 1000 * 35 / 64 = 547: P(>= 800) <= e^-mu (e mu / 800)^800 =
+	 * 5.9e-23 (Chernoff). Sequential ports give 7000.
+	 */
+	kunit_info(test, "%u of %d picks right after the last\n", successors,
+		   RND_SUBS * (RND_PICKS - 1));
+	KUNIT_EXPECT_LT(test, successors, 800U);
+}
+
 static struct kunit_case alloc_test_cases[] = {
 	KUNIT_CASE(alloc_fills_pool_exactly),
 	KUNIT_CASE(alloc_subscriber_limit),
@@ -495,6 +627,8 @@ static struct kunit_case alloc_test_cases[] = {
 	KUNIT_CASE(alloc_two_cpus_at_once),
 	KUNIT_CASE(alloc_skips_reserved_ports),
 	KUNIT_CASE(alloc_magazines_are_shared_at_exhaustion),
+	KUNIT_CASE(alloc_blocks_in_random_order),
+	KUNIT_CASE(alloc_ports_random_in_block),
 	{}
 };
 
