@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit: the port-block allocator. Blocks, limits, exhaustion, cooling,
- * paired pooling, parity, and two CPUs allocating at once.
+ * paired pooling, parity, two CPUs allocating at once, and the randomness
+ * of block order and ports.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
@@ -97,7 +98,7 @@ static void alloc_blocks_cool_before_reuse(struct kunit *test)
 	struct knat_net *kn = knat_test_net(test);
 	struct knat_pool *pool = knat_test_pool(test, 1, 2000, 64, 1);
 	struct knat_key in = knat_test_key(IPPROTO_UDP, 0x0a000002, 1), out;
-	struct knat_block *b;
+	struct knat_block *b, *early;
 
 	kn->cfg.cooling = 1000;
 	b = knat_test_alloc(kn, pool, &in, false, &out);
@@ -107,10 +108,16 @@ static void alloc_blocks_cool_before_reuse(struct kunit *test)
 	/* The only block rests: even its old owner must wait (RFC 6888). */
 	KUNIT_EXPECT_EQ(test, PTR_ERR(knat_test_alloc(kn, pool, &in, false, &out)),
 			-ENOSPC);
+	/* It rests its 1000 s: 3 s before their end, it still does... */
+	b->cool_until -= (1000 - 3) * HZ;
 	knat_pool_recool(kn, pool);
 	KUNIT_EXPECT_EQ(test, knat_pa_nfree(&pool->addrs[0]), 0U);
-	/* Once cooled, it goes back to the free set. */
-	b->cool_until = jiffies - 1;
+	early = knat_test_alloc(kn, pool, &in, false, &out);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(early), -ENOSPC);
+	if (!IS_ERR(early))	/* not to leave a subscriber behind */
+		knat_port_release(kn, early, IPPROTO_UDP, out.port);
+	/* ... and 3 s after, it is back in the free set. */
+	b->cool_until -= 6 * HZ;
 	knat_pool_recool(kn, pool);
 	KUNIT_EXPECT_EQ(test, knat_pa_nfree(&pool->addrs[0]), 1U);
 	b = knat_test_alloc(kn, pool, &in, false, &out);
@@ -162,70 +169,173 @@ static void alloc_parity(struct kunit *test)
 	knat_test_net_free(kn);
 }
 
+/*
+ * Two kthreads, one bound to each CPU, allocate at the same moment: each
+ * round starts at a barrier both spin on, and each thread notes whether it
+ * saw the other half-way through the round while it was half-way itself,
+ * so the test knows the race really ran (under TCG on a busy host one vCPU
+ * often finishes a round before the other is scheduled again: rounds go
+ * on until each thread saw the other RACE_OVERLAPS times). Odd rounds
+ * share one subscriber (its creation and its lock are raced too), even
+ * rounds use one each; blocks cool for 0 s so that the rounds can go on.
+ */
+#define RACE_PORTS	128	/* per thread and round: two blocks */
+#define RACE_OVERLAPS	8
+#define RACE_MIN_ROUNDS	32
+#define RACE_MAX_ROUNDS	2048
+
+struct race;
+
 struct racer {
+	struct race *race;
+	int id;
+	unsigned int barriers;		/* passed so far */
+	atomic_t done;			/* ports taken this round */
+	struct knat_key outs[RACE_PORTS];
+	struct knat_block *blocks[RACE_PORTS];
+	int err;
+	unsigned int overlaps;		/* rounds it saw the other running */
+	struct completion exited;
+};
+
+struct race {
 	struct knat_net *kn;
 	struct knat_pool *pool;
-	u32 host;
-	struct knat_key outs[256];
-	struct knat_block *blocks[256];
-	int err;
-	struct completion done;
+	atomic_t arrived;
+	unsigned int rounds, dups;	/* thread 0 counts, between barriers */
+	bool stop;
+	struct racer r[2];
 };
+
+/* Both threads pass barrier k together: the count only goes up. */
+static void race_barrier(struct racer *r)
+{
+	int target = 2 * ++r->barriers;
+
+	smp_mb__before_atomic();	/* our ports, before the other reads them */
+	atomic_inc(&r->race->arrived);
+	while (atomic_read_acquire(&r->race->arrived) < target) {
+		cpu_relax();
+		cond_resched();		/* the test's thread, RCU, the watchdog */
+	}
+}
+
+/* Ports held by both threads right now; ports are below 2000 + 2048. */
+static unsigned int race_dups(struct race *race)
+{
+	DECLARE_BITMAP(seen, 2048);
+	unsigned int dups = 0;
+	int i, j;
+
+	bitmap_zero(seen, 2048);
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < atomic_read(&race->r[i].done); j++) {
+			u16 port = ntohs(race->r[i].outs[j].port) - 2000;
+
+			dups += port >= 2048 || __test_and_set_bit(port, seen);
+		}
+	return dups;
+}
+
+/* Thread 0, both threads between rounds: enough races seen? */
+static bool race_enough(struct race *race)
+{
+	race->rounds++;
+	race->dups += race_dups(race);
+	if (race->rounds >= RACE_MAX_ROUNDS || race->r[0].err || race->r[1].err)
+		return true;
+	return race->rounds >= RACE_MIN_ROUNDS &&
+	       race->r[0].overlaps >= RACE_OVERLAPS &&
+	       race->r[1].overlaps >= RACE_OVERLAPS;
+}
 
 static int racer_fn(void *data)
 {
-	struct racer *r = data;
-	u32 i;
+	struct racer *r = data, *other = &r->race->r[!r->id];
+	struct race *race = r->race;
+	int round, i, seen;
+	bool overlap;
 
-	for (i = 0; i < 256 && !r->err; i++) {
-		struct knat_key in = knat_test_key(IPPROTO_TCP, r->host, 1 + i);
+	for (round = 0; !READ_ONCE(race->stop); round++) {
+		u32 host = 0x0a000002 + (round & 1 ? 0 : r->id);
 
-		r->blocks[i] = knat_test_alloc(r->kn, r->pool, &in, false,
-					       &r->outs[i]);
-		if (IS_ERR(r->blocks[i]))
-			r->err = PTR_ERR(r->blocks[i]);
+		atomic_set(&r->done, 0);
+		overlap = false;
+		race_barrier(r);
+		for (i = 0; i < RACE_PORTS && !r->err; i++) {
+			struct knat_key in = knat_test_key(IPPROTO_TCP, host,
+							   1 + r->id * RACE_PORTS + i);
+
+			r->blocks[i] = knat_test_alloc(race->kn, race->pool, &in,
+						       false, &r->outs[i]);
+			if (IS_ERR(r->blocks[i])) {
+				r->err = PTR_ERR(r->blocks[i]);
+				break;
+			}
+			atomic_inc(&r->done);
+			/* Half-way both: the two rounds overlapped. */
+			seen = atomic_read(&other->done);
+			if (i + 1 < RACE_PORTS && seen > 0 && seen < RACE_PORTS)
+				overlap = true;
+		}
+		r->overlaps += overlap;
+		race_barrier(r);	/* both done: compare */
+		if (!r->id)
+			WRITE_ONCE(race->stop, race_enough(race));
+		race_barrier(r);	/* compared: give back */
+		for (i = 0; i < atomic_read(&r->done); i++)
+			knat_port_release(race->kn, r->blocks[i], IPPROTO_TCP,
+					  r->outs[i].port);
 	}
-	complete(&r->done);
-	return 0;
+	/* Not a plain return: this module's text may go once we complete. */
+	kthread_complete_and_exit(&r->exited, 0);
 }
 
 static void alloc_two_cpus_at_once(struct kunit *test)
 {
 	struct knat_net *kn = knat_test_net(test);
-	struct knat_pool *pool = knat_test_pool(test, 1, 2000, 64, 16);
-	struct racer *r = kunit_kcalloc(test, 2, sizeof(*r), GFP_KERNEL);
-	DECLARE_BITMAP(seen, 1024);
-	int cpu, n = 0, i, j;
+	struct knat_pool *pool = knat_test_pool(test, 1, 2000, 64, 32);
+	struct race *race = kunit_kzalloc(test, sizeof(*race), GFP_KERNEL);
+	struct task_struct *t[2];
+	int cpu[2], i;
 
+	KUNIT_ASSERT_NOT_NULL(test, race);
 	if (num_online_cpus() < 2)
 		kunit_skip(test, "needs two CPUs");
 	kn->cfg.max_blocks = 8;
-	bitmap_zero(seen, 1024);
-	for_each_online_cpu(cpu) {
-		struct task_struct *t;
-
-		if (n == 2)
-			break;
-		r[n] = (struct racer){ .kn = kn, .pool = pool, .host = 0x0a000002 + n };
-		init_completion(&r[n].done);
-		t = kthread_create_on_cpu(racer_fn, &r[n], cpu, "knat-racer/%u");
-		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-		wake_up_process(t);
-		n++;
-	}
+	kn->cfg.cooling = 0;
+	race->kn = kn;
+	race->pool = pool;
+	cpu[0] = cpumask_first(cpu_online_mask);
+	cpu[1] = cpumask_next(cpu[0], cpu_online_mask);
 	for (i = 0; i < 2; i++) {
-		wait_for_completion(&r[i].done);
-		KUNIT_EXPECT_EQ(test, r[i].err, 0);
+		race->r[i].race = race;
+		race->r[i].id = i;
+		init_completion(&race->r[i].exited);
+		t[i] = kthread_create_on_cpu(racer_fn, &race->r[i], cpu[i],
+					     "knat-racer/%u");
+		if (IS_ERR(t[i])) {
+			if (i)
+				kthread_stop(t[0]);	/* never woken: exits */
+			KUNIT_FAIL(test, "kthread: %ld", PTR_ERR(t[i]));
+			return;
+		}
 	}
 	for (i = 0; i < 2; i++)
-		for (j = 0; j < 256 && !r[i].err; j++) {
-			u16 port = ntohs(r[i].outs[j].port) - 2000;
-
-			KUNIT_EXPECT_FALSE(test, test_bit(port, seen));
-			__set_bit(port, seen);
-			knat_port_release(kn, r[i].blocks[j], IPPROTO_TCP,
-					  r[i].outs[j].port);
-		}
+		wake_up_process(t[i]);
+	for (i = 0; i < 2; i++)
+		wait_for_completion(&race->r[i].exited);
+	for (i = 0; i < 2; i++) {
+		KUNIT_EXPECT_EQ(test, race->r[i].err, 0);
+		/* The race ran: each thread saw the other at work. */
+		KUNIT_EXPECT_GE_MSG(test, race->r[i].overlaps, RACE_OVERLAPS,
+				    "thread on CPU %d saw the other running in %u of %u rounds",
+				    cpu[i], race->r[i].overlaps, race->rounds);
+	}
+	kunit_info(test, "rounds overlapped: %u and %u of %u\n",
+		   race->r[0].overlaps, race->r[1].overlaps, race->rounds);
+	KUNIT_EXPECT_EQ(test, race->dups, 0U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&kn->subs.nelems), 0);
 	knat_pool_destroy(pool);
 	knat_test_net_free(kn);
 }
@@ -316,8 +426,7 @@ static int on_cpu_fn(void *data)
 	struct on_cpu *o = data;
 
 	o->b = knat_test_alloc(o->kn, o->pool, &o->in, false, &o->out);
-	complete(&o->done);
-	return 0;
+	kthread_complete_and_exit(&o->done, 0);
 }
 
 /* Allocates for @host on @cpu, as a packet arriving there would. */
@@ -378,6 +487,137 @@ static void alloc_magazines_are_shared_at_exhaustion(struct kunit *test)
 	knat_test_net_free(kn);
 }
 
+/*
+ * Randomness, with bounds a random allocator fails with a probability
+ * below 1e-10 each (the derivations are next to each bound), and a
+ * sequential or otherwise regular one fails for sure. 1000 subscribers
+ * take one fresh block each (blocks cool 120 s, so none comes back) and
+ * @picks ports in it; @ports gets port k of subscriber s at s * picks + k.
+ */
+#define RND_SUBS	1000
+#define RND_LO		1024
+#define RND_BSIZE	64
+
+static void rnd_take(struct kunit *test, u32 picks, u16 *ports)
+{
+	struct knat_net *kn = knat_test_net(test);
+	struct knat_pool *pool = knat_test_pool(test, 1, RND_LO, RND_BSIZE,
+						RND_SUBS);
+	struct knat_block *b[8];
+	struct knat_key out;
+	u32 s, k;
+
+	KUNIT_ASSERT_LE(test, picks, ARRAY_SIZE(b));
+	for (s = 0; s < RND_SUBS; s++) {
+		for (k = 0; k < picks; k++) {
+			struct knat_key in = knat_test_key(IPPROTO_UDP,
+							   0x0a010000 + s, 1 + k);
+
+			b[k] = knat_test_alloc(kn, pool, &in, false, &out);
+			KUNIT_ASSERT_FALSE(test, IS_ERR(b[k]));
+			KUNIT_ASSERT_PTR_EQ(test, b[k], b[0]);
+			ports[s * picks + k] = ntohs(out.port);
+		}
+		for (k = 0; k < picks; k++)
+			knat_port_release(kn, b[k], IPPROTO_UDP,
+					  htons(ports[s * picks + k]));
+	}
+	KUNIT_EXPECT_EQ(test, pool->addrs[0].ncooling, RND_SUBS);
+	knat_pool_destroy(pool);
+	knat_test_net_free(kn);
+}
+
+/*
+ * The blocks successive subscribers get are a random permutation of the
+ * address's blocks, not address order, up or down, nor any stride.
+ */
+static void alloc_blocks_in_random_order(struct kunit *test)
+{
+	u16 *ports = kunit_kcalloc(test, RND_SUBS, sizeof(*ports), GFP_KERNEL);
+	unsigned int neighbours = 0, ascents = 0;
+	DECLARE_BITMAP(seen, RND_SUBS);
+	int s, blk, prev = -1;
+
+	KUNIT_ASSERT_NOT_NULL(test, ports);
+	bitmap_zero(seen, RND_SUBS);
+	rnd_take(test, 1, ports);
+	for (s = 0; s < RND_SUBS; s++) {
+		blk = (ports[s] - RND_LO) / RND_BSIZE;
+		KUNIT_ASSERT_LT(test, blk, RND_SUBS);
+		KUNIT_EXPECT_FALSE(test, __test_and_set_bit(blk, seen));
+		if (prev >= 0) {
+			neighbours += abs(blk - prev) == 1;
+			ascents += blk > prev;
+		}
+		prev = blk;
+	}
+	kunit_info(test, "%u of %d successors are neighbours, %u ascents\n",
+		   neighbours, RND_SUBS - 1, ascents);
+	/*
+	 * Successors that are neighbouring blocks: about 2 in a random
+	 * permutation of n = 1000. A given set of t successions all holding
+	 * has p <= (2 / (n - 2t + 1))^t (each next value is uniform over
+	 * what is left, two of them neighbours), so
+	 * P(>= t) <= C(n - 1, t) (2 / (n - 2t + 1))^t = 7.7e-13 for t = 20.
+	 */
+	KUNIT_EXPECT_LT(test, neighbours, 20U);
+	/*
+	 * Ascents: mean (n - 1) / 2. They are a function of n independent
+	 * uniforms (whose ranks are the permutation), each moving at most
+	 * two of them, so McDiarmid gives P(|X - 499.5| >= t) <=
+	 * 2 exp(-t^2 / 2n) = 9.6e-11 for t = 218: within [282, 717].
+	 * Address order has 999 (or 0), a stride as many.
+	 */
+	KUNIT_EXPECT_GE(test, ascents, 282U);
+	KUNIT_EXPECT_LE(test, ascents, 717U);
+}
+
+#define RND_PICKS	8
+
+/*
+ * Ports in a block are picked at random: the first one of a fresh block
+ * anywhere in it, the next ones rarely right after the last.
+ */
+static void alloc_ports_random_in_block(struct kunit *test)
+{
+	u16 *ports = kunit_kcalloc(test, RND_SUBS * RND_PICKS, sizeof(*ports),
+				   GFP_KERNEL);
+	unsigned int buckets[8] = {}, successors = 0, i;
+	int s, k;
+
+	KUNIT_ASSERT_NOT_NULL(test, ports);
+	rnd_take(test, RND_PICKS, ports);
+	for (s = 0; s < RND_SUBS; s++) {
+		u16 *p = ports + s * RND_PICKS;
+
+		buckets[((p[0] - RND_LO) % RND_BSIZE) / 8]++;
+		for (k = 1; k < RND_PICKS; k++)
+			successors += p[k] == p[k - 1] + 1;
+	}
+	/*
+	 * First port of a fresh block by eighths of the block: each eighth
+	 * is Binomial(1000, 1/8), mean 125; P(<= 50) = 8.4e-16 and
+	 * P(>= 230) = 3.9e-20 (exact sums), 6.8e-15 over all eight. A
+	 * sequential allocator puts all 1000 in the first.
+	 */
+	for (i = 0; i < ARRAY_SIZE(buckets); i++) {
+		KUNIT_EXPECT_GT_MSG(test, buckets[i], 50U, "eighth %u", i);
+		KUNIT_EXPECT_LT_MSG(test, buckets[i], 230U, "eighth %u", i);
+	}
+	/*
+	 * Port p + 1 right after port p. knat takes the first free port at
+	 * or after a uniform start, so with m ports used the chance is at
+	 * most (m + 1) / 64 (the used run ending at p, and p + 1 itself); a
+	 * uniform pick among the free has less. Over picks 2..8 of 1000
+	 * blocks that bounds the count by independent Bernoullis of mean
+	 * mu = 1000 * 35 / 64 = 547: P(>= 800) <= e^-mu (e mu / 800)^800 =
+	 * 5.9e-23 (Chernoff). Sequential ports give 7000.
+	 */
+	kunit_info(test, "%u of %d picks right after the last\n", successors,
+		   RND_SUBS * (RND_PICKS - 1));
+	KUNIT_EXPECT_LT(test, successors, 800U);
+}
+
 static struct kunit_case alloc_test_cases[] = {
 	KUNIT_CASE(alloc_fills_pool_exactly),
 	KUNIT_CASE(alloc_subscriber_limit),
@@ -387,6 +627,8 @@ static struct kunit_case alloc_test_cases[] = {
 	KUNIT_CASE(alloc_two_cpus_at_once),
 	KUNIT_CASE(alloc_skips_reserved_ports),
 	KUNIT_CASE(alloc_magazines_are_shared_at_exhaustion),
+	KUNIT_CASE(alloc_blocks_in_random_order),
+	KUNIT_CASE(alloc_ports_random_in_block),
 	{}
 };
 

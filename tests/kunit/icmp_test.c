@@ -200,6 +200,38 @@ static struct sk_buff *build_error(struct kunit *test, const struct icmp_case *c
 	return skb;
 }
 
+/* The outer IPv4 and ICMP headers. */
+#define OUTER_LEN	(sizeof(struct iphdr) + sizeof(struct icmphdr))
+
+/*
+ * The outer headers after translation: @sent but for the one address
+ * translated (the destination of an error toward inside, the source of
+ * one toward outside) and the two checksums, which are verified apart.
+ * TTL, identification, lengths, type, code and the rest of the ICMP
+ * header are untouched.
+ */
+static void expect_outer_kept(struct kunit *test, const u8 *sent,
+			      const u8 *got, enum knat_side side)
+{
+	unsigned int addr = side == KNAT_SRC ? offsetof(struct iphdr, daddr) :
+			    offsetof(struct iphdr, saddr);
+	unsigned int i;
+	u8 want[OUTER_LEN];
+
+	memcpy(want, sent, OUTER_LEN);
+	memcpy(want + addr, got + addr, 4);
+	memcpy(want + offsetof(struct iphdr, check),
+	       got + offsetof(struct iphdr, check), 2);
+	memcpy(want + sizeof(struct iphdr) + offsetof(struct icmphdr, checksum),
+	       got + sizeof(struct iphdr) + offsetof(struct icmphdr, checksum), 2);
+	for (i = 0; i < OUTER_LEN && got[i] == want[i]; i++)
+		;
+	KUNIT_EXPECT_EQ_MSG(test, i, OUTER_LEN,
+			    "outer byte %u: %02x, sent %02x", i,
+			    got[min_t(unsigned int, i, OUTER_LEN - 1)],
+			    sent[min_t(unsigned int, i, OUTER_LEN - 1)]);
+}
+
 static void icmp_error_translated(struct kunit *test)
 {
 	const struct icmp_case *c = test->param_value;
@@ -208,6 +240,7 @@ static void icmp_error_translated(struct kunit *test)
 	u8 *body = kunit_kzalloc(test, 512, GFP_KERNEL);
 	u8 *want = kunit_kzalloc(test, 512, GFP_KERNEL);
 	u8 *got = kunit_kzalloc(test, 1024, GFP_KERNEL);
+	u8 sent[OUTER_LEN];
 	struct knat_key to = { .proto = c->inner_proto };
 	unsigned int dlen, blen, icmp_len, i;
 	u32 osrc, odst, want_osrc, want_odst;
@@ -250,6 +283,7 @@ static void icmp_error_translated(struct kunit *test)
 	blen = build_body(body, c, before, dlen);
 	build_body(want, c, after, dlen);
 	skb = build_error(test, c, osrc, odst, body, blen);
+	KUNIT_ASSERT_EQ(test, skb_copy_bits(skb, 0, sent, OUTER_LEN), 0);
 
 	KUNIT_ASSERT_EQ(test, knat_pkt_parse(skb, &p), -EPROTONOSUPPORT);
 	KUNIT_ASSERT_EQ(test, knat_icmp_err_parse(skb, &p, &e), KNAT_ICMP_OK);
@@ -287,6 +321,7 @@ static void icmp_error_translated(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, get_unaligned_be16(got + 26), 1280);
 	if (c->ext)
 		KUNIT_EXPECT_EQ(test, got[25], 32);
+	expect_outer_kept(test, sent, got, c->side);
 	kfree_skb(skb);
 }
 

@@ -5,18 +5,90 @@
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
-static struct knat_map *new_map(struct kunit *test, struct knat_net *kn,
-				struct knat_pool *pool, u32 host, u16 port)
+static struct knat_map *new_map_proto(struct kunit *test, struct knat_net *kn,
+				      struct knat_pool *pool, u8 proto,
+				      u32 host, u16 port)
 {
 	struct knat_map *m = knat_map_alloc(), *existing;
 
 	KUNIT_ASSERT_NOT_NULL(test, m);
-	m->in = knat_test_key(IPPROTO_UDP, host, port);
+	m->in = knat_test_key(proto, host, port);
 	m->block = knat_test_alloc(kn, pool, &m->in, false, &m->out);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(m->block));
 	knat_map_refresh(kn, m);
 	KUNIT_ASSERT_EQ(test, knat_map_insert(kn, m, &existing), 0);
 	return m;
+}
+
+static struct knat_map *new_map(struct kunit *test, struct knat_net *kn,
+				struct knat_pool *pool, u32 host, u16 port)
+{
+	return new_map_proto(test, kn, pool, IPPROTO_UDP, host, port);
+}
+
+/*
+ * Time travel for one mapping: its expiry is moved back as if it had been
+ * refreshed @age jiffies ago. Jiffies that really pass count towards the
+ * age: only the moment between a move and the GC pass after it is not
+ * accounted for, and TIMEOUT_SLACK is seconds.
+ */
+struct map_clock {
+	struct knat_map *m;
+	struct knat_key in, out;	/* still valid once @m is freed */
+	unsigned long born;		/* jiffies of the last refresh, near enough */
+	long shift;			/* jiffies the expiry was moved back */
+};
+
+static void map_clock_start(struct map_clock *c, struct knat_map *m)
+{
+	c->m = m;
+	c->in = m->in;
+	c->out = m->out;
+	c->born = jiffies;
+	c->shift = 0;
+}
+
+static void map_age(struct map_clock *c, long age)
+{
+	long delta = age - (long)(jiffies - c->born) - c->shift;
+
+	WRITE_ONCE(c->m->expires, READ_ONCE(c->m->expires) - (u32)delta);
+	c->shift += delta;
+}
+
+/*
+ * Seconds either side of a timeout where a mapping must be there, then
+ * gone: more than the second a refresh may round by (it skips the store
+ * within a second), plus a second for the GC pass itself.
+ */
+#define TIMEOUT_SLACK	3
+
+/*
+ * After one GC pass at age @timeout + @offset seconds: there or gone.
+ * Returns whether the mapping is still there (only then may it be aged).
+ */
+static bool expect_at_age(struct kunit *test, struct knat_net *kn,
+			  struct map_clock *c, u32 timeout, int offset,
+			  const char *state)
+{
+	bool there = offset < 0;
+	struct knat_map *in, *out;
+
+	map_age(c, ((long)timeout + offset) * HZ);
+	knat_table_expire(kn);
+	rcu_read_lock();
+	in = knat_map_lookup_in(kn, &c->in);
+	out = knat_map_lookup_out(kn, &c->out);
+	/* Only compared from here: a failure report allocates, so may sleep. */
+	rcu_read_unlock();
+	KUNIT_EXPECT_TRUE_MSG(test, there ? in == c->m : !in,
+			      "%s, %u s timeout, at %+d s: %s", state, timeout,
+			      offset, in ? "still mapped" : "expired");
+	KUNIT_EXPECT_TRUE_MSG(test, there ? out == c->m : !out,
+			      "%s, %u s timeout, at %+d s: outside key %s",
+			      state, timeout, offset,
+			      out ? "still mapped" : "expired");
+	return in;
 }
 
 static void table_lookup_both_ways(struct kunit *test)
@@ -79,46 +151,137 @@ static void table_insert_collisions(struct kunit *test)
 	knat_test_net_free(kn);
 }
 
+/* Two UDP mappings, one a little older than the timeout: GC takes it only. */
 static void table_expiry(struct kunit *test)
 {
 	struct knat_net *kn = knat_test_net(test);
 	struct knat_pool *pool = knat_test_pool(test, 1, 2000, 64, 4);
-	struct knat_map *old = new_map(test, kn, pool, 0x0a000002, 5000);
-	struct knat_map *fresh = new_map(test, kn, pool, 0x0a000002, 5001);
-	struct knat_key fresh_in = fresh->in, old_in = old->in;
+	struct map_clock old, fresh;
 
-	KUNIT_EXPECT_TRUE(test, time_after32(fresh->expires, (u32)jiffies + 290 * HZ));
-	old->expires = (u32)jiffies - 1;
-	knat_table_reap(kn, knat_map_expired, NULL);
-	rcu_read_lock();
-	KUNIT_EXPECT_NULL(test, knat_map_lookup_in(kn, &old_in));
-	KUNIT_EXPECT_PTR_EQ(test, knat_map_lookup_in(kn, &fresh_in), fresh);
-	rcu_read_unlock();
-	KUNIT_EXPECT_EQ(test, knat_stats_read(kn, KNAT_STAT_MAP_EXPIRED), 1ULL);
-	knat_table_reap(kn, NULL, NULL);
+	map_clock_start(&old, new_map(test, kn, pool, 0x0a000002, 5000));
+	map_clock_start(&fresh, new_map(test, kn, pool, 0x0a000002, 5001));
+	bool old_in, old_out;
+
+	map_age(&old, (300 + TIMEOUT_SLACK) * HZ);
+	if (expect_at_age(test, kn, &fresh, 300, -TIMEOUT_SLACK, "udp fresh")) {
+		rcu_read_lock();
+		old_in = knat_map_lookup_in(kn, &old.in);
+		old_out = knat_map_lookup_out(kn, &old.out);
+		rcu_read_unlock();
+		KUNIT_EXPECT_FALSE(test, old_in);
+		KUNIT_EXPECT_FALSE(test, old_out);
+		KUNIT_EXPECT_EQ(test, knat_stats_read(kn, KNAT_STAT_MAP_EXPIRED),
+				1ULL);
+		expect_at_age(test, kn, &fresh, 300, TIMEOUT_SLACK, "udp fresh");
+		KUNIT_EXPECT_EQ(test, knat_stats_read(kn, KNAT_STAT_MAP_EXPIRED),
+				2ULL);
+	}
+	KUNIT_EXPECT_EQ(test, knat_stats_mappings(kn, -1), 0);
+	knat_table_reap(kn, NULL, NULL);	/* what a failure left */
 	synchronize_rcu();
 	knat_pool_destroy(pool);
 	knat_test_net_free(kn);
 }
 
-static void table_tcp_timers(struct kunit *test)
+struct timer_case {
+	const char *name;
+	u8 proto;
+	unsigned int flags;	/* BIT(KNAT_MAP_*) seen before the refresh */
+	u32 timeout;		/* seconds the mapping must live */
+	bool configured;	/* set in the namespace's config, not the default */
+};
+
+#define SYNS	(BIT(KNAT_MAP_SYN_OUT) | BIT(KNAT_MAP_SYN_IN))
+
+/* The defaults are the RFCs' numbers: 4787 REQ-5, 5382 REQ-5, 5508 REQ-1. */
+static const struct timer_case timer_cases[] = {
+	{ "udp", IPPROTO_UDP, 0, 300 },
+	{ "udp configured", IPPROTO_UDP, 0, 130, true },
+	{ "icmp", IPPROTO_ICMP, 0, 60 },
+	{ "tcp syn out", IPPROTO_TCP, BIT(KNAT_MAP_SYN_OUT), 240 },
+	{ "tcp syn in", IPPROTO_TCP, BIT(KNAT_MAP_SYN_IN), 240 },
+	{ "tcp established", IPPROTO_TCP, SYNS, 7440 },
+	{ "tcp established configured", IPPROTO_TCP, SYNS, 3600, true },
+	{ "tcp one fin", IPPROTO_TCP, SYNS | BIT(KNAT_MAP_FIN_OUT), 7440 },
+	{ "tcp both fins", IPPROTO_TCP,
+	  SYNS | BIT(KNAT_MAP_FIN_OUT) | BIT(KNAT_MAP_FIN_IN), 240 },
+	{ "tcp rst", IPPROTO_TCP, SYNS | BIT(KNAT_MAP_RST), 240 },
+	{ "tcp transitory configured", IPPROTO_TCP, BIT(KNAT_MAP_SYN_OUT), 30,
+	  true },
+};
+
+static void timer_case_desc(const struct timer_case *c, char *desc)
 {
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(timer, timer_cases, timer_case_desc);
+
+/* Each protocol and TCP state: mapped until just before its timeout, not after. */
+static void table_timeouts(struct kunit *test)
+{
+	const struct timer_case *c = test->param_value;
 	struct knat_net *kn = knat_test_net(test);
 	struct knat_pool *pool = knat_test_pool(test, 1, 2000, 64, 4);
-	struct knat_map *m = new_map(test, kn, pool, 0x0a000002, 5000);
+	struct knat_map *m;
+	struct map_clock clk;
+	int bit;
 
-	m->in.proto = IPPROTO_TCP;	/* timer choice reads in.proto */
-	knat_map_set_flag(m, KNAT_MAP_SYN_OUT);
-	knat_map_refresh(kn, m);
-	KUNIT_EXPECT_TRUE(test, time_before32(m->expires, (u32)jiffies + 241 * HZ));
-	knat_map_set_flag(m, KNAT_MAP_SYN_IN);
-	knat_map_refresh(kn, m);
-	KUNIT_EXPECT_TRUE(test, time_after32(m->expires, (u32)jiffies + 7000 * HZ));
-	knat_map_set_flag(m, KNAT_MAP_RST);
-	knat_map_refresh(kn, m);
-	KUNIT_EXPECT_TRUE(test, time_before32(m->expires, (u32)jiffies + 241 * HZ));
-	m->in.proto = IPPROTO_UDP;
-	knat_table_reap(kn, NULL, NULL);
+	if (c->configured && c->proto == IPPROTO_TCP &&
+	    !knat_map_tcp_established(c->flags))
+		kn->cfg.timeout_tcp_trans = c->timeout;
+	else if (c->configured)
+		kn->cfg.timeout[knat_proto_idx(c->proto)] = c->timeout;
+	m = new_map_proto(test, kn, pool, c->proto, 0x0a000002, 5000);
+	for (bit = 0; bit <= KNAT_MAP_RST; bit++)
+		if (c->flags & BIT(bit))
+			knat_map_set_flag(m, bit);
+	map_clock_start(&clk, m);
+	knat_map_refresh(kn, m);	/* as the packet that set the flags */
+	if (expect_at_age(test, kn, &clk, c->timeout, -TIMEOUT_SLACK, c->name))
+		expect_at_age(test, kn, &clk, c->timeout, TIMEOUT_SLACK, c->name);
+	KUNIT_EXPECT_EQ(test, knat_stats_read(kn, KNAT_STAT_MAP_EXPIRED), 1ULL);
+	KUNIT_EXPECT_EQ(test, knat_stats_mappings(kn, -1), 0);
+	knat_table_reap(kn, NULL, NULL);	/* what a failure left */
+	synchronize_rcu();
+	knat_pool_destroy(pool);
+	knat_test_net_free(kn);
+}
+
+/*
+ * One TCP mapping through its life: each refresh moves the expiry to the
+ * new state's timeout, shorter as well as longer.
+ */
+static void table_tcp_timers(struct kunit *test)
+{
+	static const struct {
+		int bit;
+		u32 timeout;
+		const char *state;
+	} steps[] = {
+		{ KNAT_MAP_SYN_OUT, 240, "syn out" },
+		{ KNAT_MAP_SYN_IN, 7440, "established" },
+		{ KNAT_MAP_RST, 240, "rst after established" },
+	};
+	struct knat_net *kn = knat_test_net(test);
+	struct knat_pool *pool = knat_test_pool(test, 1, 2000, 64, 4);
+	struct knat_map *m;
+	struct map_clock clk;
+	unsigned int i;
+
+	m = new_map_proto(test, kn, pool, IPPROTO_TCP, 0x0a000002, 5000);
+	for (i = 0; i < ARRAY_SIZE(steps); i++) {
+		knat_map_set_flag(m, steps[i].bit);
+		map_clock_start(&clk, m);
+		knat_map_refresh(kn, m);
+		if (!expect_at_age(test, kn, &clk, steps[i].timeout,
+				   -TIMEOUT_SLACK, steps[i].state))
+			goto out;	/* gone (and freed): nothing to age */
+		map_age(&clk, 0);	/* young again, as just refreshed */
+	}
+	expect_at_age(test, kn, &clk, 240, TIMEOUT_SLACK, "rst after established");
+out:
+	knat_table_reap(kn, NULL, NULL);	/* what a failure left */
 	synchronize_rcu();
 	knat_pool_destroy(pool);
 	knat_test_net_free(kn);
@@ -324,6 +487,7 @@ static struct kunit_case table_test_cases[] = {
 	KUNIT_CASE(table_lookup_both_ways),
 	KUNIT_CASE(table_insert_collisions),
 	KUNIT_CASE(table_expiry),
+	KUNIT_CASE_PARAM(table_timeouts, timer_gen_params),
 	KUNIT_CASE(table_tcp_timers),
 	KUNIT_CASE(table_filtering),
 	KUNIT_CASE(table_reap_misses_none),

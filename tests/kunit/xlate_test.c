@@ -12,12 +12,30 @@
 #include <linux/udp.h>
 #include <net/checksum.h>
 #include <net/ip.h>
+#include <asm/unaligned.h>
 #include "knat_test_pkt.h"
 #include "xlate.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
 #define PAYLOAD 300
+
+/* What craft_skb() sends: 10.0.1.2:40000 -> 198.51.100.2, port 80 or 53. */
+#define SRC_ADDR	0x0a000102
+#define DST_ADDR	0xc6336402
+#define SRC_PORT	40000
+#define ECHO_ID		4242
+#define ECHO_SEQ	1
+
+static u16 dst_port(u8 proto)
+{
+	return proto == IPPROTO_TCP ? 80 : 53;
+}
+
+static u8 payload_byte(unsigned int i)
+{
+	return i * 7 + 3;
+}
 
 struct xlate_case {
 	const char *name;
@@ -60,12 +78,12 @@ static void build_l4(u8 *l4, const struct xlate_case *c, __be32 s, __be32 d)
 
 	memset(l4, 0, hl);
 	for (i = 0; i < PAYLOAD; i++)
-		l4[hl + i] = i * 7 + 3;
+		l4[hl + i] = payload_byte(i);
 	if (c->proto == IPPROTO_TCP) {
 		struct tcphdr *th = (struct tcphdr *)l4;
 
-		th->source = htons(40000);
-		th->dest = htons(80);
+		th->source = htons(SRC_PORT);
+		th->dest = htons(dst_port(IPPROTO_TCP));
 		th->doff = 5;
 		th->syn = 1;
 		sum = csum_partial(l4, len, 0);
@@ -73,8 +91,8 @@ static void build_l4(u8 *l4, const struct xlate_case *c, __be32 s, __be32 d)
 	} else if (c->proto == IPPROTO_UDP) {
 		struct udphdr *uh = (struct udphdr *)l4;
 
-		uh->source = htons(40000);
-		uh->dest = htons(53);
+		uh->source = htons(SRC_PORT);
+		uh->dest = htons(dst_port(IPPROTO_UDP));
 		uh->len = htons(len);
 		if (!c->zero_udp_csum) {
 			sum = csum_partial(l4, len, 0);
@@ -86,8 +104,8 @@ static void build_l4(u8 *l4, const struct xlate_case *c, __be32 s, __be32 d)
 		struct icmphdr *ih = (struct icmphdr *)l4;
 
 		ih->type = ICMP_ECHO;
-		ih->un.echo.id = htons(4242);
-		ih->un.echo.sequence = htons(1);
+		ih->un.echo.id = htons(ECHO_ID);
+		ih->un.echo.sequence = htons(ECHO_SEQ);
 		ih->checksum = csum_fold(csum_partial(l4, len, 0));
 	}
 }
@@ -95,7 +113,7 @@ static void build_l4(u8 *l4, const struct xlate_case *c, __be32 s, __be32 d)
 static struct sk_buff *craft_skb(struct kunit *test, const struct xlate_case *c)
 {
 	unsigned int hl = knat_test_l4_hdrlen(c->proto), l4len = hl + PAYLOAD;
-	__be32 s = htonl(0x0a000102), d = htonl(0xc6336402);
+	__be32 s = htonl(SRC_ADDR), d = htonl(DST_ADDR);
 	struct sk_buff *skb;
 	struct iphdr *iph;
 	u8 *l4;
@@ -151,6 +169,62 @@ static u16 l4_verify(struct sk_buff *skb, u8 proto)
 	return knat_test_l4_fold(skb, ip_hdr(skb)->ihl * 4, proto);
 }
 
+/* The whole packet, linear or paged, into a buffer of the test's. */
+static u8 *skb_bytes(struct kunit *test, struct sk_buff *skb)
+{
+	u8 *buf = kunit_kmalloc(test, skb->len, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_EQ(test, skb_copy_bits(skb, 0, buf, skb->len), 0);
+	return buf;
+}
+
+/* Offsets in the transport header: the @side port (echo: identifier), the checksum. */
+static unsigned int port_off(u8 proto, enum knat_side side)
+{
+	if (proto == IPPROTO_ICMP)
+		return offsetof(struct icmphdr, un.echo.id);
+	return side == KNAT_SRC ? 0 : 2;	/* source, dest: TCP and UDP alike */
+}
+
+static unsigned int check_off(u8 proto)
+{
+	return proto == IPPROTO_TCP ? offsetof(struct tcphdr, check) :
+	       proto == IPPROTO_UDP ? offsetof(struct udphdr, check) :
+	       offsetof(struct icmphdr, checksum);
+}
+
+/*
+ * @got must be @sent with the @side address and port set to @to, byte for
+ * byte: the other address and port, TTL, lengths, flags, sequence numbers
+ * and every payload byte untouched. The checksums are left out here (the
+ * caller verifies them).
+ */
+static void expect_only_rewritten(struct kunit *test, const u8 *sent,
+				  const u8 *got, unsigned int len, u8 proto,
+				  enum knat_side side, const struct knat_key *to)
+{
+	unsigned int th = sizeof(struct iphdr), i;
+	u8 *want = kunit_kmalloc(test, len, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, want);
+	memcpy(want, sent, len);
+	memcpy(want + (side == KNAT_SRC ? offsetof(struct iphdr, saddr) :
+		       offsetof(struct iphdr, daddr)), &to->addr, 4);
+	memcpy(want + th + port_off(proto, side), &to->port, 2);
+	memcpy(want + offsetof(struct iphdr, check),
+	       got + offsetof(struct iphdr, check), 2);
+	memcpy(want + th + check_off(proto), got + th + check_off(proto), 2);
+	for (i = 0; i < len && got[i] == want[i]; i++)
+		;
+	KUNIT_EXPECT_EQ_MSG(test, i, len,
+			    "%s byte %u: %02x, sent %02x, want %02x",
+			    i < th ? "IP header" :
+			    i < th + knat_test_l4_hdrlen(proto) ? "L4 header" :
+			    "payload", i, got[min(i, len - 1)],
+			    sent[min(i, len - 1)], want[min(i, len - 1)]);
+}
+
 static void xlate_rewrites_and_checksums(struct kunit *test)
 {
 	const struct xlate_case *c = test->param_value;
@@ -159,19 +233,25 @@ static void xlate_rewrites_and_checksums(struct kunit *test)
 	struct knat_pkt p;
 	struct sk_buff *skb = craft_skb(test, c);
 	const struct iphdr *iph;
+	unsigned int hl = knat_test_l4_hdrlen(c->proto), i;
+	u32 kept_addr, sent_addr;
+	u16 kept_port, sent_port;
+	const u8 *sent, *got, *l4;
 	struct udphdr uh;
 	u16 before = 0;
 
 	if (c->bad_csum)
 		before = l4_verify(skb, c->proto);
+	sent = skb_bytes(test, skb);
 	KUNIT_ASSERT_EQ(test, knat_pkt_parse(skb, &p), 0);
 	KUNIT_EXPECT_EQ(test, p.src.proto, c->proto);
 	KUNIT_EXPECT_EQ(test, p.thoff, 20U);
 	if (c->proto == IPPROTO_ICMP) {
-		KUNIT_EXPECT_EQ(test, ntohs(p.src.port), 4242);
+		KUNIT_EXPECT_EQ(test, ntohs(p.src.port), ECHO_ID);
 		KUNIT_EXPECT_EQ(test, ntohs(p.dst.port), ntohs(p.src.port));
 	} else {
-		KUNIT_EXPECT_EQ(test, ntohs(p.src.port), 40000);
+		KUNIT_EXPECT_EQ(test, ntohs(p.src.port), SRC_PORT);
+		KUNIT_EXPECT_EQ(test, ntohs(p.dst.port), dst_port(c->proto));
 	}
 
 	KUNIT_ASSERT_EQ(test, knat_xlate(skb, &p, c->side, &to), 0);
@@ -182,6 +262,29 @@ static void xlate_rewrites_and_checksums(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, knat_pkt_parse(skb, &p), 0);
 	KUNIT_EXPECT_EQ(test, ntohs(c->side == KNAT_SRC ? p.src.port : p.dst.port),
 			ntohs(to.port));
+
+	/* What must not change: the other endpoint, the payload, the rest. */
+	KUNIT_ASSERT_EQ(test, skb->len, (unsigned int)(sizeof(*iph) + hl + PAYLOAD));
+	got = skb_bytes(test, skb);
+	kept_addr = ntohl(c->side == KNAT_SRC ? iph->daddr : iph->saddr);
+	sent_addr = c->side == KNAT_SRC ? DST_ADDR : SRC_ADDR;
+	KUNIT_EXPECT_EQ(test, kept_addr, sent_addr);
+	l4 = got + sizeof(*iph);
+	if (c->proto == IPPROTO_ICMP) {
+		/* The identifier is both "ports": the sequence and type stay. */
+		KUNIT_EXPECT_EQ(test, l4[0], ICMP_ECHO);
+		KUNIT_EXPECT_EQ(test, get_unaligned_be16(l4 + 6), ECHO_SEQ);
+	} else {
+		kept_port = ntohs(c->side == KNAT_SRC ? p.dst.port : p.src.port);
+		sent_port = c->side == KNAT_SRC ? dst_port(c->proto) : SRC_PORT;
+		KUNIT_EXPECT_EQ(test, kept_port, sent_port);
+	}
+	for (i = 0; i < PAYLOAD && l4[hl + i] == payload_byte(i); i++)
+		;
+	KUNIT_EXPECT_EQ_MSG(test, i, PAYLOAD, "payload byte %u: %02x, sent %02x",
+			    i, l4[hl + min_t(unsigned int, i, PAYLOAD - 1)],
+			    payload_byte(min_t(unsigned int, i, PAYLOAD - 1)));
+	expect_only_rewritten(test, sent, got, skb->len, c->proto, c->side, &to);
 
 	if (c->partial) {
 		/* The device will finish it: only the pseudo-header is ours. */
@@ -212,13 +315,17 @@ static void xlate_cloned_skb_is_copied(struct kunit *test)
 			       .proto = IPPROTO_UDP };
 	struct sk_buff *skb = craft_skb(test, &c), *clone;
 	struct knat_pkt p;
+	const u8 *sent;
 
 	clone = skb_clone(skb, GFP_KERNEL);	/* as tcpdump holds one */
 	KUNIT_ASSERT_NOT_NULL(test, clone);
+	sent = skb_bytes(test, skb);
 	KUNIT_ASSERT_EQ(test, knat_pkt_parse(skb, &p), 0);
 	KUNIT_ASSERT_EQ(test, knat_xlate(skb, &p, KNAT_SRC, &to), 0);
 	KUNIT_EXPECT_EQ(test, ntohl(ip_hdr(skb)->saddr), ntohl(to.addr));
-	KUNIT_EXPECT_EQ(test, ntohl(ip_hdr(clone)->saddr), 0x0a000102);
+	KUNIT_EXPECT_EQ(test, ntohl(ip_hdr(clone)->saddr), SRC_ADDR);
+	/* Not one byte of what the clone's holder sees has changed. */
+	KUNIT_EXPECT_EQ(test, memcmp(skb_bytes(test, clone), sent, clone->len), 0);
 	kfree_skb(clone);
 	kfree_skb(skb);
 }
