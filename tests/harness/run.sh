@@ -47,7 +47,7 @@ run() {
 	shift 2
 	mkdir -p "$top/.build"
 	env KNAT_SELFTEST="${kinds//missing-kunit/}" KNAT_STOCK=0 T=smoke \
-		KNAT_SCENARIO_TIMEOUT=30 "$@" "$top/tests/vm/check.sh" > "$log" 2>&1
+		KNAT_SCENARIO_TIMEOUT=60 "$@" "$top/tests/vm/check.sh" > "$log" 2>&1
 	rc=$?
 	for kind in $kinds; do
 		if [ "$rc" != 0 ] && grep -qE "$(want "$kind")" "$log"; then
