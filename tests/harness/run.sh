@@ -34,8 +34,8 @@ want() {
 	panic) echo 'guest stopped without an exit code' ;;
 	stall) echo 'guest hung \(no progress for 9[0-9]s' ;;
 	exit) echo 'not ok [0-9]+ - debug guest finished \(runner exit code 3\)' ;;
-	missing) echo 'e2e/smoke: 0 of 1 reported' ;;
-	missing-kunit) echo 'kunit knat_stats. 0 of 2 reported' ;;
+	missing) echo 'e2e smoke: 0 of 1 reported' ;;
+	missing-kunit) echo 'kunit knat_stats: 0 of 2 reported' ;;
 	nokmemleak) echo 'not ok [0-9]+ - kmemleak: no leaks' ;;
 	esac
 }

@@ -70,9 +70,10 @@ done
 tap_result $? "harness: optional scenarios are listed in the README (${optional:+$(echo "$optional" | wc -l)}${optional:-none})" \
 	"not in the README's list:$unlisted"
 
-# expected_set [ONLY]: what a guest must report, a line each, "NAME COUNT":
-# every scenario once ("e2e/NAME 1"; ONLY limits them to a list), and each
-# KUnit suite with as many cases as its file declares ("kunit SUITE. N").
+# expected_set [ONLY]: what a guest must report, a line each, "KIND NAME
+# COUNT": every scenario once ("e2e NAME 1"; ONLY limits them to a list),
+# and each KUnit suite with as many cases as its file declares ("kunit
+# SUITE N").
 expected_set() {
 	local f name suite n
 	for f in "$KNAT_TOP"/tests/e2e/[!_]*.sh; do
@@ -80,7 +81,7 @@ expected_set() {
 		if [ -n "${1:-}" ]; then
 			case " $1 " in *" $name "*) ;; *) continue ;; esac
 		fi
-		selected "$name" && echo "e2e/$name 1"
+		selected "$name" && echo "e2e $name 1"
 	done
 	[ -n "${1:-}" ] && return 0
 	for f in "$KNAT_TOP"/tests/kunit/*_test.c; do
@@ -89,23 +90,23 @@ expected_set() {
 		n=$(grep -cE '^[[:space:]]*KUNIT_CASE(_PARAM)?\(' "$f")
 		[ "$(echo "$suite" | wc -w)" = 1 ] && [ "$n" -gt 0 ] ||
 			die "$f: cannot read one suite name and its cases"
-		echo "kunit $suite. $n"
+		echo "kunit $suite $n"
 	done
 }
 
 # check_expected GUEST FROM [ONLY]: the results from line FROM of the
 # results file on ("STATUS NAME...") must hold the whole expected set.
 check_expected() {
-	local guest=$1 from=$2 missing="" want count got total=0 line
-	while read -r want count; do
-		[ -n "$want" ] || continue
-		got=$(tail -n +"$from" "$KNAT_RESULTS" | awk -v w="$want" '
-			w ~ /^e2e\// { n += $2 == w; next }
-			{ n += $2 == "kunit" && index($3, substr(w, 7)) == 1 }
+	local guest=$1 from=$2 missing="" kind want count got total=0 line
+	while read -r kind want count; do
+		[ -n "$kind" ] || continue
+		got=$(tail -n +"$from" "$KNAT_RESULTS" | awk -v k="$kind" -v w="$want" '
+			k == "e2e" { n += $2 == "e2e/" w; next }
+			{ n += $2 == "kunit" && index($3, w ".") == 1 }
 			END { print n + 0 }')
 		total=$((total + count))
 		[ "$got" = "$count" ] || missing+="
-$want: $got of $count reported"
+$kind $want: $got of $count reported"
 	done <<< "$(expected_set "${3:-}")"
 	line="$guest guest reported the whole expected set ($total)"
 	if [ -z "$missing" ]; then tap_result 0 "$line"; else tap_result 1 "$line" "${missing#?}"; fi
