@@ -73,14 +73,16 @@ boot_guest() {
 			last=$size
 			if [ "$idle" -ge "$KNAT_STALL" ] || [ "$total" -ge "$KNAT_GUEST_LIMIT" ]; then
 				echo "no progress for ${idle}s after ${total}s" > "$out/hung"
-				kill "$qpid"
+				kill "$qpid" 2>/dev/null
+				break
 			fi
 		done
 	) &
 	wpid=$!
 	tail -n +1 -F --pid="$qpid" "$out/tap.log" 2>/dev/null | tap_number
-	wait "$qpid"
-	wait "$wpid"
+	# Killed by the watchdog, qemu's status is not 0: the verdict is below.
+	wait "$qpid" || true
+	wait "$wpid" || true
 	echo "# $name guest: $((SECONDS - t0)) s from boot to power off"
 
 	if [ -f "$out/hung" ]; then
@@ -93,8 +95,11 @@ $(tail -n 40 "$out/console.log")"
 $(tail -n 40 "$out/console.log")"
 	else
 		rc=$(cat "$out/rc")
-		[ "$rc" = 0 ]
-		tap_result $? "$name guest finished (runner exit code $rc)"
+		if [ "$rc" = 0 ]; then
+			tap_result 0 "$name guest finished (runner exit code 0)"
+		else
+			tap_result 1 "$name guest finished (runner exit code $rc)"
+		fi
 	fi
 	local splats
 	splats=$(grep -aE "$SPLAT_RE" "$out/console.log" | head -n 40 || true)
