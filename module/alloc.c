@@ -174,6 +174,13 @@ static struct knat_pool_addr *pa_choose(struct knat_pool *pool, __be32 addr)
 	return NULL;
 }
 
+static void pa_count_sub(struct knat_pool_addr *pa, int delta)
+{
+	spin_lock_bh(&pa->lock);
+	pa->nsubs += delta;
+	spin_unlock_bh(&pa->lock);
+}
+
 static struct knat_sub *sub_get(struct knat_net *kn, struct knat_pool *pool,
 				__be32 addr)
 {
@@ -194,15 +201,15 @@ static struct knat_sub *sub_get(struct knat_net *kn, struct knat_pool *pool,
 	sub->pa = pa;
 	spin_lock_init(&sub->lock);
 	INIT_LIST_HEAD(&sub->blocks);
+	/* Counted before it is found: another CPU may put it at once. */
+	pa_count_sub(pa, 1);
 	old = rhashtable_lookup_get_insert_fast(&kn->subs, &sub->node,
 						subs_params);
 	if (old) {
+		pa_count_sub(pa, -1);
 		kfree(sub);
 		return old;
 	}
-	spin_lock_bh(&pa->lock);
-	pa->nsubs++;
-	spin_unlock_bh(&pa->lock);
 	return sub;
 }
 
@@ -428,9 +435,7 @@ static bool sub_drop_block(struct knat_net *kn, struct knat_sub *sub,
 static void sub_put(struct knat_net *kn, struct knat_sub *sub)
 {
 	rhashtable_remove_fast(&kn->subs, &sub->node, subs_params);
-	spin_lock_bh(&sub->pa->lock);
-	sub->pa->nsubs--;
-	spin_unlock_bh(&sub->pa->lock);
+	pa_count_sub(sub->pa, -1);
 	kfree_rcu(sub, rcu);
 }
 
@@ -483,6 +488,14 @@ again:
 		if (gone || budget <= 0)
 			break;
 		err = -EDQUOT;
+	}
+	/*
+	 * No block: a new subscriber that lost the last free one to another
+	 * CPU after sub_get() saw it. No release will ever put it: put it now.
+	 */
+	if (!sub->nblocks) {
+		sub->dead = true;
+		gone = true;
 	}
 	spin_unlock_bh(&sub->lock);
 	if (gone)

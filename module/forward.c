@@ -109,7 +109,7 @@ int knat_forward_add(struct knat_net *kn, const struct knat_forward *req,
 		m->out.port = htons(ntohs(f->out.port) + i);
 		err = knat_map_insert(kn, m, &existing);
 		if (err) {
-			knat_map_free(m);
+			knat_map_discard(m);
 			if (existing)
 				NL_SET_ERR_MSG(extack, "the inside endpoint is already mapped");
 			else

@@ -103,7 +103,7 @@ static struct knat_map *map_new(struct knat_net *kn, struct knat_pool *pool,
 	}
 	/* Lost a race: to another CPU for @in, or to a forward just added. */
 	knat_port_release(kn, b, in->proto, m->out.port);
-	knat_map_free(m);
+	knat_map_discard(m);
 	return existing ?: ERR_PTR(err);
 }
 

@@ -31,9 +31,17 @@ bool knat_icmp_bucket_take(struct knat_icmp_bucket *b, u32 rate, u32 burst,
 	cost = NSEC_PER_SEC / rate;
 	cap = cost * burst;
 	spin_lock_bh(&b->lock);
-	/* The first call finds last == 0: a full bucket. */
-	b->credit = min(cap, b->credit + (now - b->last));
-	b->last = now;
+	/*
+	 * @now was read before the lock: another CPU may have been here
+	 * since with a later time (nor is the fast clock monotonic across a
+	 * timekeeping update). Time never runs backwards in the bucket: an
+	 * earlier @now adds no credit and leaves last alone. The first call
+	 * finds last == 0: a full bucket.
+	 */
+	if (now > b->last) {
+		b->credit = min(cap, b->credit + (now - b->last));
+		b->last = now;
+	}
 	ok = b->credit >= cost;
 	if (ok)
 		b->credit -= cost;

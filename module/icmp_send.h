@@ -9,6 +9,7 @@
 /*
  * Takes one message's worth of credit from @b at time @now (ns): at most
  * @rate a second, in bursts of at most @burst. False: over the limit.
+ * A @now before the latest one seen (read on another CPU) adds nothing.
  */
 bool knat_icmp_bucket_take(struct knat_icmp_bucket *b, u32 rate, u32 burst,
 			   u64 now);

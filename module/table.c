@@ -59,6 +59,12 @@ static void knat_map_free_rcu(struct rcu_head *head)
 	knat_map_free(container_of(head, struct knat_map, rcu));
 }
 
+void knat_map_discard(struct knat_map *m)
+{
+	call_rcu(&m->rcu, knat_map_free_rcu);
+}
+EXPORT_SYMBOL_IF_KUNIT(knat_map_discard);
+
 int knat_table_init(struct knat_net *kn)
 {
 	int err;
@@ -99,6 +105,13 @@ struct knat_map *knat_map_lookup_out(struct knat_net *kn,
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_map_lookup_out);
 
+/*
+ * Deleters (GC, flush, pool and forward removal) and dumps find mappings
+ * through map_out only. Linking into map_in first means none of them can
+ * meet a mapping in one table alone: a mapping is in both or in neither.
+ * One that fails the second insert was visible to map_in's lookups (the
+ * packet path), so it goes through knat_map_discard().
+ */
 int knat_map_insert(struct knat_net *kn, struct knat_map *m,
 		    struct knat_map **existing)
 {
@@ -106,21 +119,22 @@ int knat_map_insert(struct knat_net *kn, struct knat_map *m,
 	int err;
 
 	*existing = NULL;
-	err = rhashtable_lookup_insert_fast(&kn->map_out, &m->out_node,
-					    map_out_params);
-	if (err)
-		return err;
 	old = rhashtable_lookup_get_insert_fast(&kn->map_in, &m->in_node,
 						map_in_params);
-	if (!old) {
-		this_cpu_inc(kn->stats->maps[knat_proto_idx(m->in.proto)]);
-		return 0;
-	}
-	rhashtable_remove_fast(&kn->map_out, &m->out_node, map_out_params);
 	if (IS_ERR(old))
 		return PTR_ERR(old);
-	*existing = old;
-	return -EEXIST;
+	if (old) {
+		*existing = old;
+		return -EEXIST;
+	}
+	err = rhashtable_lookup_insert_fast(&kn->map_out, &m->out_node,
+					    map_out_params);
+	if (err) {
+		rhashtable_remove_fast(&kn->map_in, &m->in_node, map_in_params);
+		return err;
+	}
+	this_cpu_inc(kn->stats->maps[knat_proto_idx(m->in.proto)]);
+	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_map_insert);
 
@@ -129,7 +143,9 @@ void knat_map_delete(struct knat_net *kn, struct knat_map *m)
 	/* GC, flush and pool removal may race: one of them unlinks. */
 	if (atomic_fetch_or(BIT(KNAT_MAP_DEAD), &m->flags) & BIT(KNAT_MAP_DEAD))
 		return;
-	rhashtable_remove_fast(&kn->map_in, &m->in_node, map_in_params);
+	/* In both tables (see knat_map_insert()), or it was never found. */
+	WARN_ON_ONCE(rhashtable_remove_fast(&kn->map_in, &m->in_node,
+					    map_in_params));
 	rhashtable_remove_fast(&kn->map_out, &m->out_node, map_out_params);
 	this_cpu_dec(kn->stats->maps[knat_proto_idx(m->in.proto)]);
 	if (m->block)

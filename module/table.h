@@ -73,10 +73,15 @@ struct knat_map *knat_map_lookup_out(struct knat_net *kn,
 				     const struct knat_key *key);
 
 struct knat_map *knat_map_alloc(void);
+/* Frees @m at once: only if no table ever held it. */
 void knat_map_free(struct knat_map *m);
+/* Frees @m, unlinked, after a grace period: what a failed insert leaves. */
+void knat_map_discard(struct knat_map *m);
 /*
  * Links @m under both keys. -EEXIST: the outside key is taken (try another
  * port) or, with *existing set, another CPU mapped the inside key first.
+ * On any error @m is linked nowhere, but lookups may have met it: free it
+ * with knat_map_discard().
  */
 int knat_map_insert(struct knat_net *kn, struct knat_map *m,
 		    struct knat_map **existing);
