@@ -2,7 +2,9 @@
 # Helpers for end-to-end scenarios; sourced, never run. A scenario runs
 # in the guest as root and exits 0 (pass), 4 (skip: last line says why)
 # or anything else (fail). Namespaces get a unique suffix and are
-# removed on exit.
+# removed on exit. make check provides every tool, kernel feature and
+# CPU a scenario uses (tests/vm/deps.sh, tests/vm/kernel.config, two
+# vCPUs): one missing is a broken setup and fails, never skips.
 #
 # The standard topology (topo_nat):
 #
@@ -40,7 +42,7 @@ fi
 skip() { echo "SKIP: $*"; exit 4; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 step() { echo "-- $* [${SECONDS}s]"; }
-need() { command -v "$1" >/dev/null || skip "$1 not installed"; }
+need() { command -v "$1" >/dev/null || fail "$1 not installed (tests/vm/deps.sh installs it)"; }
 
 # netns_new NS...: bare namespaces, removed on exit.
 netns_new() {

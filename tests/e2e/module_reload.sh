@@ -8,7 +8,8 @@
 # outlives the module), and a new insmod must start from nothing.
 . "$(dirname "$0")/_lib.sh"
 need taskset
-[ -n "${KNAT_KO:-}" ] && [ -e "$KNAT_KO" ] || skip "no knat.ko (KNAT_KO)"
+# The harness (tests/vm/guest-tests.sh) always says where knat.ko is.
+[ -n "${KNAT_KO:-}" ] && [ -e "$KNAT_KO" ] || fail "no knat.ko (KNAT_KO='${KNAT_KO:-}')"
 topo_nat
 SPARE=spare-$SFX
 ns_add "$SPARE"
