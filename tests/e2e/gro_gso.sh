@@ -37,7 +37,11 @@ unreachables_sent() {
 unreach0=$(unreachables_sent)
 
 # big_frames FILE: frames over 1514 bytes (merged by GRO, or GSO) in FILE.
-big_frames() { tcpdump -r "$1" -n 'greater 1515' 2>/dev/null | wc -l; }
+big_frames() {
+	local n
+	n=$(tcpdump -r "$1" -n 'greater 1515' 2>/dev/null | wc -l) || fail "tcpdump -r $1"
+	echo "$n"
+}
 
 serve_sink "$SRV" 9000
 serve_sink "$C1" 8080
