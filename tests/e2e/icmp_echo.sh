@@ -34,7 +34,7 @@ ids=$($PCAP echo "$CAP.out" | awk '$1 == "request" { print $2, $5 }' | sort -u)
 echo "$ids" | sed 's/^/   outside: /'
 expect_eq "outside (address, id) pairs" "$(wc -l <<< "$ids")" 2
 expect_eq "outside address" "$(cut -d' ' -f1 <<< "$ids" | sort -u)" 203.0.113.1
-$PCAP clean "$CAP.out" 10.0.0.0/8
+$PCAP clean --min 20 "$CAP.out" 10.0.0.0/8	# 10 requests, 10 replies
 
 step "one identifier, two destinations: one mapping (EIM)"
 in_ns "$C1" ping -n -q -e 999 -c 1 -W 3 192.0.2.2 >/dev/null || fail "ping srv"
