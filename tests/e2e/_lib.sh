@@ -2,7 +2,16 @@
 # Helpers for end-to-end scenarios; sourced, never run. A scenario runs
 # in the guest as root and exits 0 (pass), 4 (skip: last line says why)
 # or anything else (fail). Namespaces get a unique suffix and are
-# removed on exit.
+# removed on exit. make check provides every tool, kernel feature and
+# CPU a scenario uses (tests/vm/deps.sh, tests/vm/kernel.config, two
+# vCPUs): one missing is a broken setup and fails, never skips.
+#
+# pipefail: a pipeline fails when any part of it does, so a CLI that
+# fails is not a "0" from `$KNAT ... | wc -l` (use lines: a command
+# substitution's status is lost in a command's arguments). Never pipe a
+# command into something that stops reading early (grep -q, head): the
+# writer's SIGPIPE fails the pipeline; take the output first, then grep
+# it (<<<).
 #
 # The standard topology (topo_nat):
 #
@@ -13,7 +22,7 @@
 # c1/c2 route via 10.0.1.1; srv has no route back to 10.0.1.0/24, so
 # replies only come home if the router translated them. The pool prefix
 # 203.0.113.0/24 is routed to the router, as an ISP would.
-set -eu
+set -euo pipefail
 
 SFX=${SFX:-$$}
 C1=c1-$SFX C2=c2-$SFX RTR=rtr-$SFX SRV=srv-$SFX
@@ -40,7 +49,15 @@ fi
 skip() { echo "SKIP: $*"; exit 4; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 step() { echo "-- $* [${SECONDS}s]"; }
-need() { command -v "$1" >/dev/null || skip "$1 not installed"; }
+need() { command -v "$1" >/dev/null || fail "$1 not installed (tests/vm/deps.sh installs it)"; }
+
+# lines CMD...: how many lines CMD prints. Prints nothing and fails when
+# CMD fails, so that `expect_eq WHAT "$(lines CMD)" 0` fails too.
+lines() {
+	local n
+	n=$("$@" | wc -l) || fail "'$*' failed (exit $?)"
+	echo "$n"
+}
 
 # netns_new NS...: bare namespaces, removed on exit.
 netns_new() {
@@ -131,7 +148,7 @@ serve_sink() {
 	ip netns exec "$1" $PEER sink "$2" &
 	PIDS+=($!)
 	for _ in $(seq 100); do
-		ip netns exec "$1" ss -H -lnt "sport = :$2" | grep -q . && return 0
+		[ -n "$(ip netns exec "$1" ss -H -lnt "sport = :$2")" ] && return 0
 		sleep 0.1
 	done
 	fail "sink on $1 tcp/$2 did not start"
@@ -144,16 +161,20 @@ ask() {
 
 # stat NS NAME: one counter of knat stats. (Not with python: it takes
 # seconds to start in a TCG guest; counter names are unique in the JSON.)
+# Both print nothing and fail when the CLI fails.
 stat() {
-	local v
-	v=$($KNAT -n "$1" -j stats | grep -o "\"$2\":[0-9]*" | head -n 1)
-	[ -n "$v" ] || fail "no counter $2 in knat -j stats"
+	local j v
+	j=$($KNAT -n "$1" -j stats) || fail "knat -n $1 -j stats failed (exit $?)"
+	v=$(grep -o "\"$2\":[0-9]*" <<< "$j") || fail "no counter $2 in knat -j stats"
+	v=${v%%$'\n'*}
 	echo "${v#*:}"
 }
 
 # drops NS: all of knat's drop counters, summed.
 drops() {
-	$KNAT -n "$1" -j stats | grep -o '"drop_[a-z_]*":[0-9]*' |
+	local j
+	j=$($KNAT -n "$1" -j stats) || fail "knat -n $1 -j stats failed (exit $?)"
+	{ grep -o '"drop_[a-z_]*":[0-9]*' <<< "$j" || true; } |
 		awk -F: '{ n += $2 } END { print n + 0 }'
 }
 
@@ -264,8 +285,10 @@ untranslated_now() {
 	capture "$1" "$2" "$f"
 	sleep 2
 	capture_stop
-	old=$(tcpdump -r "$f" -n "udp and src $3" 2>/dev/null | wc -l)
-	raw=$(tcpdump -r "$f" -n "udp and src $4" 2>/dev/null | wc -l)
+	old=$(tcpdump -r "$f" -n "udp and src $3" 2>/dev/null | wc -l) ||
+		fail "tcpdump -r $f failed"
+	raw=$(tcpdump -r "$f" -n "udp and src $4" 2>/dev/null | wc -l) ||
+		fail "tcpdump -r $f failed"
 	rm -f "$f" "$f.log"
 	echo "   in 2 s: $old packets from $3, $raw untranslated from $4"
 	expect_eq "packets still translated" "$old" 0

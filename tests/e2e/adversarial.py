@@ -7,7 +7,10 @@ One process sends raw frames on c1's and srv's eth0 (AF_PACKET sockets
 opened inside each namespace) and reads what comes out on the other side.
 Every case asserts its own outcome: translated (addresses, ports and every
 checksum checked byte by byte), passed untouched, or dropped and counted
-under the right knat counter. TAP on stdout; exit 1 if a case failed.
+under the right knat counter. Every frame that reaches srv, whatever its
+checksums, is looked at for an inside address (10.0.0.0/8) in its header
+or in the header an ICMP error quotes: one fails the case it arrived in.
+Every CLI call must succeed. TAP on stdout; exit 1 if a case failed.
 The endpoints' kernels must not answer (the scenario drops their ICMP and
 RSTs), so counters move only by what a case sends.
 """
@@ -48,10 +51,24 @@ def in_netns(name, fn):
         os.close(home)
 
 
-class Port:
-    """eth0 of a namespace: send frames, read the IPv4 ones that arrive."""
+def inside_addrs(b):
+    """Inside addresses (10.0.0.0/8) in an IPv4 packet's header and in the
+    header an ICMP error quotes, read from the bytes as they came: whatever
+    the checksums, the lengths or the header length claim."""
+    found = [b[i:i + 4] for i in (12, 16) if len(b) >= i + 4 and b[i] == 10]
+    ihl = max((b[0] & 15) * 4, 20) if b else 20
+    if len(b) >= ihl + 8 and b[9] == ICMP and b[ihl] in (3, 4, 5, 11, 12):
+        q = b[ihl + 8:]
+        found += [q[i:i + 4] for i in (12, 16) if len(q) >= i + 4 and q[i] == 10]
+    return [socket.inet_ntoa(a) for a in found]
 
-    def __init__(self, ns, gw_mac):
+
+class Port:
+    """eth0 of a namespace: send frames, read the IPv4 ones that arrive.
+    With watch_leaks, every IPv4 frame that arrives (read or drained) is
+    looked at for inside addresses; what it finds piles up in leaks."""
+
+    def __init__(self, ns, gw_mac, watch_leaks=False):
         def opener():
             s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
             s.bind(("eth0", 0))
@@ -59,36 +76,54 @@ class Port:
         self.s = in_netns(ns, opener)
         my_mac = self.s.getsockname()[4]    # the bound interface's address
         self.hdr = mac(gw_mac) + my_mac + struct.pack("!H", ETH_P_IP)
+        self.watch_leaks, self.leaks = watch_leaks, []
 
     def send(self, ip_packet):
         self.drain()
         self.s.send(self.hdr + ip_packet)
 
-    def drain(self):
-        self.s.setblocking(False)
+    def arrived(self, timeout):
+        """The next frame within @timeout seconds (0: only what is queued):
+        an arriving IPv4 packet's bytes, None for any other frame, False
+        when none came."""
+        if timeout > 0:
+            self.s.settimeout(timeout)
+        else:
+            self.s.setblocking(False)
         try:
-            while True:
-                self.s.recv(65535)
-        except BlockingIOError:
+            frame, addr = self.s.recvfrom(65535)
+        except (socket.timeout, BlockingIOError):
+            return False
+        finally:
+            self.s.setblocking(True)
+        if addr[2] == PACKET_OUTGOING or frame[12:14] != b"\x08\x00":
+            return None
+        ip = frame[14:]
+        if self.watch_leaks:
+            for a in inside_addrs(ip):
+                self.leaks.append("%s in %d bytes: %s" % (a, len(ip), ip[:48].hex()))
+        return ip
+
+    def drain(self):
+        while self.arrived(0) is not False:
             pass
-        self.s.setblocking(True)
 
     def expect(self, match, wait=1.5):
-        """The first arriving IPv4 packet match() accepts, or None."""
+        """The first arriving IPv4 packet match() accepts, or None. A bad IP
+        header checksum does not hide a packet: callers check it (valid(),
+        out(), back())."""
         end = time.time() + wait
         while True:
             left = end - time.time()
             if left <= 0:
                 return None
-            self.s.settimeout(left)
-            try:
-                frame, addr = self.s.recvfrom(65535)
-            except socket.timeout:
+            b = self.arrived(left)
+            if b is False:
                 return None
-            if addr[2] == PACKET_OUTGOING or frame[12:14] != b"\x08\x00":
+            if b is None or len(b) < 20:
                 continue
-            p = Pkt(frame[14:])
-            if p.ok_ip and match(p):
+            p = Pkt(b)
+            if match(p):
                 return p
 
 
@@ -125,6 +160,7 @@ class Pkt:
                             and p.b[4:6] == self.b[4:6] and p.offset > 0, wait)
             if not p:
                 return None
+            assert p.ok_ip, "a fragment with a bad IP header checksum"
             parts[p.offset] = p.l4
             if not p.more:
                 end = p.offset + len(p.l4)
@@ -187,29 +223,46 @@ def echo(kind, ident, seq=1):
     return icmp(kind, 0, struct.pack("!HH", ident, seq), b"knat-echo")
 
 
+def knat(*args):
+    """knat -n RTR ARGS...: its standard output; fails the case unless the
+    CLI exits 0."""
+    r = subprocess.run([KNAT, "-n", RTR] + list(args), capture_output=True, text=True)
+    assert r.returncode == 0, "knat %s: exit %d: %s" % (" ".join(args), r.returncode,
+                                                        r.stderr.strip())
+    return r.stdout
+
+
 def stats():
-    out = subprocess.run([KNAT, "-n", RTR, "-j", "stats"], capture_output=True,
-                         text=True, check=True).stdout
-    return json.loads(out)
+    return json.loads(knat("-j", "stats"))
 
 
 class Run:
     def __init__(self):
         self.c1 = Port(C1, RTR_IN_MAC)
-        self.srv = Port(SRV, RTR_OUT_MAC)
+        self.srv = Port(SRV, RTR_OUT_MAC, watch_leaks=True)
         self.n = self.failed = 0
+
+    def no_leaks(self):
+        """What reached srv so far held no inside address."""
+        self.srv.drain()
+        leaks, self.srv.leaks = self.srv.leaks, []
+        assert not leaks, "inside address on the outside: " + "; ".join(leaks)
 
     def case(self, name, fn):
         self.n += 1
-        try:
-            fn()
+        why = []
+        for check in (fn, self.no_leaks):
+            try:
+                check()
+            except AssertionError as e:
+                why.append(str(e))
+            except Exception as e:   # a case that could not even run
+                why.append(repr(e))
+        if why:
+            self.failed += 1
+            print("not ok %d - %s: %s" % (self.n, name, "; ".join(why)))
+        else:
             print("ok %d - %s" % (self.n, name))
-        except AssertionError as e:
-            self.failed += 1
-            print("not ok %d - %s: %s" % (self.n, name, e))
-        except Exception as e:   # a case that could not even run
-            self.failed += 1
-            print("not ok %d - %s: %r" % (self.n, name, e))
         sys.stdout.flush()
 
     # What a case asserts.
@@ -218,6 +271,7 @@ class Run:
         self.c1.send(pkt)
         p = self.srv.expect(match, wait)
         assert p, "nothing matching reached srv"
+        assert p.ok_ip, "it reached srv with a bad IP header checksum"
         return p
 
     def back(self, pkt, match, wait=1.5):
@@ -225,6 +279,7 @@ class Run:
         self.srv.send(pkt)
         p = self.c1.expect(match, wait)
         assert p, "nothing matching reached c1"
+        assert p.ok_ip, "it reached c1 with a bad IP header checksum"
         return p
 
     def dropped(self, port, pkt, far, match, counter=None, wait=1.0):
@@ -360,8 +415,7 @@ def main():
         for dst in ("255.255.255.255", "224.0.0.1"):
             r.dropped(r.c1, ip(C1_IP, dst, UDP, udp(C1_IP, dst, 5012, 7000)), r.srv,
                       lambda p: p.proto == UDP and p.dport == 7000, wait=0.5)
-        m = subprocess.run([KNAT, "-n", RTR, "mapping", "show"], capture_output=True,
-                           text=True).stdout
+        m = knat("mapping", "show")
         assert ":5012 " not in m, "a broadcast made a mapping: " + m
     cases.append(("broadcast and multicast from inside: not forwarded, no mapping", c_bcast))
 
@@ -564,6 +618,11 @@ def main():
                    to_c1())
         valid(p)
     cases.append(("after all that: c1's UDP still goes out and comes back", c_still_flows))
+
+    def c_late():
+        while r.srv.arrived(1.0) is not False:   # until srv hears nothing for 1 s
+            pass
+    cases.append(("what reached srv late held no inside address either", c_late))
 
     print("1..%d" % len(cases))
     for name, fn in cases:

@@ -2,7 +2,8 @@
 # bash completion (tools/knat/knat.bash-completion): objects, commands,
 # keywords, config keys, and interface names of the namespace given to -n.
 . "$(dirname "$0")/_lib.sh"
-[ -r /usr/share/bash-completion/bash_completion ] || skip "bash-completion not installed"
+[ -r /usr/share/bash-completion/bash_completion ] ||
+	fail "bash-completion not installed (tests/vm/deps.sh installs it)"
 ns_add "$RTR"
 ip -n "$RTR" link add wan7 type dummy
 COMP=$(dirname "$0")/../../tools/knat/knat.bash-completion

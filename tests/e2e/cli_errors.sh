@@ -1,7 +1,8 @@
 #!/bin/bash
 # Every CLI error path: usage errors exit 2 and name the argument; the
 # kernel's refusals exit 1 with its own message; nothing changes on a
-# refusal; an unprivileged user is refused.
+# refusal; an unprivileged user is refused; a CLI of another release
+# warns, one of another netlink family version fails (exit 1).
 . "$(dirname "$0")/_lib.sh"
 topo_nat
 
@@ -65,3 +66,35 @@ for cmd in "mapping show" "subscriber show" "pool show"; do
 	expect_eq "exit of unprivileged '$cmd'" "$rc" 1
 	grep -q "not permitted" <<< "$out" || fail "unprivileged $cmd: '$out'"
 done
+
+step "knat version: a CLI of another release warns, of another family version fails"
+# Built from this tree by make check (tests/e2e/_skew_cli.sh).
+SKEW=$(dirname "$(command -v "$KNAT")")/skew
+[ -x "$SKEW/knat-release" ] && [ -x "$SKEW/knat-family" ] ||
+	fail "no $SKEW/knat-release and knat-family (tests/e2e/_skew_cli.sh builds them)"
+mod=$(cat /sys/module/knat/version)
+out=$($KNAT -j version) || fail "knat -j version: $out"
+cli=$(grep -o '"cli":"[^"]*"' <<< "$out") || fail "no cli: $out"
+cli=${cli#*:} cli=${cli//\"/}
+genl=$(grep -o '"genl_version":[0-9]*' <<< "$out") || fail "no genl_version: $out"
+genl=${genl#*:}
+VOUT=/tmp/version.$$
+# version_of CLI [-j]: its exit code, then what it printed (stdout, then
+# stderr).
+version_of() {
+	local rc=0
+	"$@" version > "$VOUT.out" 2> "$VOUT.err" || rc=$?
+	echo "$rc"
+	cat "$VOUT.out" "$VOUT.err"
+}
+expect_eq "another release: exit, output" "$(version_of "$SKEW/knat-release")" "0
+knat CLI 0.0.1-skew, module $mod (netlink family version $genl)
+knat: warning: CLI 0.0.1-skew and module $mod are different releases"
+expect_eq "another family version: exit, output" "$(version_of "$SKEW/knat-family")" "1
+knat CLI $cli, module $mod (netlink family version $genl)
+knat: warning: the CLI speaks family version $((genl + 1)), the module $genl"
+expect_eq "another family version, -j: exit, output" \
+	"$(version_of "$SKEW/knat-family" -j)" "1
+{\"cli\":\"$cli\",\"module\":\"$mod\",\"genl_version\":$genl,\"cli_genl_version\":$((genl + 1))}
+knat: warning: the CLI speaks family version $((genl + 1)), the module $genl"
+rm -f "$VOUT".*

@@ -42,12 +42,13 @@ before=$($KNAT -n "$fresh" save)
 # refused_file FILE EXIT PATTERN: knat -f FILE fails so, names the line
 # (PATTERN), and the configuration is as it was.
 refused_file() {
-	local rc=0 out
+	local rc=0 out after
 	out=$($KNAT -n "$fresh" -f "$1" 2>&1) || rc=$?
 	echo "   $out" | tr '\n' ' '; echo
 	expect_eq "exit" "$rc" "$2"
 	grep -q "$3" <<< "$out" || fail "line not named: $out"
-	expect_eq "unchanged" "$($KNAT -n "$fresh" save)" "$before"
+	after=$($KNAT -n "$fresh" save) || fail "save after a refusal failed"
+	expect_eq "unchanged" "$after" "$before"
 }
 printf '%s\n' "# comment" "config set timeout-udp 50" "" \
 	"pool add 203.0.113.0/28 ports 2000-39x9 name p" > "$A.bad"

@@ -59,8 +59,10 @@ wide=$(awk 'length > 80' "$TMPDIR/stats.txt")
 grep -q "^mappings 103: tcp 1, udp 101, icmp 1$" "$TMPDIR/stats.txt" ||
 	fail "no mappings line"
 grep -q "^pool isp: " "$TMPDIR/stats.txt" || fail "no chart for pool isp"
-grep -A1 "busiest subscribers" "$TMPDIR/stats.txt" | tail -1 |
-	grep -q "^  10.0.1.2 .*|   101 ports, 2 blocks, 203.0.113" || fail "busiest line"
+line=$(grep -A1 "busiest subscribers" "$TMPDIR/stats.txt" | tail -n 1) ||
+	fail "no busiest subscribers"
+grep -q "^  10.0.1.2 .*|   101 ports, 2 blocks, 203.0.113" <<< "$line" ||
+	fail "busiest line: $line"
 
 step "knat subscriber show: filters, text, errors"
 got=$($KNAT -n "$RTR" -j subscriber show | /usr/bin/python3 -S -c '

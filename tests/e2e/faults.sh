@@ -23,7 +23,7 @@ for _ in $(seq 100); do
 	[ "$(stat "$RTR" mappings)" -ge 200 ] && break
 	sleep 0.2
 done
-expect_eq "the stream's mappings" "$($KNAT -n "$RTR" mapping show | wc -l)" 200
+expect_eq "the stream's mappings" "$(lines $KNAT -n "$RTR" mapping show)" 200
 serve "$SRV" udp 9000
 
 step "configuration churn on CPU 0 while the stream runs on CPU 1"
@@ -53,11 +53,11 @@ got=$(ask "$C1" udp 198.51.100.2 9000 4000)
 expect_eq "c1 as srv sees it" "${got%:*}" 203.0.113.1
 
 step "pool deletion with live mappings: nothing stale keeps translating"
-n=$($KNAT -n "$RTR" mapping show outside 203.0.113.1 | wc -l)
+n=$(lines $KNAT -n "$RTR" mapping show outside 203.0.113.1)
 echo "   $n live mappings in pool1"
 [ "$n" -ge 150 ] || fail "the stream's mappings are not live"
 $KNAT -n "$RTR" pool del pool1
-expect_eq "mappings left" "$($KNAT -n "$RTR" mapping show | wc -l)" 0
+expect_eq "mappings left" "$(lines $KNAT -n "$RTR" mapping show)" 0
 untranslated_now "$SRV" eth0 203.0.113.1 10.0.1.2
 $KNAT -n "$RTR" pool add 203.0.113.1 out out0 name pool1
 got=$(ask "$C1" udp 198.51.100.2 9000 4001)

@@ -15,7 +15,8 @@ got=$(ask "$SRV" tcp 203.0.113.250 8080 41000) || fail "tcp forward"
 expect_eq "c1 saw (tcp)" "$got" "198.51.100.2:41000"
 got=$(ask "$SRV" udp 203.0.113.250 5353 41001) || fail "udp forward"
 expect_eq "c1 saw (udp)" "$got" "198.51.100.2:41001"
-$KNAT -n "$RTR" -j forward show | grep -q '"ports":2' || fail "forward show -j"
+out=$($KNAT -n "$RTR" -j forward show)
+grep -q '"ports":2' <<< "$out" || fail "forward show -j: $out"
 # The reply came from the forward's address: the client connected to it.
 
 step "a forward survives mapping flush; refusals"

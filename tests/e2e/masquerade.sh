@@ -31,7 +31,8 @@ expect_eq "drop_no_mapping" "$(stat "$RTR" drop_no_mapping)" 0
 
 step "masquerade del"
 $KNAT -n "$RTR" masquerade del out out0
-[ -z "$($KNAT -n "$RTR" masquerade show)" ] || fail "still shown"
+out=$($KNAT -n "$RTR" masquerade show) || fail "masquerade show failed (exit $?)"
+[ -z "$out" ] || fail "still shown: $out"
 
 step "masquerade follows a new address on out0"
 $KNAT -n "$RTR" masquerade add out out0
@@ -41,7 +42,8 @@ ip -n "$RTR" addr add 198.51.100.9/24 dev out0
 ip -n "$SRV" route replace 203.0.113.0/24 via 198.51.100.9
 out=$(ask "$C1" udp 198.51.100.2 7000 5000) || fail "no reply after the change"
 expect_eq "c1 now leaves as" "${out%:*}" 198.51.100.9
-$KNAT -n "$RTR" masquerade show | grep -q 198.51.100.9 || fail "show: old address"
+out=$($KNAT -n "$RTR" masquerade show)
+grep -q 198.51.100.9 <<< "$out" || fail "show: old address: $out"
 
 step "ports where the router's own services listen are never handed out"
 $KNAT -n "$RTR" masquerade del out out0

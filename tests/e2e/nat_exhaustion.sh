@@ -38,7 +38,8 @@ echo "   $out"
 [ "$(stat "$RTR" icmp_sent)" -ge 1 ] || fail "icmp_sent not counted"
 expect_eq "pool full drops" "$(stat "$RTR" drop_pool_full)" 1
 $KNAT -n "$RTR" pool show
-$KNAT -n "$RTR" -j pool show | grep -q '"blocks_used":2' || fail "blocks_used"
+out=$($KNAT -n "$RTR" -j pool show)
+grep -q '"blocks_used":2' <<< "$out" || fail "blocks_used: $out"
 step "existing mappings still work"
 ask "$C1" udp 198.51.100.2 7000 10000 >/dev/null || fail "c1 lost its mapping"
 

@@ -25,7 +25,8 @@ expect_fail ask "$SRV" udp "$oaddr" "$oport" 198.51.100.3:7000 1
 step "apdf: only the exact address and port c1 talked to"
 # c1's answer to 198.51.100.2:7001 above made that peer one it talked to.
 $KNAT -n "$RTR" config set filtering apdf
-$KNAT -n "$RTR" config show | grep -qx 'filtering apdf' || fail "config show"
+out=$($KNAT -n "$RTR" config show)
+grep -qx 'filtering apdf' <<< "$out" || fail "config show: $out"
 before=$(stat "$RTR" drop_filtered)
 expect_fail ask "$SRV" udp "$oaddr" "$oport" 198.51.100.2:7004 1
 [ "$(stat "$RTR" drop_filtered)" -gt "$before" ] || fail "apdf: not counted"

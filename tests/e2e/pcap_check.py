@@ -4,10 +4,12 @@ headers decoded and checksums verified here, byte by byte, with nothing
 but the standard library (importing scapy costs over ten seconds in a
 TCG guest).
 
-  pcap_check.py clean PCAP PREFIX[,PREFIX...]
+  pcap_check.py clean [--min N] PCAP PREFIX[,PREFIX...]
       every IPv4 packet: no address in PREFIX, neither in the header nor
       in the packet an ICMP error quotes; every checksum valid (IP, ICMP,
-      TCP, UDP, and the quoted IP header). Prints what it checked.
+      TCP, UDP, and the quoted IP header); and at least N IPv4 packets
+      (1 by default: an empty capture proves nothing). Prints what it
+      checked.
   pcap_check.py errors PCAP
       one line per ICMP error: TYPE/CODE SRC > DST quoting
       QSRC:QSPORT > QDST:QDPORT PROTO, after checking its checksums
@@ -95,7 +97,7 @@ def packets(path):
         yield ip[:struct.unpack("!H", ip[2:4])[0]]
 
 
-def clean(path, prefixes):
+def clean(path, prefixes, least=1):
     nets = [ipaddress.ip_network(p) for p in prefixes.split(",")]
     inside = lambda a: any(ipaddress.ip_address(a) in n for n in nets)  # noqa
     n = errors = 0
@@ -114,6 +116,10 @@ def clean(path, prefixes):
         for a in addrs:
             if inside(a):
                 bad(raw, "inside address %s" % a)
+    if n < least:
+        print("FAIL: %s: %d IPv4 packets, want at least %d" % (path, n, least),
+              file=sys.stderr)
+        sys.exit(1)
     print("%d packets, %d ICMP errors: checksums valid, no address in %s"
           % (n, errors, prefixes))
 
@@ -143,7 +149,9 @@ def list_echo(path):
 
 
 def main(argv):
-    if len(argv) == 3 and argv[0] == "clean":
+    if len(argv) == 5 and argv[:2] == ["clean", "--min"] and argv[2].isdigit():
+        clean(argv[3], argv[4], int(argv[2]))
+    elif len(argv) == 3 and argv[0] == "clean":
         clean(argv[1], argv[2])
     elif len(argv) == 2 and argv[0] == "errors":
         list_errors(argv[1])
