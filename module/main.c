@@ -95,3 +95,5 @@ MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("NAT without conntrack: port blocks, ICMP that works");
 MODULE_VERSION(KNAT_VERSION);
 MODULE_ALIAS_GENL_FAMILY(KNAT_GENL_NAME);
+/* Taken by name (knat_defrag_get()); modprobe and initramfs tools see it. */
+MODULE_SOFTDEP("pre: nf_defrag_ipv4");

@@ -4,7 +4,8 @@
 # stand-in linux-source tarball print on stdout and stderr what kbuild
 # prints on a real cold build ("Using .config as base", "# merged
 # configuration written to .config (needs make)", quotes and all) and
-# make the files a build leaves. What build-kernel.sh prints on stdout,
+# make the files a build leaves (a stand-in dpkg-query names the source
+# version, so the test runs before deps.sh installed anything). What build-kernel.sh prints on stdout,
 # as check.sh and bench.sh capture it, must be exactly one line: an
 # existing directory holding a finished build. The same again warm.
 # Prints TAP; exits non-zero on a failure.
@@ -58,6 +59,11 @@ for t in "${targets[@]}"; do
 	esac
 done
 EOF
+# The source package's version, so that the test needs no linux-source.
+cat > "$tmp/bin/dpkg-query" <<'EOF'
+#!/bin/sh
+echo 6.1.999-standin
+EOF
 # merge_config.sh -m -O OBJ BASE FRAGMENT...: the fragments' options,
 # with "=n" written the way Kconfig writes an option that is off.
 cat > "$tmp/src/linux-standin/scripts/kconfig/merge_config.sh" <<'EOF'
@@ -72,7 +78,7 @@ for f; do
 done
 echo "# merged configuration written to $base (needs make)"
 EOF
-chmod +x "$tmp/bin/make" "$tmp/src/linux-standin/scripts/kconfig/merge_config.sh"
+chmod +x "$tmp/bin/make" "$tmp/bin/dpkg-query" "$tmp/src/linux-standin/scripts/kconfig/merge_config.sh"
 tar -cJf "$tmp/linux-standin.tar.xz" -C "$tmp/src" linux-standin
 
 n=0 failed=0

@@ -74,6 +74,8 @@ boot_guest() {
 			if [ "$idle" -ge "$KNAT_STALL" ] || [ "$total" -ge "$KNAT_GUEST_LIMIT" ]; then
 				echo "no progress for ${idle}s after ${total}s" > "$out/hung"
 				kill "$qpid" 2>/dev/null
+				sleep 10
+				kill -KILL "$qpid" 2>/dev/null
 				break
 			fi
 		done

@@ -66,7 +66,7 @@ for f in $optional; do
 	grep -q "^- optional scenario \`$(basename "$f" .sh)\`" "$KNAT_TOP/README.md" ||
 		unlisted+=" $(basename "$f" .sh)"
 done
-line="harness: optional scenarios are listed in the README (${optional:+$(echo "$optional" | wc -l)}${optional:-none})"
+line="harness: optional scenarios are listed in the README ($(echo "$optional" | grep -c . || true))"
 if [ -z "$unlisted" ]; then
 	tap_result 0 "$line"
 else
@@ -100,7 +100,12 @@ expected_set() {
 # check_expected GUEST FROM [ONLY]: the results from line FROM of the
 # results file on ("STATUS NAME...") must hold the whole expected set.
 check_expected() {
-	local guest=$1 from=$2 missing="" kind want count got total=0 line
+	local guest=$1 from=$2 missing="" kind want count got total=0 line exp
+	# expected_set dies on a file it cannot read: in $(...) that ends only
+	# the subshell, so its status is checked here.
+	exp=$(expected_set "${3:-}") || die "the expected set cannot be read"
+	[ -n "$exp" ] || missing="
+T=$T selects no scenario and no KUnit suite"
 	while read -r kind want count; do
 		[ -n "$kind" ] || continue
 		got=$(tail -n +"$from" "$KNAT_RESULTS" | awk -v k="$kind" -v w="$want" '
@@ -110,7 +115,7 @@ check_expected() {
 		total=$((total + count))
 		[ "$got" = "$count" ] || missing+="
 $kind $want: $got of $count reported"
-	done <<< "$(expected_set "${3:-}")"
+	done <<< "$exp"
 	line="$guest guest reported the whole expected set ($total)"
 	if [ -z "$missing" ]; then tap_result 0 "$line"; else tap_result 1 "$line" "${missing#?}"; fi
 }

@@ -6,7 +6,10 @@
 set -u
 . /knat-out/env.sh
 
-failed=0
+# Scenarios and KUnit modules report from background jobs: a failure is
+# a file, so that the runner's exit code sees all of them.
+failed_mark=/tmp/knat-runner-failed
+rm -f "$failed_mark"
 result() { # result STATUS NAME [DIAG...]
 	local status=$1 name=$2
 	shift 2
@@ -14,7 +17,7 @@ result() { # result STATUS NAME [DIAG...]
 		echo "ok - $name"
 	else
 		echo "not ok - $name"
-		failed=1
+		: > "$failed_mark"
 	fi
 	for d in "$@"; do
 		[ -n "$d" ] && printf '%s\n' "$d" | sed 's/^/#   /'
@@ -24,8 +27,9 @@ result() { # result STATUS NAME [DIAG...]
 
 selected() { # selected NAME: does the T= filter pick it?
 	[ -z "${KNAT_FILTER:-}" ] && return 0
-	local f
-	for f in ${KNAT_FILTER//,/ }; do
+	local f filters
+	IFS=, read -ra filters <<< "$KNAT_FILTER"
+	for f in "${filters[@]}"; do
 		case $1 in *"$f"*) return 0 ;; esac
 	done
 	return 1
@@ -253,4 +257,6 @@ if [ "$KNAT_FLAVOUR" != stock ]; then
 	fi
 fi
 # make check-harness: a runner that fails after every test passed.
+failed=0
+[ -e "$failed_mark" ] && failed=1
 exit "${KNAT_RUNNER_EXIT:-$failed}"

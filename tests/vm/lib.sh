@@ -61,8 +61,9 @@ kernel_dir() {
 # selected NAME: does the T= filter pick it? (as the guest decides)
 selected() {
 	[ -z "${T:-}" ] && return 0
-	local f
-	for f in ${T//,/ }; do
+	local f filters
+	IFS=, read -ra filters <<< "$T"
+	for f in "${filters[@]}"; do
 		case $1 in *"$f"*) return 0 ;; esac
 	done
 	return 1
