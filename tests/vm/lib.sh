@@ -9,6 +9,13 @@ export LINUX_SRC_TAR=${LINUX_SRC_TAR:-/usr/src/linux-source-6.1.tar.xz}
 log() { printf '# %s\n' "$*" >&2; }
 die() { printf 'knat-harness: %s\n' "$*" >&2; exit 1; }
 
+# The guest sees the host's root, but mounts fresh tmpfs on /tmp and /run:
+# a tree or build directory there would be missing in the guest.
+case "$KNAT_TOP/ $KNAT_BUILD/" in
+/tmp/* | /run/* | *" /tmp/"* | *" /run/"*)
+	die "the tree ($KNAT_TOP) and KNAT_BUILD ($KNAT_BUILD) must not be under /tmp or /run: the guest mounts its own there" ;;
+esac
+
 # The stock Debian kernel: the one linux-image-amd64 installs.
 stock_kver() {
 	local v
