@@ -73,8 +73,14 @@ struct sk_buff *knat_nl_reply_new(struct genl_info *info, u8 cmd, void **hdr)
 void *knat_nl_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
 		       u8 cmd)
 {
-	return genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			   &knat_genl_family, NLM_F_MULTI, cmd);
+	void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				cb->nlh->nlmsg_seq, &knat_genl_family,
+				NLM_F_MULTI, cmd);
+
+	/* NLM_F_DUMP_INTR from the first message after cb->seq moved. */
+	if (hdr)
+		genl_dump_check_consistent(cb, hdr);
+	return hdr;
 }
 
 int knat_nl_list_dump(struct sk_buff *skb, struct netlink_callback *cb,
@@ -113,6 +119,8 @@ void *knat_nl_table_start(struct netlink_callback *cb, struct rhashtable *ht,
 		return NULL;
 	rhashtable_walk_enter(ht, iter);
 	cb->args[0] = (long)iter;
+	/* Non-zero, so that a change (see knat_nl_table_dump()) is seen. */
+	cb->seq = 1;
 	return iter;
 }
 
@@ -135,10 +143,18 @@ int knat_nl_table_dump(struct sk_buff *skb, struct netlink_callback *cb,
 	void *obj;
 	u32 n = 0;
 
-	rhashtable_walk_start(iter);
+	/*
+	 * A resize, here or between two messages, starts the walk over from
+	 * the first bucket: what was sent may come again. The reader is told
+	 * (NLM_F_DUMP_INTR on the messages from then on) and may dump again.
+	 */
+	if (rhashtable_walk_start_check(iter) == -EAGAIN)
+		cb->seq++;
 	/* Peek, fill, then advance: a full message retries the same entry. */
 	while ((obj = rhashtable_walk_peek(iter))) {
-		if (!IS_ERR(obj) && fill(skb, cb, obj))
+		if (IS_ERR(obj))
+			cb->seq++;
+		else if (fill(skb, cb, obj))
 			break;
 		rhashtable_walk_next(iter);
 		/* A filter may skip a million: do not hold RCU all along. */

@@ -90,6 +90,8 @@ int cli_dump(struct knat_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 		json_end(']');
 		json_done();
 	}
+	if (ret == -2)
+		return EXIT_DUMP_INTR;
 	return ret < 0 ? EXIT_FAIL : EXIT_OK;
 }
 

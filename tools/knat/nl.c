@@ -214,6 +214,16 @@ static int noop_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* The kernel flags the messages of a dump that a table resize disturbed. */
+static void note_dump_intr(struct knat_nl *nl, int len)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)nl->buf;
+
+	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len))
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+			nl->dump_intr = true;
+}
+
 int knat_nl_talk(struct knat_nl *nl, struct nlmsghdr *nlh,
 		 mnl_cb_t cb, void *data)
 {
@@ -231,6 +241,7 @@ int knat_nl_talk(struct knat_nl *nl, struct nlmsghdr *nlh,
 		nlh->nlmsg_type = nl->family;
 	quiet_errors = nlh->nlmsg_type == GENL_ID_CTRL;
 	nlh->nlmsg_seq = seq = ++nl->seq;
+	nl->dump_intr = false;
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0) {
 		fprintf(stderr, "knat: netlink send: %s\n", strerror(errno));
 		return -1;
@@ -241,9 +252,14 @@ int knat_nl_talk(struct knat_nl *nl, struct nlmsghdr *nlh,
 			fprintf(stderr, "knat: netlink receive: %s\n", strerror(errno));
 			return -1;
 		}
+		note_dump_intr(nl, ret);
 		ret = mnl_cb_run2(nl->buf, ret, seq, nl->portid, cb, data,
 				  ctl, NLMSG_MIN_TYPE);
 	} while (ret > 0);
+	if (ret >= 0 && nl->dump_intr) {
+		fprintf(stderr, "knat: the table was resized during the dump: entries may be listed twice or missing; run the command again\n");
+		return -2;
+	}
 	return ret < 0 ? -1 : 0;
 }
 

@@ -3,6 +3,7 @@
 #ifndef KNAT_NL_H
 #define KNAT_NL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <libmnl/libmnl.h>
 
@@ -13,6 +14,7 @@ struct knat_nl {
 	uint32_t events_group;	/* multicast group id, 0: none */
 	uint32_t seq;
 	uint32_t portid;
+	bool dump_intr;		/* a reply carried NLM_F_DUMP_INTR */
 	char req[8192];		/* the request being built */
 	char buf[32768];	/* >= the kernel's largest dump message */
 };
