@@ -256,7 +256,8 @@ int knat_nl_talk(struct knat_nl *nl, struct nlmsghdr *nlh,
 		ret = mnl_cb_run2(nl->buf, ret, seq, nl->portid, cb, data,
 				  ctl, NLMSG_MIN_TYPE);
 	} while (ret > 0);
-	if (ret >= 0 && nl->dump_intr) {
+	/* libmnl stops at the first such message (-1, EINTR). */
+	if (nl->dump_intr) {
 		fprintf(stderr, "knat: the table was resized during the dump: entries may be listed twice or missing; run the command again\n");
 		return -2;
 	}
