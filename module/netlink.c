@@ -161,7 +161,8 @@ int knat_nl_table_dump(struct sk_buff *skb, struct netlink_callback *cb,
 		if (++n % 1024 == 0) {
 			rhashtable_walk_stop(iter);
 			cond_resched();
-			rhashtable_walk_start(iter);
+			if (rhashtable_walk_start_check(iter) == -EAGAIN)
+				cb->seq++;
 		}
 	}
 	rhashtable_walk_stop(iter);

@@ -38,6 +38,12 @@ flavour=debug
 mem=2G
 [ "$KASAN" = 1 ] && mem=3G
 
+# One run at a time per build directory: a second one would empty the
+# first one's results and logs under it.
+mkdir -p "$KNAT_BUILD"
+exec 9> "$KNAT_BUILD/.check.lock"
+flock -n 9 || die "another make check is running in $KNAT_BUILD (KNAT_BUILD= picks another)"
+
 start=$(date +%s)
 "$here/deps.sh"
 t_apt=$(( $(date +%s) - start ))
