@@ -409,7 +409,8 @@ static void block_cool(struct knat_net *kn, struct knat_block *b)
 	knat_event_block(kn, b, b->owner->key.addr, false);
 	spin_lock_bh(&pa->lock);
 	b->owner = NULL;
-	b->cool_until = jiffies + READ_ONCE(kn->cfg.cooling) * HZ;
+	/* At most KNAT_COOLING_MAX seconds: no overflow. */
+	b->cool_until = jiffies + (unsigned long)READ_ONCE(kn->cfg.cooling) * HZ;
 	list_add_tail(&b->node, &pa->cooling);
 	pa->ncooling++;
 	spin_unlock_bh(&pa->lock);

@@ -75,6 +75,7 @@ struct knat_pool {
 	int out_ifindex;		/* 0: any */
 	bool masquerade;
 	bool dead;			/* being removed: map nothing new */
+	bool noaddr;			/* masquerade, interface without address: neither */
 	u16 port_lo, port_hi, block_size;
 	u32 blocks_per_addr;
 	u32 naddr;
@@ -124,6 +125,14 @@ static inline bool knat_pool_has_addr(const struct knat_pool *pool,
 		if ((addr & pool->prefix[i].mask) == pool->prefix[i].addr)
 			return true;
 	return false;
+}
+
+static inline bool knat_prefixes_overlap(const struct knat_prefix *a,
+					 const struct knat_prefix *b)
+{
+	__be32 mask = a->mask & b->mask;
+
+	return (a->addr & mask) == (b->addr & mask);
 }
 
 /* Free blocks of @pa, wherever they wait. */

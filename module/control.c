@@ -4,8 +4,6 @@
  * work expires mappings and returns cooled blocks. Everything here holds
  * kn->lock, so GC, netlink requests and teardown never overlap.
  */
-#include <linux/inetdevice.h>
-#include <net/route.h>
 #include <linux/slab.h>
 #include <kunit/visibility.h>
 #include "control.h"
@@ -41,18 +39,11 @@ struct knat_pool *knat_pool_find(struct knat_net *kn, const char *name)
 	return NULL;
 }
 
-static bool prefixes_overlap(const struct knat_prefix *a,
-			     const struct knat_prefix *b)
-{
-	__be32 mask = a->mask & b->mask;
-
-	return (a->addr & mask) == (b->addr & mask);
-}
-
 int knat_pool_add(struct knat_net *kn, struct knat_pool_params *p,
 		  struct netlink_ext_ack *extack)
 {
 	struct knat_pool *pool, *other;
+	const struct knat_static *s;
 	u32 i, j;
 	int err;
 
@@ -64,18 +55,24 @@ int knat_pool_add(struct knat_net *kn, struct knat_pool_params *p,
 	list_for_each_entry(other, &kn->pools, list)
 		for (i = 0; i < p->nprefix; i++)
 			for (j = 0; j < other->nprefix; j++)
-				if (prefixes_overlap(&p->prefix[i], &other->prefix[j])) {
+				if (knat_prefixes_overlap(&p->prefix[i], &other->prefix[j])) {
 					NL_SET_ERR_MSG(extack,
 						       "address already in another pool");
 					return -EEXIST;
 				}
+	/* knat_static_add() checks the other order. */
+	list_for_each_entry(s, &kn->statics, list)
+		for (i = 0; i < p->nprefix; i++)
+			if ((s->out & p->prefix[i].mask) == p->prefix[i].addr) {
+				NL_SET_ERR_MSG(extack,
+					       "a 1:1 entry uses an address of the pool");
+				return -EEXIST;
+			}
 	p->id = ++kn->pool_seq;
 	pool = knat_pool_create(p);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
-	for (i = 0; i < pool->naddr; i++)
-		pool->addrs[i].local = inet_addr_type(kn->net, pool->addrs[i].addr) ==
-				       RTN_LOCAL;
+	knat_pool_mark_local(kn, pool);
 	err = knat_hooks_enable(kn);
 	if (err) {
 		knat_pool_destroy(pool);
@@ -117,100 +114,6 @@ void knat_mapping_flush(struct knat_net *kn)
 	knat_table_reap(kn, knat_map_dynamic, NULL);
 }
 
-int knat_masq_prefix(struct net *net, int ifindex, struct knat_prefix *pfx)
-{
-	const struct in_ifaddr *ifa;
-	struct in_device *in_dev;
-	struct net_device *dev;
-	int err = -EADDRNOTAVAIL;
-
-	rcu_read_lock();
-	dev = dev_get_by_index_rcu(net, ifindex);
-	in_dev = dev ? __in_dev_get_rcu(dev) : NULL;
-	if (in_dev) {
-		in_dev_for_each_ifa_rcu(ifa, in_dev) {
-			if (ifa->ifa_flags & IFA_F_SECONDARY)
-				continue;
-			pfx->addr = ifa->ifa_local;
-			pfx->mask = htonl(0xffffffff);
-			err = 0;
-			break;
-		}
-	}
-	rcu_read_unlock();
-	return err;
-}
-
-/* Rebuilds @pool on the interface's new address; its mappings are stale. */
-static void masq_follow(struct knat_net *kn, struct knat_pool *pool)
-{
-	struct knat_pool_params p = {
-		.name = pool->name, .out_ifindex = pool->out_ifindex,
-		.masquerade = true, .port_lo = pool->port_lo,
-		.port_hi = pool->port_hi, .block_size = pool->block_size,
-		.from_addr = pool->from_addr, .from_mask = pool->from_mask,
-		.nprefix = 1, .naddr = 1,
-	};
-	char name[KNAT_POOL_NAME_MAX];
-
-	if (knat_masq_prefix(kn->net, pool->out_ifindex, &p.prefix[0])) {
-		/* No address now: keep the pool for when one comes back. */
-		knat_table_reap(kn, knat_map_of_pool, pool);
-		return;
-	}
-	if (p.prefix[0].addr == pool->prefix[0].addr)
-		return;
-	strscpy(name, pool->name, sizeof(name));
-	p.name = name;
-	p.addrs = &p.prefix[0].addr;
-	knat_pool_del(kn, pool);
-	if (knat_pool_add(kn, &p, NULL))
-		pr_warn_ratelimited("knat: masquerade pool %s lost: no memory\n",
-				    name);
-}
-
-/* Under RTNL; takes kn->lock after it (nothing takes them the other way). */
-static int knat_inetaddr_event(struct notifier_block *nb, unsigned long event,
-			       void *ptr)
-{
-	const struct in_ifaddr *ifa = ptr;
-	struct net_device *dev = ifa->ifa_dev->dev;
-	struct knat_net *kn = knat_pernet(dev_net(dev));
-	struct knat_pool *pool, *tmp;
-
-	u32 i;
-
-	if (event != NETDEV_UP && event != NETDEV_DOWN)
-		return NOTIFY_DONE;
-	mutex_lock(&kn->lock);
-	list_for_each_entry_safe(pool, tmp, &kn->pools, list) {
-		if (pool->masquerade && pool->out_ifindex == dev->ifindex) {
-			masq_follow(kn, pool);
-			continue;
-		}
-		/* The router's sockets now share (or no longer share) ports. */
-		for (i = 0; i < pool->naddr; i++)
-			if (pool->addrs[i].addr == ifa->ifa_local)
-				WRITE_ONCE(pool->addrs[i].local, event == NETDEV_UP);
-	}
-	mutex_unlock(&kn->lock);
-	return NOTIFY_DONE;
-}
-
-static struct notifier_block knat_inetaddr_nb = {
-	.notifier_call = knat_inetaddr_event,
-};
-
-int knat_masq_notifier_init(void)
-{
-	return register_inetaddr_notifier(&knat_inetaddr_nb);
-}
-
-void knat_masq_notifier_exit(void)
-{
-	unregister_inetaddr_notifier(&knat_inetaddr_nb);
-}
-
 static void knat_gc(struct work_struct *work)
 {
 	struct knat_net *kn = container_of(to_delayed_work(work),
@@ -236,6 +139,7 @@ int knat_control_init(struct knat_net *kn)
 	INIT_LIST_HEAD(&kn->forwards);
 	INIT_LIST_HEAD(&kn->statics);
 	INIT_DELAYED_WORK(&kn->gc_work, knat_gc);
+	knat_addr_work_init(kn);
 	knat_config_defaults(&kn->cfg);
 	ratelimit_state_init(&kn->event_rs, HZ, 10);
 	spin_lock_init(&kn->icmp_bucket.lock);
@@ -253,6 +157,8 @@ void knat_control_exit(struct knat_net *kn)
 {
 	struct knat_pool *pool, *tmp;
 
+	/* knat_net_pre_exit() stopped the notifier; a grace period passed. */
+	cancel_work_sync(&kn->addr_work);
 	mutex_lock(&kn->lock);
 	knat_forwards_exit(kn);
 	list_for_each_entry_safe(pool, tmp, &kn->pools, list)

@@ -16,8 +16,12 @@ void knat_mapping_flush(struct knat_net *kn);
 /* Unregisters the hooks once nothing is left to translate. */
 void knat_hooks_maybe_disable(struct knat_net *kn);
 
+/* ifaddr.c: the router's own addresses. */
 /* The primary address of @ifindex, as a /32: what masquerade uses. */
 int knat_masq_prefix(struct net *net, int ifindex, struct knat_prefix *pfx);
+/* Which of @pool's addresses are also the router's; under kn->lock. */
+void knat_pool_mark_local(struct knat_net *kn, struct knat_pool *pool);
+void knat_addr_work_init(struct knat_net *kn);
 int knat_masq_notifier_init(void);
 void knat_masq_notifier_exit(void);
 

@@ -8,6 +8,8 @@
 #include <linux/ip.h>
 #include <linux/netfilter.h>
 #include <net/ip.h>
+#include <net/ip_fib.h>
+#include <net/nexthop.h>
 #include <net/route.h>
 #include <net/tcp.h>
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
@@ -81,8 +83,8 @@ static struct knat_map *map_new(struct knat_net *kn, struct knat_pool *pool,
 	struct knat_block *b;
 	int err;
 
-	/* Pairs with the grace period in knat_pool_del(). */
-	if (READ_ONCE(pool->dead))
+	/* Pairs with the grace periods in knat_pool_del() and masq_follow(). */
+	if (READ_ONCE(pool->dead) || READ_ONCE(pool->noaddr))
 		return ERR_PTR(-ENOSPC);
 	m = knat_map_alloc();
 	if (!m)
@@ -114,25 +116,6 @@ static struct knat_map *map_get(struct knat_net *kn, struct knat_pool *pool,
 	return knat_map_lookup_in(kn, in) ?: map_new(kn, pool, in);
 }
 
-static void map_track_tcp(struct knat_map *m, u8 flags, bool outbound)
-{
-	int syn = outbound ? KNAT_MAP_SYN_OUT : KNAT_MAP_SYN_IN;
-	int fin = outbound ? KNAT_MAP_FIN_OUT : KNAT_MAP_FIN_IN;
-	const unsigned int closed = BIT(KNAT_MAP_RST) | BIT(KNAT_MAP_FIN_OUT) |
-				    BIT(KNAT_MAP_FIN_IN);
-
-	/* A fresh SYN from inside reopens a closed mapping (RFC 5382). */
-	if (outbound && (flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN &&
-	    (knat_map_flags(m) & closed))
-		atomic_andnot(closed, &m->flags);
-	if (flags & TCPHDR_SYN)
-		knat_map_set_flag(m, syn);
-	if (flags & TCPHDR_FIN)
-		knat_map_set_flag(m, fin);
-	if (flags & TCPHDR_RST)
-		knat_map_set_flag(m, KNAT_MAP_RST);
-}
-
 static bool map_usable_out(const struct knat_map *m,
 			   const struct net_device *out)
 {
@@ -144,16 +127,41 @@ static bool map_usable_out(const struct knat_map *m,
 	return !pool->out_ifindex || (out && pool->out_ifindex == out->ifindex);
 }
 
-/* Is this packet from an inside host of @pool (hairpinning)? */
-static bool from_inside(const struct knat_pool *pool, __be32 saddr,
-			const struct net_device *in)
+/* Does the route back to @saddr leave through @in (a reverse-path check)? */
+static bool route_back_via(struct net *net, __be32 saddr,
+			   const struct net_device *in)
 {
-	if ((saddr & pool->from_mask) != pool->from_addr ||
-	    knat_pool_has_addr(pool, saddr))
+	struct flowi4 fl4 = { .daddr = saddr };
+	struct fib_result res;
+	int i;
+
+	if (fib_lookup(net, &fl4, &res, FIB_LOOKUP_NOREF) ||
+	    res.type != RTN_UNICAST)
 		return false;
-	if (pool->out_ifindex)
-		return in && in->ifindex != pool->out_ifindex;
-	return pool->from_mask != 0;
+	for (i = 0; i < fib_info_num_path(res.fi); i++)
+		if (fib_info_nhc(res.fi, i)->nhc_dev == in)
+			return true;
+	return false;
+}
+
+/*
+ * Is this packet from an inside host of @pool (hairpinning)? Its source
+ * alone says nothing: anyone outside can forge one in the inside prefix,
+ * and a packet taken for an inside one makes a subscriber and a mapping.
+ * It must also have come in where the route back to it leaves.
+ */
+static bool from_inside(const struct knat_pool *pool, __be32 saddr,
+			const struct nf_hook_state *state)
+{
+	const struct net_device *in = state->in;
+
+	if ((saddr & pool->from_mask) != pool->from_addr ||
+	    knat_pool_has_addr(pool, saddr) || !in)
+		return false;
+	if (pool->out_ifindex ? in->ifindex == pool->out_ifindex :
+				!pool->from_mask)
+		return false;
+	return route_back_via(state->net, saddr, in);
 }
 
 /*
@@ -238,7 +246,7 @@ static unsigned int in_icmp_error(struct knat_net *kn, struct sk_buff *skb,
 	}
 	peer = e.idst;
 	pool = m && m->block ? m->block->pa->pool : NULL;
-	if (pool && from_inside(pool, p->src.addr, state->in)) {
+	if (pool && from_inside(pool, p->src.addr, state)) {
 		hm = knat_map_lookup_in(kn, &e.idst);
 		if (hm)
 			peer = hm->out;
@@ -314,6 +322,17 @@ static unsigned int out_icmp_error(struct knat_net *kn, struct sk_buff *skb,
 	return NF_ACCEPT;
 }
 
+/*
+ * A fragment reassembly left alone (notrack before defragmentation): a
+ * later one has no transport header, so neither a mapping nor a checksum
+ * to rewrite; it would be damaged, not translated.
+ */
+static unsigned int drop_fragment(struct knat_net *kn)
+{
+	knat_stats_inc(kn, KNAT_STAT_DROP_FRAGMENT);
+	return NF_DROP;
+}
+
 /* 1:1 NAT: the address changes, ports and identifiers do not. */
 static unsigned int xlate_static(struct knat_net *kn, struct sk_buff *skb,
 				 const struct knat_pkt *p, enum knat_side side,
@@ -359,6 +378,8 @@ static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 		struct knat_static *s = knat_static_by_out(kn, p.dst.addr);
 
 		if (s) {
+			if (p.fragment)
+				return drop_fragment(kn);
 			if (ttl_expires_here(kn, skb, state, s->in))
 				return NF_DROP;
 			return xlate_static(kn, skb, &p, KNAT_DST, s->in);
@@ -374,13 +395,11 @@ static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 		knat_stats_inc(kn, KNAT_STAT_DROP_NO_MAPPING);
 		return NF_DROP;
 	}
-	if (p.fragment) {
-		knat_stats_inc(kn, KNAT_STAT_DROP_FRAGMENT);
-		return NF_DROP;
-	}
+	if (p.fragment)
+		return drop_fragment(kn);
 	peer = p.src;
 	pool = m->block ? m->block->pa->pool : NULL;
-	if (pool && from_inside(pool, p.src.addr, state->in)) {
+	if (pool && from_inside(pool, p.src.addr, state)) {
 		/* Hairpin: the receiver must see the sender's outside view. */
 		hm = map_get(kn, pool, &p.src);
 		if (IS_ERR(hm)) {
@@ -398,7 +417,7 @@ static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 	if (ttl_expires_here(kn, skb, state, m->in.addr))
 		return NF_DROP;
 	if (p.dst.proto == IPPROTO_TCP) {
-		map_track_tcp(m, p.tcp_flags, false);
+		knat_map_track_tcp(m, p.tcp_flags, false);
 		knat_map_refresh(kn, m);
 	}
 	if (knat_xlate(skb, &p, KNAT_DST, &m->in) ||
@@ -442,11 +461,14 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 	if (!m) {
 		struct knat_static *s = knat_static_by_in(kn, p.src.addr);
 
+		pool = s ? NULL : pool_for_outbound(kn, p.src.addr, state->out);
+		if (!s && !pool)
+			return NF_ACCEPT;
+		/* No ports to read, none to map a fragment by. */
+		if (p.fragment)
+			return drop_fragment(kn);
 		if (s)
 			return xlate_static(kn, skb, &p, KNAT_SRC, s->out);
-		pool = pool_for_outbound(kn, p.src.addr, state->out);
-		if (!pool)
-			return NF_ACCEPT;
 		m = map_new(kn, pool, &p.src);
 		if (IS_ERR(m)) {
 			refuse(kn, skb, dev_get_by_index_rcu(state->net, skb->skb_iif),
@@ -454,13 +476,11 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 			return NF_DROP;
 		}
 	}
-	if (p.fragment) {
-		knat_stats_inc(kn, KNAT_STAT_DROP_FRAGMENT);
-		return NF_DROP;
-	}
+	if (p.fragment)
+		return drop_fragment(kn);
 	knat_map_note_peer(kn, m, p.dst.addr, p.dst.port);
 	if (p.src.proto == IPPROTO_TCP)
-		map_track_tcp(m, p.tcp_flags, true);
+		knat_map_track_tcp(m, p.tcp_flags, true);
 	knat_map_refresh(kn, m);
 	if (knat_xlate(skb, &p, KNAT_SRC, &m->out)) {
 		knat_stats_inc(kn, KNAT_STAT_DROP_NOMEM);

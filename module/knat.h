@@ -34,6 +34,9 @@ struct knat_key {
 	u8 pad;
 };
 
+/* Longest cooling in seconds, the CLI's bound too: cooling * HZ fits 32 bits. */
+#define KNAT_COOLING_MAX	86400
+
 /* Per-namespace settings (knat config set); read locklessly. */
 struct knat_config {
 	u32 timeout[KNAT_P_MAX];	/* seconds; TCP: established */
@@ -76,7 +79,8 @@ struct knat_net {
 	bool expire_walking;
 	struct rhashtable subs;		/* struct knat_sub by inside address */
 	struct delayed_work gc_work;
-	u32 peer_seed;			/* filtering bloom hash */
+	struct work_struct addr_work;	/* ifaddr.c: after address changes */
+	bool exiting;			/* no more work queued (pre_exit) */
 	struct ratelimit_state event_rs;	/* refusal events */
 	struct knat_icmp_bucket icmp_bucket;
 };

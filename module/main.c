@@ -30,6 +30,12 @@ static int __net_init knat_net_init(struct net *net)
 	return err;
 }
 
+/* The grace period after pre_exit ends every notifier that may queue work. */
+static void __net_exit knat_net_pre_exit(struct net *net)
+{
+	WRITE_ONCE(knat_pernet(net)->exiting, true);
+}
+
 static void __net_exit knat_net_exit(struct net *net)
 {
 	struct knat_net *kn = knat_pernet(net);
@@ -40,6 +46,7 @@ static void __net_exit knat_net_exit(struct net *net)
 
 static struct pernet_operations knat_net_ops = {
 	.init = knat_net_init,
+	.pre_exit = knat_net_pre_exit,
 	.exit = knat_net_exit,
 	.id = &knat_net_id,
 	.size = sizeof(struct knat_net),

@@ -19,6 +19,11 @@ static struct netlink_range_validation timeout_range = {
 	.min = 1, .max = KNAT_TIMEOUT_MAX,
 };
 
+/* Seconds; cooling * HZ must not wrap (it did: 4294968 s cooled 0.7 s). */
+static struct netlink_range_validation cooling_range = {
+	.max = KNAT_COOLING_MAX,
+};
+
 static const struct nla_policy knat_prefix_policy[KNAT_A_PREFIX_MAX + 1] = {
 	[KNAT_A_PREFIX_ADDR] = { .type = NLA_BE32 },
 	[KNAT_A_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 32),
@@ -49,7 +54,7 @@ static const struct nla_policy knat_nl_policy[KNAT_A_MAX + 1] = {
 	[KNAT_A_CFG_FILTERING] = NLA_POLICY_MAX(NLA_U8, KNAT_FILTER_APDF),
 	[KNAT_A_CFG_BLOCK_SIZE] = NLA_POLICY_RANGE(NLA_U16, 64, 4096),
 	[KNAT_A_CFG_MAX_BLOCKS] = NLA_POLICY_MIN(NLA_U16, 1),
-	[KNAT_A_CFG_COOLING] = { .type = NLA_U32 },
+	[KNAT_A_CFG_COOLING] = NLA_POLICY_FULL_RANGE(NLA_U32, &cooling_range),
 	[KNAT_A_CFG_PORT_PARITY] = NLA_POLICY_MAX(NLA_U8, 1),
 	[KNAT_A_CFG_ICMP_RATE] = NLA_POLICY_MAX(NLA_U32, 10000),
 	[KNAT_A_CFG_ICMP_BURST] = NLA_POLICY_RANGE(NLA_U32, 1, 10000),
@@ -407,6 +412,12 @@ struct genl_family knat_genl_family __ro_after_init = {
 	.maxattr = KNAT_A_MAX,
 	.policy = knat_nl_policy,
 	.netnsok = true,
+	/*
+	 * Every operation takes its namespace's kn->lock: a long one (a pool
+	 * of 65,536 addresses, a flush) must not hold genl_mutex, the whole
+	 * machine's generic netlink, meanwhile.
+	 */
+	.parallel_ops = true,
 	.pre_doit = knat_nl_pre_doit,
 	.module = THIS_MODULE,
 	.ops = knat_nl_ops,

@@ -63,7 +63,7 @@ static int expand_prefixes(struct knat_pool_params *p,
 static int check_local_ports(struct net *net, struct knat_pool_params *p,
 			     bool ports_given, struct genl_info *info)
 {
-	int lo, hi;
+	int lo, hi, below, above;
 	u32 i;
 
 	for (i = 0; i < p->naddr; i++)
@@ -73,7 +73,15 @@ static int check_local_ports(struct net *net, struct knat_pool_params *p,
 		return 0;
 	inet_get_local_port_range(net, &lo, &hi);
 	if (!ports_given) {
-		if (lo - 1 - 1024 >= 65535 - hi) {
+		/* The larger room: 1024 up to the range, or above it. */
+		below = max(lo - 1024, 0);
+		above = 65535 - hi;
+		if (max(below, above) < p->block_size) {
+			NL_SET_ERR_MSG(info->extack,
+				       "no room for a block beside net.ipv4.ip_local_port_range of a router address in the pool");
+			return -ENOSPC;
+		}
+		if (below >= above) {
 			p->port_lo = 1024;
 			p->port_hi = lo - 1;
 		} else {
@@ -98,6 +106,7 @@ static int pool_params(struct genl_info *info, struct knat_net *kn,
 	const struct nlattr *attr;
 	bool ports_given = a[KNAT_A_PORT_LO] || a[KNAT_A_PORT_HI];
 	int rem, err;
+	u32 i;
 
 	p->masquerade = nla_get_flag(a[KNAT_A_MASQUERADE]);
 	if (a[KNAT_A_OUT_IFINDEX]) {
@@ -135,9 +144,18 @@ static int pool_params(struct genl_info *info, struct knat_net *kn,
 					    "at most 8 prefixes per pool");
 			return -E2BIG;
 		}
-		err = parse_prefix(attr, &p->prefix[p->nprefix++], info->extack);
+		err = parse_prefix(attr, &p->prefix[p->nprefix], info->extack);
 		if (err)
 			return err;
+		/* Else one address would be two entries of the pool. */
+		for (i = 0; i < p->nprefix; i++)
+			if (knat_prefixes_overlap(&p->prefix[i],
+						  &p->prefix[p->nprefix])) {
+				NL_SET_ERR_MSG_ATTR(info->extack, attr,
+						    "prefixes of the pool overlap");
+				return -EINVAL;
+			}
+		p->nprefix++;
 	}
 	if (p->masquerade) {
 		if (!p->out_ifindex) {
@@ -261,7 +279,8 @@ static int pool_fill(struct sk_buff *skb, struct list_head *node)
 	    nla_put_u32(skb, KNAT_A_BLOCKS_COOLING, ncool) ||
 	    nla_put_u32(skb, KNAT_A_SUBSCRIBERS, nsubs))
 		return -EMSGSIZE;
-	for (i = 0; i < pool->nprefix; i++)
+	/* A masquerade pool whose interface has no address has none either. */
+	for (i = 0; i < (pool->noaddr ? 0 : pool->nprefix); i++)
 		if (put_prefix(skb, KNAT_A_POOL_PREFIX, pool->prefix[i].addr,
 			       pool->prefix[i].mask))
 			return -EMSGSIZE;

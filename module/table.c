@@ -8,9 +8,11 @@
 #include <linux/jhash.h>
 #include <linux/random.h>
 #include <linux/slab.h>
+#include <net/tcp.h>
 #include <kunit/visibility.h>
 #include "table.h"
 #include "alloc.h"
+#include "peers.h"
 #include "stats.h"
 
 static struct kmem_cache *knat_map_cache __read_mostly;
@@ -33,6 +35,7 @@ int knat_cache_init(void)
 {
 	/* The memory target: 128 bytes a mapping, tables included. */
 	BUILD_BUG_ON(sizeof(struct knat_map) > 72);
+	knat_peers_init();
 	knat_map_cache = KMEM_CACHE(knat_map, 0);
 	return knat_map_cache ? 0 : -ENOMEM;
 }
@@ -50,6 +53,7 @@ EXPORT_SYMBOL_IF_KUNIT(knat_map_alloc);
 
 void knat_map_free(struct knat_map *m)
 {
+	knat_peers_free(m);
 	kmem_cache_free(knat_map_cache, m);
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_map_free);
@@ -75,7 +79,6 @@ int knat_table_init(struct knat_net *kn)
 	err = rhashtable_init(&kn->map_out, &map_out_params);
 	if (err)
 		rhashtable_destroy(&kn->map_in);
-	kn->peer_seed = get_random_u32();
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_table_init);
@@ -168,6 +171,35 @@ static u32 map_timeout(const struct knat_net *kn, const struct knat_map *m)
 	}
 }
 
+/*
+ * RFC 5382 and RFC 7857 section 2.2. A RST only makes the mapping
+ * transitory: it may be forged (filtering checks only the peer's
+ * address), and any packet after it shows the session lives on. A fresh
+ * SYN from inside reopens a closed mapping as a new session: the old
+ * peer's SYN no longer counts.
+ */
+void knat_map_track_tcp(struct knat_map *m, u8 flags, bool outbound)
+{
+	const unsigned int closed = BIT(KNAT_MAP_RST) | BIT(KNAT_MAP_FIN_OUT) |
+				    BIT(KNAT_MAP_FIN_IN);
+	unsigned int f = knat_map_flags(m);
+
+	if (outbound && (flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN &&
+	    (f & closed))
+		atomic_andnot(closed | BIT(KNAT_MAP_SYN_IN), &m->flags);
+	else if (!(flags & TCPHDR_RST) && (f & BIT(KNAT_MAP_RST)))
+		atomic_andnot(BIT(KNAT_MAP_RST), &m->flags);
+	if (flags & TCPHDR_SYN)
+		knat_map_set_flag(m, outbound ? KNAT_MAP_SYN_OUT :
+						KNAT_MAP_SYN_IN);
+	if (flags & TCPHDR_FIN)
+		knat_map_set_flag(m, outbound ? KNAT_MAP_FIN_OUT :
+						KNAT_MAP_FIN_IN);
+	if (flags & TCPHDR_RST)
+		knat_map_set_flag(m, KNAT_MAP_RST);
+}
+EXPORT_SYMBOL_IF_KUNIT(knat_map_track_tcp);
+
 void knat_map_refresh(struct knat_net *kn, struct knat_map *m)
 {
 	u32 expires = (u32)jiffies + map_timeout(kn, m) * HZ;
@@ -178,52 +210,24 @@ void knat_map_refresh(struct knat_net *kn, struct knat_map *m)
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_map_refresh);
 
-/* Two bits of a 32-bit filter, in the low half of the map's peers. */
-static u64 peer_bits(u32 h)
-{
-	return BIT_ULL(h & 31) | BIT_ULL((h >> 5) & 31);
-}
-
-static u64 peer_addr_bits(const struct knat_net *kn, __be32 addr)
-{
-	return peer_bits(jhash_1word((__force u32)addr, kn->peer_seed));
-}
-
-static u64 peer_addr_port_bits(const struct knat_net *kn, __be32 addr,
-			       __be16 port)
-{
-	return peer_bits(jhash_2words((__force u32)addr, (__force u32)port,
-				      kn->peer_seed)) << 32;
-}
-
 void knat_map_note_peer(struct knat_net *kn, struct knat_map *m,
 			__be32 addr, __be16 port)
 {
-	u64 bits = peer_addr_bits(kn, addr) |
-		   peer_addr_port_bits(kn, addr, port);
-
-	/* Racy OR-in is fine: a lost bit is re-added by the next packet. */
-	if ((READ_ONCE(m->peers) & bits) != bits)
-		WRITE_ONCE(m->peers, READ_ONCE(m->peers) | bits);
+	knat_peers_note(m, addr, port);
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_map_note_peer);
 
 bool knat_map_peer_allowed(struct knat_net *kn, const struct knat_map *m,
 			   __be32 addr, __be16 port)
 {
-	u64 bits;
-
 	switch (READ_ONCE(kn->cfg.filtering)) {
 	case KNAT_FILTER_EIF:
 		return true;
 	case KNAT_FILTER_ADF:
-		bits = peer_addr_bits(kn, addr);
-		break;
+		return knat_peers_has(m, addr, port, false);
 	default:
-		bits = peer_addr_port_bits(kn, addr, port);
-		break;
+		return knat_peers_has(m, addr, port, true);
 	}
-	return (READ_ONCE(m->peers) & bits) == bits;
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_map_peer_allowed);
 

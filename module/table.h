@@ -21,7 +21,7 @@ enum {
 /*
  * One NAT mapping (RFC 4787 "mapping"): an inside endpoint and the outside
  * endpoint it is known by. Endpoint-independent: the peers it talked to are
- * only remembered, lossily, for filtering. 72 bytes in its own slab cache:
+ * only remembered, for filtering (peers.c). 72 bytes in its own slab cache:
  * at a million mappings every byte here is a megabyte.
  */
 struct knat_map {
@@ -32,13 +32,8 @@ struct knat_map {
 	struct knat_block *block;	/* holder of out.port */
 	u32 expires;			/* jiffies, low 32 bits */
 	atomic_t flags;			/* BIT(KNAT_MAP_*) */
-	/*
-	 * Peers seen from inside, as two 32-bit Bloom filters: by address
-	 * (low half) and by address + port (high half). Filtering never
-	 * refuses a peer the inside host contacted; with many peers it lets
-	 * a few more in.
-	 */
-	u64 peers;
+	/* The one peer seen from inside (bit 0 set), or its peer set. */
+	unsigned long peers;
 	struct rcu_head rcu;
 };
 
@@ -89,6 +84,8 @@ int knat_map_insert(struct knat_net *kn, struct knat_map *m,
 void knat_map_delete(struct knat_net *kn, struct knat_map *m);
 
 void knat_map_refresh(struct knat_net *kn, struct knat_map *m);
+/* A TCP segment of @m with @flags (TCPHDR_*) went through. */
+void knat_map_track_tcp(struct knat_map *m, u8 flags, bool outbound);
 void knat_map_note_peer(struct knat_net *kn, struct knat_map *m,
 			__be32 addr, __be16 port);
 bool knat_map_peer_allowed(struct knat_net *kn, const struct knat_map *m,

@@ -42,6 +42,10 @@ check_err 1 "at least one block" pool add 192.0.2.1 out out0 ports 2000-2010
 check_err 1 "ip_local_port_range" pool add 198.51.100.1 out out0 ports 30000-40000
 ip -n "$RTR" link add dummy9 type dummy
 check_err 1 "has no IPv4 address" masquerade add out dummy9
+check_err 1 "prefixes of the pool overlap" pool add 192.0.2.0/28,192.0.2.8/29 out out0
+$KNAT -n "$RTR" static add 192.0.2.77 10.0.1.77
+check_err 1 "a 1:1 entry uses an address of the pool" pool add 192.0.2.64/26 out out0
+expect_eq "1:1 entries after refusals" "$($KNAT -n "$RTR" static show | wc -l)" 1
 expect_eq "pools after refusals" "$($KNAT -n "$RTR" -j pool show | grep -o '"name"' | wc -l)" 1
 
 step "-n with a namespace that does not exist"

@@ -45,5 +45,25 @@ serve "$SRV" udp 7000
 got=$(ask "$C2" udp 198.51.100.2 7000 4321) || fail "1:1 outbound"
 expect_eq "server saw c2 as" "$got" "203.0.113.200:4321"
 in_ns "$C2" ping -c 1 -W 2 198.51.100.2 >/dev/null || fail "1:1 ping"
+
+step "1:1 and fragments reassembly left alone: dropped and counted, not rewritten"
+# notrack before defragmentation (-400): fragments reach knat as they are.
+# A later fragment has no UDP header: rewriting "its checksum" would
+# damage payload.
+in_ns "$RTR" nft -f - <<-EOF
+table ip nodefrag {
+	chain pre { type filter hook prerouting priority -450; notrack; }
+}
+EOF
+frags=$(stat "$RTR" drop_fragment)
+send_big() {
+	in_ns "$1" /usr/bin/python3 -S -c "import socket
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'k' * 3000, ('$2', $3))"
+}
+send_big "$SRV" 203.0.113.200 9999
+send_big "$C2" 198.51.100.2 7000
+sleep 1
+expect_eq "fragments dropped (2 each way)" "$(($(stat "$RTR" drop_fragment) - frags))" 4
+in_ns "$RTR" nft delete table ip nodefrag
 $KNAT -n "$RTR" static del 203.0.113.200
 expect_fail ask "$SRV" udp 203.0.113.200 9999 42001 1

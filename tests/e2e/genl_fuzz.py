@@ -183,15 +183,24 @@ class Fuzzer:
 
     def boundaries(self, text):
         """Policy edges that once were wrong: timeouts (seconds * HZ
-        overflowed 32 bits past 49 days; now at most a week)."""
+        overflowed 32 bits past 49 days; now at most a week) and cooling
+        (cooling * HZ wrapped: 4294968 s cooled 0.7 s at HZ=1000; now at
+        most a day, as the CLI says)."""
         cmds, attrs = enum_names(text, "knat_cmd"), enum_names(text, "knat_attr")
         cmd = cmds.index("KNAT_CMD_CONFIG_SET")
+        erange = errno_of("ERANGE")
+        timeout_edges = ((604801, erange), (2**32 - 1, erange), (0, erange),
+                         (604800, 0), (300, 0))
+        cooling_edges = ((86401, erange), (4294968, erange), (2**32 - 1, erange),
+                         (0, 0), (86400, 0), (120, 0))
         bad = []
-        for name in ("KNAT_A_CFG_TIMEOUT_UDP", "KNAT_A_CFG_TIMEOUT_TCP_EST",
-                     "KNAT_A_CFG_TIMEOUT_TCP_TRANS", "KNAT_A_CFG_TIMEOUT_ICMP"):
+        for name, edges in (("KNAT_A_CFG_TIMEOUT_UDP", timeout_edges),
+                            ("KNAT_A_CFG_TIMEOUT_TCP_EST", timeout_edges),
+                            ("KNAT_A_CFG_TIMEOUT_TCP_TRANS", timeout_edges),
+                            ("KNAT_A_CFG_TIMEOUT_ICMP", timeout_edges),
+                            ("KNAT_A_CFG_COOLING", cooling_edges)):
             a = attrs.index(name)
-            for value, want in ((604801, errno_of("ERANGE")), (2**32 - 1, errno_of("ERANGE")),
-                                (0, errno_of("ERANGE")), (604800, 0), (300, 0)):
+            for value, want in edges:
                 err, extack = self.request(cmd, nla(a, struct.pack("I", value)))
                 if err != want or (err and not extack):
                     bad.append("%s=%d: %s%s, want %s" % (

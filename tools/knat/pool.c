@@ -205,7 +205,7 @@ static int pool_show_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	printf("pool %s%s: %s ports %u-%u block %u",
 	       mnl_attr_get_str(tb[KNAT_A_POOL_NAME]), masq ? " (masquerade)" : "",
-	       addrs, mnl_attr_get_u16(tb[KNAT_A_PORT_LO]),
+	       addrs[0] ? addrs : "(no address)", mnl_attr_get_u16(tb[KNAT_A_PORT_LO]),
 	       mnl_attr_get_u16(tb[KNAT_A_PORT_HI]),
 	       mnl_attr_get_u16(tb[KNAT_A_BLOCK_SIZE]));
 	if (ifname[0])

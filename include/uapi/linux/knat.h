@@ -19,7 +19,15 @@
  *   from config), KNAT_A_OUT_IFINDEX (translate only packets leaving
  *   there), KNAT_A_FROM (nested prefix: translate only these sources).
  *   With KNAT_A_MASQUERADE set, no prefix is given: the pool's address is
- *   the primary address of KNAT_A_OUT_IFINDEX, followed when it changes.
+ *   the primary address of KNAT_A_OUT_IFINDEX, followed when it changes;
+ *   while the interface has none, the pool maps nothing (pool full) and
+ *   is dumped without KNAT_A_POOL_PREFIX. Address changes are followed
+ *   by a work item, soon after the change, never under RTNL.
+ *   Prefixes may not overlap each other, another pool's, or a 1:1 entry's
+ *   outside address. With a router address in the pool and no ports
+ *   given, the ports are the larger room beside
+ *   net.ipv4.ip_local_port_range (1024 up to it, or above it); with no
+ *   room for a block there, the pool is refused.
  * KNAT_CMD_POOL_DEL    KNAT_A_POOL_NAME. Its mappings go with it.
  * KNAT_CMD_POOL_GET    dump: one message per pool with the attributes
  *   above (a masquerade pool's prefix is its current address /32) plus
@@ -131,7 +139,7 @@ enum knat_attr {
 	KNAT_A_CFG_FILTERING,		/* u8, enum knat_filtering */
 	KNAT_A_CFG_BLOCK_SIZE,		/* u16, default for new pools */
 	KNAT_A_CFG_MAX_BLOCKS,		/* u16, per subscriber */
-	KNAT_A_CFG_COOLING,		/* u32, seconds */
+	KNAT_A_CFG_COOLING,		/* u32, seconds, at most 86400 */
 	KNAT_A_STATS,			/* nested, see KNAT_CMD_STATS_GET */
 	KNAT_A_MAPPINGS,		/* u32 */
 	KNAT_A_PAD,

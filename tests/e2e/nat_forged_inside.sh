@@ -1,0 +1,38 @@
+#!/bin/bash
+# Packets forged from outside with inside sources make no state. A pool
+# with `from PREFIX` and no `out` once took any packet from such a source
+# for an inside host hairpinning, whatever interface it came in on, and
+# made it a subscriber, a block and a mapping before filtering it: 250
+# forged packets exhausted a one-address pool. Inside is where the route
+# back to the source goes (the ingress interface must be it).
+. "$(dirname "$0")/_lib.sh"
+topo_nat
+$KNAT -n "$RTR" pool add 203.0.113.1 from 10.0.1.0/24 block 64
+serve "$SRV" udp 7000
+
+step "c1 gets a mapping; srv forges 400 datagrams from 10.0.1.50-149 to it"
+o1=$(ask "$C1" udp 198.51.100.2 7000 5000) || fail "c1: no reply"
+echo "   c1 is $o1 outside"
+filtered=$(stat "$RTR" drop_filtered)
+hairpinned=$(stat "$RTR" hairpinned)
+for _ in 1 2 3 4; do
+	in_ns "$SRV" $PEER spoof 10.0.1.50 100 "${o1%:*}" "${o1#*:}" > /dev/null
+done
+# A header line, then one line a subscriber.
+expect_eq "subscriber lines (c1 alone)" "$(lines $KNAT -n "$RTR" subscriber show)" 2
+expect_eq "mappings (c1's alone)" "$(lines $KNAT -n "$RTR" mapping show)" 1
+expect_eq "forged datagrams filtered" "$(($(stat "$RTR" drop_filtered) - filtered))" 400
+expect_eq "hairpinned" "$(stat "$RTR" hairpinned)" "$hairpinned"
+
+step "hairpinning from inside still works: c2 reaches c1's outside endpoint"
+$KNAT -n "$RTR" config set filtering eif
+serve "$C1" udp 5000
+got=$(ask "$C2" udp "${o1%:*}" "${o1#*:}" 6000) || fail "hairpin: no reply"
+[ "${got%:*}" = 203.0.113.1 ] || fail "c1 saw c2 as $got, not an outside endpoint"
+# c2's datagram and c1's answer.
+expect_eq "hairpinned" "$(($(stat "$RTR" hairpinned) - hairpinned))" 2
+
+step "with filtering eif, forged datagrams are outside peers: translated to c1, no state"
+in_ns "$SRV" $PEER spoof 10.0.1.50 100 "${o1%:*}" "${o1#*:}" > /dev/null
+expect_eq "subscriber lines (c1, c2)" "$(lines $KNAT -n "$RTR" subscriber show)" 3
+expect_eq "hairpinned after the forgeries" "$(($(stat "$RTR" hairpinned) - hairpinned))" 2
