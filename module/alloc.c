@@ -46,6 +46,26 @@ void knat_subs_exit(struct knat_net *kn)
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_subs_exit);
 
+/*
+ * @pa's free blocks (stack and magazines) changed by @delta: the pool's
+ * count and @pa's bit follow. Under pa->lock, which every change that
+ * makes @pa's count non-zero holds: a bit is never cleared under a change
+ * that sets it.
+ */
+static void pa_free_moved(struct knat_pool_addr *pa, int delta)
+{
+	struct knat_pool *pool = pa->pool;
+	u32 i = pa - pool->addrs;
+
+	lockdep_assert_held(&pa->lock);
+	if (delta)
+		atomic_add(delta, &pool->nfree);
+	if (knat_pa_nfree(pa))
+		set_bit(i, pool->has_free);
+	else
+		clear_bit(i, pool->has_free);
+}
+
 static int pool_addr_init(struct knat_pool *pool, struct knat_pool_addr *pa,
 			  __be32 addr)
 {
@@ -59,10 +79,10 @@ static int pool_addr_init(struct knat_pool *pool, struct knat_pool_addr *pa,
 	spin_lock_init(&pa->lock);
 	INIT_LIST_HEAD(&pa->cooling);
 	pa->blocks = kvcalloc(pool->blocks_per_addr, sizeof(*pa->blocks),
-			      GFP_KERNEL);
-	pa->free = kvcalloc(pool->blocks_per_addr, sizeof(u32), GFP_KERNEL);
+			      GFP_KERNEL_ACCOUNT);
+	pa->free = kvcalloc(pool->blocks_per_addr, sizeof(u32), GFP_KERNEL_ACCOUNT);
 	bits = kvcalloc(array3_size(pool->blocks_per_addr, KNAT_P_MAX, words),
-			sizeof(long), GFP_KERNEL);
+			sizeof(long), GFP_KERNEL_ACCOUNT);
 	if (!pa->blocks || !pa->free || !bits) {
 		kvfree(bits);
 		return -ENOMEM;
@@ -81,10 +101,13 @@ static int pool_addr_init(struct knat_pool *pool, struct knat_pool_addr *pa,
 		pa->free[j] = i;
 	}
 	pa->nfree = pool->blocks_per_addr;
+	spin_lock_bh(&pa->lock);
+	pa_free_moved(pa, pa->nfree);
+	spin_unlock_bh(&pa->lock);
 	if (pool->naddr <= KNAT_MAG_ADDRS_MAX) {
 		int cpu;
 
-		pa->mags = alloc_percpu(struct knat_mag);
+		pa->mags = alloc_percpu_gfp(struct knat_mag, GFP_KERNEL_ACCOUNT);
 		if (!pa->mags)
 			return -ENOMEM;
 		for_each_possible_cpu(cpu)
@@ -107,7 +130,7 @@ struct knat_pool *knat_pool_create(const struct knat_pool_params *p)
 	struct knat_pool *pool;
 	u32 i;
 
-	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
+	pool = kzalloc(sizeof(*pool), GFP_KERNEL_ACCOUNT);
 	if (!pool)
 		return ERR_PTR(-ENOMEM);
 	strscpy(pool->name, p->name, sizeof(pool->name));
@@ -123,8 +146,10 @@ struct knat_pool *knat_pool_create(const struct knat_pool_params *p)
 	pool->out_ifindex = p->out_ifindex;
 	pool->masquerade = p->masquerade;
 	pool->naddr = p->naddr;
-	pool->addrs = kvcalloc(p->naddr, sizeof(*pool->addrs), GFP_KERNEL);
-	if (!pool->addrs)
+	pool->addrs = kvcalloc(p->naddr, sizeof(*pool->addrs), GFP_KERNEL_ACCOUNT);
+	pool->has_free = kvcalloc(BITS_TO_LONGS(p->naddr), sizeof(long),
+				  GFP_KERNEL_ACCOUNT);
+	if (!pool->addrs || !pool->has_free)
 		goto nomem;
 	for (i = 0; i < p->naddr; i++)
 		if (pool_addr_init(pool, &pool->addrs[i], p->addrs[i]))
@@ -145,33 +170,68 @@ void knat_pool_destroy(struct knat_pool *pool)
 	for (i = 0; pool->addrs && i < pool->naddr; i++)
 		pool_addr_free(&pool->addrs[i]);
 	kvfree(pool->addrs);
+	kvfree(pool->has_free);
 	kfree(pool);
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_pool_destroy);
 
-static bool pa_has_block(struct knat_pool_addr *pa)
+/*
+ * No free block anywhere: the address of a cooled one, if one is. Walks
+ * the addresses at most once each time the pool's earliest cooling block
+ * comes due (then notes the next such time), so that a full pool refuses
+ * in O(1).
+ */
+static struct knat_pool_addr *pa_choose_cooled(struct knat_pool *pool, u32 start)
 {
+	unsigned long now = jiffies, next = now + KNAT_COOLING_MAX * HZ;
 	struct knat_block *b;
+	u32 i;
 
-	if (knat_pa_nfree(pa))
-		return true;
-	b = list_first_entry_or_null(&pa->cooling, struct knat_block, node);
-	return b && time_after_eq(jiffies, READ_ONCE(b->cool_until));
+	if (!atomic_read(&pool->ncooling) ||
+	    time_before(now, READ_ONCE(pool->cool_ready)))
+		return NULL;
+	for (i = 0; i < pool->naddr; i++) {
+		struct knat_pool_addr *pa = &pool->addrs[(start + i) % pool->naddr];
+		unsigned long t;
+
+		/* Unlocked: a block stays in pa->blocks; at worst stale. */
+		b = list_first_entry_or_null(&pa->cooling, struct knat_block, node);
+		if (!b)
+			continue;
+		t = READ_ONCE(b->cool_until);
+		if (!time_before(now, t))
+			return pa;
+		if (time_before(t, next))
+			next = t;
+	}
+	WRITE_ONCE(pool->cool_ready, next);
+	return NULL;
 }
 
-/* Paired pooling: a new subscriber settles on one address for good. */
+/*
+ * Paired pooling: a new subscriber settles on one address for good, the
+ * first with a free block from where its address hashes to. A word of
+ * has_free covers 64 addresses.
+ */
 static struct knat_pool_addr *pa_choose(struct knat_pool *pool, __be32 addr)
 {
 	u32 start = jhash_1word((__force u32)addr, pool->id) % pool->naddr;
-	u32 i;
+	u32 i = start, tries;
 
-	for (i = 0; i < pool->naddr; i++) {
-		struct knat_pool_addr *pa = &pool->addrs[(start + i) % pool->naddr];
-
-		if (pa_has_block(pa))
-			return pa;
+	if (!atomic_read(&pool->nfree))
+		return pa_choose_cooled(pool, start);
+	/* A bit may be stale by a block another CPU just took: look on. */
+	for (tries = 0; tries < 4; tries++) {
+		i = find_next_bit(pool->has_free, pool->naddr, i);
+		if (i >= pool->naddr)
+			i = find_first_bit(pool->has_free, pool->naddr);
+		if (i >= pool->naddr)
+			break;
+		if (knat_pa_nfree(&pool->addrs[i]))
+			return &pool->addrs[i];
+		i = (i + 1) % pool->naddr;
 	}
-	return NULL;
+	return pa_choose_cooled(pool, start);
 }
 
 static void pa_count_sub(struct knat_pool_addr *pa, int delta)
@@ -244,6 +304,7 @@ static int pa_pop_free(struct knat_pool_addr *pa)
 		return -1;
 	list_del_init(&b->node);
 	pa->ncooling--;
+	atomic_dec(&pa->pool->ncooling);
 	block_forget_reservations(b);
 	return b - pa->blocks;
 }
@@ -251,14 +312,33 @@ static int pa_pop_free(struct knat_pool_addr *pa)
 /* Refills this CPU's magazine with up to KNAT_MAG_BATCH blocks. */
 static void mag_refill(struct knat_pool_addr *pa, struct knat_mag *mag)
 {
-	int idx;
+	int idx, cooled = 0;
+	bool stacked;
 
 	spin_lock(&pa->lock);
-	while (mag->n < KNAT_MAG_BATCH && (idx = pa_pop_free(pa)) >= 0) {
+	while (mag->n < KNAT_MAG_BATCH) {
+		stacked = pa->nfree;
+		idx = pa_pop_free(pa);
+		if (idx < 0)
+			break;
 		mag->idx[mag->n++] = idx;
 		atomic_inc(&pa->nmag);
+		cooled += !stacked;	/* a cooled block is free from now on */
 	}
+	pa_free_moved(pa, cooled);
 	spin_unlock(&pa->lock);
+}
+
+/* A block left a magazine of @pa for a subscriber; under the mag's lock. */
+static void mag_taken(struct knat_pool_addr *pa)
+{
+	atomic_dec(&pa->nmag);
+	atomic_dec(&pa->pool->nfree);
+	if (!knat_pa_nfree(pa)) {
+		spin_lock(&pa->lock);
+		pa_free_moved(pa, 0);
+		spin_unlock(&pa->lock);
+	}
 }
 
 static int mag_pop(struct knat_pool_addr *pa, struct knat_mag *mag)
@@ -268,7 +348,7 @@ static int mag_pop(struct knat_pool_addr *pa, struct knat_mag *mag)
 	spin_lock(&mag->lock);
 	if (mag->n) {
 		idx = mag->idx[--mag->n];
-		atomic_dec(&pa->nmag);
+		mag_taken(pa);
 	}
 	spin_unlock(&mag->lock);
 	return idx;
@@ -295,7 +375,7 @@ static struct knat_block *pa_take_block(struct knat_net *kn,
 			mag_refill(pa, mag);
 		if (mag->n) {
 			idx = mag->idx[--mag->n];
-			atomic_dec(&pa->nmag);
+			mag_taken(pa);
 		}
 		spin_unlock(&mag->lock);
 		if (idx < 0 && atomic_read(&pa->nmag))
@@ -305,8 +385,13 @@ static struct knat_block *pa_take_block(struct knat_net *kn,
 					break;
 			}
 	} else {
+		bool stacked;
+
 		spin_lock(&pa->lock);
+		stacked = pa->nfree;
 		idx = pa_pop_free(pa);
+		if (idx >= 0 && stacked)
+			pa_free_moved(pa, -1);
 		spin_unlock(&pa->lock);
 	}
 	if (idx < 0)
@@ -413,6 +498,10 @@ static void block_cool(struct knat_net *kn, struct knat_block *b)
 	b->cool_until = jiffies + (unsigned long)READ_ONCE(kn->cfg.cooling) * HZ;
 	list_add_tail(&b->node, &pa->cooling);
 	pa->ncooling++;
+	/* Racy minimum: blocks cool in order, a later one is due no sooner. */
+	if (atomic_inc_return(&pa->pool->ncooling) == 1 ||
+	    time_before(b->cool_until, READ_ONCE(pa->pool->cool_ready)))
+		WRITE_ONCE(pa->pool->cool_ready, b->cool_until);
 	spin_unlock_bh(&pa->lock);
 	knat_stats_inc(kn, KNAT_STAT_BLOCK_FREE);
 }
@@ -536,22 +625,28 @@ void knat_pool_recool(struct knat_net *kn, struct knat_pool *pool)
 {
 	struct knat_block *b, *tmp;
 	u32 i, j;
+	int n;
 
 	for (i = 0; i < pool->naddr; i++) {
 		struct knat_pool_addr *pa = &pool->addrs[i];
 
+		n = 0;
 		spin_lock_bh(&pa->lock);
 		list_for_each_entry_safe(b, tmp, &pa->cooling, node) {
 			if (time_before(jiffies, b->cool_until))
 				break;
 			list_del_init(&b->node);
 			pa->ncooling--;
+			atomic_dec(&pool->ncooling);
+			n++;
 			block_forget_reservations(b);
 			/* Back in at a random place: the order stays random. */
 			j = get_random_u32_below(pa->nfree + 1);
 			pa->free[pa->nfree++] = pa->free[j];
 			pa->free[j] = b - pa->blocks;
 		}
+		if (n)
+			pa_free_moved(pa, n);
 		spin_unlock_bh(&pa->lock);
 	}
 }

@@ -80,6 +80,17 @@ struct knat_pool {
 	u32 blocks_per_addr;
 	u32 naddr;
 	struct knat_pool_addr *addrs;
+	/*
+	 * Free-block accounting, so that refusing a new subscriber on a full
+	 * pool, and finding an address for one, never walks the addresses:
+	 * free blocks (stacks and magazines) of all addresses, the addresses
+	 * that have some (a bit each, changed under that address's lock),
+	 * cooling blocks, and a time before which none of them is cooled.
+	 */
+	atomic_t nfree;
+	unsigned long *has_free;
+	atomic_t ncooling;
+	unsigned long cool_ready;	/* jiffies, a lower bound */
 	struct rcu_head rcu;
 };
 

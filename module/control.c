@@ -26,6 +26,8 @@ void knat_config_defaults(struct knat_config *cfg)
 	cfg->filtering = KNAT_FILTER_ADF;
 	cfg->icmp_rate = 100;
 	cfg->icmp_burst = 50;
+	cfg->max_mappings = KNAT_MAX_MAPPINGS_DEFAULT;
+	cfg->max_addrs = KNAT_MAX_ADDRS_DEFAULT;
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_config_defaults);
 
@@ -37,6 +39,26 @@ struct knat_pool *knat_pool_find(struct knat_net *kn, const char *name)
 		if (!strcmp(pool->name, name))
 			return pool;
 	return NULL;
+}
+
+/* Refuses (and counts) @n more outside addresses past max-addresses. */
+bool knat_addrs_full(struct knat_net *kn, u32 n, struct netlink_ext_ack *extack)
+{
+	const struct knat_static *s;
+	const struct knat_pool *pool;
+	u64 used = n;
+
+	lockdep_assert_held(&kn->lock);
+	list_for_each_entry(pool, &kn->pools, list)
+		used += pool->naddr;
+	list_for_each_entry(s, &kn->statics, list)
+		used++;
+	if (used <= READ_ONCE(kn->cfg.max_addrs))
+		return false;
+	knat_stats_inc(kn, KNAT_STAT_LIMIT_REFUSED);
+	NL_SET_ERR_MSG(extack,
+		       "more pool addresses and 1:1 entries than the namespace's max-addresses");
+	return true;
 }
 
 int knat_pool_add(struct knat_net *kn, struct knat_pool_params *p,
@@ -68,6 +90,8 @@ int knat_pool_add(struct knat_net *kn, struct knat_pool_params *p,
 					       "a 1:1 entry uses an address of the pool");
 				return -EEXIST;
 			}
+	if (knat_addrs_full(kn, p->naddr, extack))
+		return -ENOSPC;
 	p->id = ++kn->pool_seq;
 	pool = knat_pool_create(p);
 	if (IS_ERR(pool))

@@ -13,6 +13,7 @@ int knat_pool_add(struct knat_net *kn, struct knat_pool_params *p,
 int knat_pool_del(struct knat_net *kn, struct knat_pool *pool);
 struct knat_pool *knat_pool_find(struct knat_net *kn, const char *name);
 void knat_mapping_flush(struct knat_net *kn);
+bool knat_addrs_full(struct knat_net *kn, u32 n, struct netlink_ext_ack *extack);
 /* Unregisters the hooks once nothing is left to translate. */
 void knat_hooks_maybe_disable(struct knat_net *kn);
 

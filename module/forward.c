@@ -9,6 +9,7 @@
 #include <linux/slab.h>
 #include "control.h"
 #include "forward.h"
+#include "stats.h"
 #include "table.h"
 
 /*
@@ -90,7 +91,12 @@ int knat_forward_add(struct knat_net *kn, const struct knat_forward *req,
 	int err;
 
 	lockdep_assert_held(&kn->lock);
-	f = kmemdup(req, sizeof(*f), GFP_KERNEL);
+	if (knat_mappings_full(kn, req->count)) {
+		knat_stats_inc(kn, KNAT_STAT_LIMIT_REFUSED);
+		NL_SET_ERR_MSG(extack, "more mappings than the namespace's max-mappings");
+		return -ENOSPC;
+	}
+	f = kmemdup(req, sizeof(*f), GFP_KERNEL_ACCOUNT);
 	if (!f)
 		return -ENOMEM;
 	err = knat_hooks_enable(kn);
@@ -98,7 +104,7 @@ int knat_forward_add(struct knat_net *kn, const struct knat_forward *req,
 		goto err_free;
 	outside_add(kn, f->out.addr);
 	for (i = 0; i < f->count; i++) {
-		m = knat_map_alloc();
+		m = knat_map_alloc_gfp(GFP_KERNEL_ACCOUNT);
 		if (!m) {
 			err = -ENOMEM;
 			goto err_unmap;
@@ -186,7 +192,9 @@ int knat_static_add(struct knat_net *kn, __be32 out, __be32 in,
 			NL_SET_ERR_MSG(extack, "the outside address is in a pool");
 			return -EEXIST;
 		}
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (knat_addrs_full(kn, 1, extack))
+		return -ENOSPC;
+	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 	if (!s)
 		return -ENOMEM;
 	s->out = out;

@@ -69,6 +69,9 @@ static void refuse(struct knat_net *kn, struct sk_buff *skb,
 	case -EDQUOT:
 		knat_stats_inc(kn, KNAT_STAT_DROP_SUB_LIMIT);
 		break;
+	case -ENFILE:
+		knat_stats_inc(kn, KNAT_STAT_DROP_MAPPING_LIMIT);
+		break;
 	default:
 		knat_stats_inc(kn, KNAT_STAT_DROP_NOMEM);
 		break;
@@ -86,6 +89,8 @@ static struct knat_map *map_new(struct knat_net *kn, struct knat_pool *pool,
 	/* Pairs with the grace periods in knat_pool_del() and masq_follow(). */
 	if (READ_ONCE(pool->dead) || READ_ONCE(pool->noaddr))
 		return ERR_PTR(-ENOSPC);
+	if (knat_mappings_full(kn, 1))
+		return ERR_PTR(-ENFILE);
 	m = knat_map_alloc();
 	if (!m)
 		return ERR_PTR(-ENOMEM);

@@ -49,7 +49,15 @@ struct knat_config {
 	u8 unreach_no_mapping;		/* answer unmapped inbound with 3/13 */
 	u32 icmp_rate;			/* messages a second knat emits */
 	u32 icmp_burst;
+	/* What the namespace may make the kernel allocate. */
+	u32 max_mappings;		/* dynamic mappings and forward ports */
+	u32 max_addrs;			/* pool addresses and 1:1 entries */
 };
+
+/* Like nf_conntrack_max on a host of 4 GB or more. */
+#define KNAT_MAX_MAPPINGS_DEFAULT	262144
+/* About 100 MB of block state at the smallest block size. */
+#define KNAT_MAX_ADDRS_DEFAULT		1024
 
 /* The budget of ICMP knat emits itself, in nanoseconds of credit. */
 struct knat_icmp_bucket {

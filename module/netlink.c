@@ -59,6 +59,8 @@ static const struct nla_policy knat_nl_policy[KNAT_A_MAX + 1] = {
 	[KNAT_A_CFG_ICMP_RATE] = NLA_POLICY_MAX(NLA_U32, 10000),
 	[KNAT_A_CFG_ICMP_BURST] = NLA_POLICY_RANGE(NLA_U32, 1, 10000),
 	[KNAT_A_CFG_UNREACH_NO_MAPPING] = NLA_POLICY_MAX(NLA_U8, 1),
+	[KNAT_A_CFG_MAX_MAPPINGS] = NLA_POLICY_MIN(NLA_U32, 1),
+	[KNAT_A_CFG_MAX_ADDRESSES] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 
 struct sk_buff *knat_nl_reply_new(struct genl_info *info, u8 cmd, void **hdr)
@@ -118,7 +120,7 @@ int knat_nl_list_dump(struct sk_buff *skb, struct netlink_callback *cb,
 void *knat_nl_table_start(struct netlink_callback *cb, struct rhashtable *ht,
 			  size_t size)
 {
-	struct rhashtable_iter *iter = kzalloc(size, GFP_KERNEL);
+	struct rhashtable_iter *iter = kzalloc(size, GFP_KERNEL_ACCOUNT);
 
 	if (!iter)
 		return NULL;
@@ -191,6 +193,23 @@ static int knat_nl_get_info(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+/*
+ * Limits protect the host from the namespace: its own administrator (root
+ * of a user namespace, maybe) may lower them, only the host's may raise
+ * them.
+ */
+static bool limit_raised(struct sk_buff *skb, struct genl_info *info,
+			 int attr, u32 now)
+{
+	const struct nlattr *a = info->attrs[attr];
+
+	if (!a || nla_get_u32(a) <= now || netlink_capable(skb, CAP_NET_ADMIN))
+		return false;
+	NL_SET_ERR_MSG_ATTR(info->extack, a,
+			    "only the initial user namespace's administrator may raise a limit");
+	return true;
+}
+
 static int knat_nl_config_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct knat_net *kn = knat_pernet(genl_info_net(info));
@@ -204,6 +223,17 @@ static int knat_nl_config_set(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	}
 	mutex_lock(&kn->lock);
+	if (limit_raised(skb, info, KNAT_A_CFG_MAX_MAPPINGS, cfg->max_mappings) ||
+	    limit_raised(skb, info, KNAT_A_CFG_MAX_ADDRESSES, cfg->max_addrs)) {
+		mutex_unlock(&kn->lock);
+		return -EPERM;
+	}
+	if (a[KNAT_A_CFG_MAX_MAPPINGS])
+		WRITE_ONCE(cfg->max_mappings,
+			   nla_get_u32(a[KNAT_A_CFG_MAX_MAPPINGS]));
+	if (a[KNAT_A_CFG_MAX_ADDRESSES])
+		WRITE_ONCE(cfg->max_addrs,
+			   nla_get_u32(a[KNAT_A_CFG_MAX_ADDRESSES]));
 	if (a[KNAT_A_CFG_TIMEOUT_UDP])
 		WRITE_ONCE(cfg->timeout[KNAT_P_UDP],
 			   nla_get_u32(a[KNAT_A_CFG_TIMEOUT_UDP]));
@@ -262,7 +292,9 @@ static int knat_nl_config_get(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u8(msg, KNAT_A_CFG_PORT_PARITY, c.port_parity) ||
 	    nla_put_u32(msg, KNAT_A_CFG_ICMP_RATE, c.icmp_rate) ||
 	    nla_put_u32(msg, KNAT_A_CFG_ICMP_BURST, c.icmp_burst) ||
-	    nla_put_u8(msg, KNAT_A_CFG_UNREACH_NO_MAPPING, c.unreach_no_mapping)) {
+	    nla_put_u8(msg, KNAT_A_CFG_UNREACH_NO_MAPPING, c.unreach_no_mapping) ||
+	    nla_put_u32(msg, KNAT_A_CFG_MAX_MAPPINGS, c.max_mappings) ||
+	    nla_put_u32(msg, KNAT_A_CFG_MAX_ADDRESSES, c.max_addrs)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}

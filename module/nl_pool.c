@@ -44,7 +44,7 @@ static int expand_prefixes(struct knat_pool_params *p,
 		NL_SET_ERR_MSG(extack, "a pool holds at most 65536 addresses");
 		return -E2BIG;
 	}
-	p->addrs = kvcalloc(total, sizeof(__be32), GFP_KERNEL);
+	p->addrs = kvcalloc(total, sizeof(__be32), GFP_KERNEL_ACCOUNT);
 	if (!p->addrs)
 		return -ENOMEM;
 	for (i = 0; i < p->nprefix; i++) {

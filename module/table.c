@@ -45,9 +45,14 @@ void knat_cache_exit(void)
 	kmem_cache_destroy(knat_map_cache);
 }
 
+struct knat_map *knat_map_alloc_gfp(gfp_t gfp)
+{
+	return kmem_cache_zalloc(knat_map_cache, gfp);
+}
+
 struct knat_map *knat_map_alloc(void)
 {
-	return kmem_cache_zalloc(knat_map_cache, GFP_ATOMIC);
+	return knat_map_alloc_gfp(GFP_ATOMIC);
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_map_alloc);
 

@@ -59,6 +59,14 @@ static inline bool knat_map_tcp_established(unsigned int f)
 	       !((f & BIT(KNAT_MAP_FIN_OUT)) && (f & BIT(KNAT_MAP_FIN_IN)));
 }
 
+/* Would @n more mappings pass the namespace's max-mappings? */
+static inline bool knat_mappings_full(struct knat_net *kn, u32 n)
+{
+	u32 have = atomic_read(&kn->map_in.nelems);
+
+	return have + n > READ_ONCE(kn->cfg.max_mappings) || have + n < have;
+}
+
 int knat_table_init(struct knat_net *kn);
 void knat_table_exit(struct knat_net *kn);
 
@@ -67,7 +75,9 @@ struct knat_map *knat_map_lookup_in(struct knat_net *kn,
 struct knat_map *knat_map_lookup_out(struct knat_net *kn,
 				     const struct knat_key *key);
 
+/* For packets (GFP_ATOMIC); the control path charges its caller's memcg. */
 struct knat_map *knat_map_alloc(void);
+struct knat_map *knat_map_alloc_gfp(gfp_t gfp);
 /* Frees @m at once: only if no table ever held it. */
 void knat_map_free(struct knat_map *m);
 /* Frees @m, unlinked, after a grace period: what a failed insert leaves. */

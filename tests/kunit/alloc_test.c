@@ -618,6 +618,97 @@ static void alloc_ports_random_in_block(struct kunit *test)
 	KUNIT_EXPECT_LT(test, successors, 800U);
 }
 
+/* The pool's free-block accounting agrees with its addresses. */
+static void expect_accounting(struct kunit *test, struct knat_pool *pool,
+			      const char *when)
+{
+	u32 i, sum = 0, bad = 0;
+
+	for (i = 0; i < pool->naddr; i++) {
+		u32 n = knat_pa_nfree(&pool->addrs[i]);
+
+		sum += n;
+		bad += !!n != test_bit(i, pool->has_free);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, (u32)atomic_read(&pool->nfree), sum, "%s", when);
+	KUNIT_EXPECT_EQ_MSG(test, bad, 0U, "has_free bits wrong %s", when);
+}
+
+/*
+ * A full pool refuses a new subscriber without walking its addresses
+ * (pool->nfree is 0 and no cooling block is due before cool_ready), and
+ * the one address that gets a block back, cooled or recooled, is the
+ * one a new subscriber finds. Small pools (magazines) and large ones.
+ */
+static void alloc_free_accounting(struct kunit *test)
+{
+	static const u32 sizes[] = { 200, KNAT_MAG_ADDRS_MAX + 76 };
+	struct knat_key in, out, *outs;
+	struct knat_block **blocks, *b;
+	struct knat_net *kn;
+	struct knat_pool *pool;
+	u32 s, n, i, victim;
+
+	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
+		n = sizes[s];
+		kn = knat_test_net(test);
+		kn->cfg.cooling = 1000;
+		pool = knat_test_pool(test, n, 2000, 64, 1);
+		blocks = kunit_kcalloc(test, n, sizeof(*blocks), GFP_KERNEL);
+		outs = kunit_kcalloc(test, n, sizeof(*outs), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, blocks);
+		KUNIT_ASSERT_NOT_NULL(test, outs);
+		expect_accounting(test, pool, "when new");
+		for (i = 0; i < n; i++)
+			take(test, kn, pool, 0x0a000000 + i, 1000, 1, &blocks[i], &outs[i]);
+		KUNIT_EXPECT_EQ(test, atomic_read(&pool->nfree), 0);
+		KUNIT_EXPECT_TRUE(test, bitmap_empty(pool->has_free, n));
+		expect_accounting(test, pool, "when full");
+		in = knat_test_key(IPPROTO_UDP, 0x0b000001, 1000);
+		KUNIT_EXPECT_EQ(test, PTR_ERR(knat_test_alloc(kn, pool, &in, false, &out)),
+				-ENOSPC);
+
+		/* One block cools: still refused, until it is due. */
+		victim = n / 3;
+		knat_port_release(kn, blocks[victim], IPPROTO_UDP, outs[victim].port);
+		KUNIT_EXPECT_EQ(test, atomic_read(&pool->ncooling), 1);
+		KUNIT_EXPECT_EQ(test, pool->cool_ready, blocks[victim]->cool_until);
+		in.addr = htonl(0x0b000002);
+		KUNIT_EXPECT_EQ(test, PTR_ERR(knat_test_alloc(kn, pool, &in, false, &out)),
+				-ENOSPC);
+		/* Time passes, as far as the pool can tell. */
+		blocks[victim]->cool_until = jiffies - 1;
+		pool->cool_ready = jiffies - 1;
+		b = knat_test_alloc(kn, pool, &in, false, &out);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(b));
+		KUNIT_EXPECT_PTR_EQ(test, b, blocks[victim]);
+		blocks[victim] = b;
+		outs[victim] = out;
+		expect_accounting(test, pool, "after a cooled block");
+
+		/* Another cools and the GC puts it back on its free stack. */
+		victim = n - 1;
+		knat_port_release(kn, blocks[victim], IPPROTO_UDP, outs[victim].port);
+		blocks[victim]->cool_until = jiffies - 1;
+		knat_pool_recool(kn, pool);
+		KUNIT_EXPECT_EQ(test, atomic_read(&pool->nfree), 1);
+		KUNIT_EXPECT_TRUE(test, test_bit(victim, pool->has_free));
+		expect_accounting(test, pool, "after recool");
+		in.addr = htonl(0x0b000003);
+		b = knat_test_alloc(kn, pool, &in, false, &out);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(b));
+		KUNIT_EXPECT_PTR_EQ(test, b, blocks[victim]);
+		blocks[victim] = b;
+		outs[victim] = out;
+		expect_accounting(test, pool, "full again");
+
+		for (i = 0; i < n; i++)
+			knat_port_release(kn, blocks[i], IPPROTO_UDP, outs[i].port);
+		knat_pool_destroy(pool);
+		knat_test_net_free(kn);
+	}
+}
+
 static struct kunit_case alloc_test_cases[] = {
 	KUNIT_CASE(alloc_fills_pool_exactly),
 	KUNIT_CASE(alloc_subscriber_limit),
@@ -629,6 +720,7 @@ static struct kunit_case alloc_test_cases[] = {
 	KUNIT_CASE(alloc_magazines_are_shared_at_exhaustion),
 	KUNIT_CASE(alloc_blocks_in_random_order),
 	KUNIT_CASE(alloc_ports_random_in_block),
+	KUNIT_CASE(alloc_free_accounting),
 	{}
 };
 

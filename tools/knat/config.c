@@ -26,6 +26,8 @@ static const struct setting {
 	{ "icmp-rate", KNAT_A_CFG_ICMP_RATE, 4, 0, 10000 },
 	{ "icmp-burst", KNAT_A_CFG_ICMP_BURST, 4, 1, 10000 },
 	{ "unreach-no-mapping", KNAT_A_CFG_UNREACH_NO_MAPPING, 1, 0, 1 },
+	{ "max-mappings", KNAT_A_CFG_MAX_MAPPINGS, 4, 1, 0xffffffff },
+	{ "max-addresses", KNAT_A_CFG_MAX_ADDRESSES, 4, 1, 0xffffffff },
 };
 
 static const char *const filtering_names[] = { "eif", "adf", "apdf" };
@@ -43,7 +45,9 @@ static void config_usage(FILE *f)
 	fputs("\nTimeouts and cooling are in seconds; filtering is eif, adf or apdf;\n"
 	      "port-parity 1 gives even inside ports even outside ports (RFC 4787);\n"
 	      "icmp-rate (0: none) and icmp-burst bound the ICMP knat sends itself;\n"
-	      "unreach-no-mapping 1 answers unmapped inbound packets with 3/13.\n", f);
+	      "unreach-no-mapping 1 answers unmapped inbound packets with 3/13;\n"
+	      "max-mappings and max-addresses (pool addresses and 1:1 entries)\n"
+	      "limit the namespace; only the host's administrator may raise them.\n", f);
 }
 
 static int config_set(int argc, char **argv)

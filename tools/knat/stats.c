@@ -53,6 +53,8 @@ static const char *const stat_names[__KNAT_STAT_MAX] = {
 	[KNAT_STAT_IN_BYTES_TCP] = "in_bytes_tcp",
 	[KNAT_STAT_IN_BYTES_UDP] = "in_bytes_udp",
 	[KNAT_STAT_IN_BYTES_ICMP] = "in_bytes_icmp",
+	[KNAT_STAT_DROP_MAPPING_LIMIT] = "drop_mapping_limit",
+	[KNAT_STAT_LIMIT_REFUSED] = "limit_refused",
 };
 
 #define STATS_MAX	64	/* counters a newer module may send */

@@ -56,7 +56,11 @@
  *   forwarding, 3/13 for refused mappings and, with
  *   KNAT_A_CFG_UNREACH_NO_MAPPING, for unmapped inbound packets) is limited
  *   by a per-namespace token bucket: KNAT_A_CFG_ICMP_RATE a second, bursts
- *   of KNAT_A_CFG_ICMP_BURST.
+ *   of KNAT_A_CFG_ICMP_BURST. KNAT_A_CFG_MAX_MAPPINGS (dynamic mappings
+ *   and forward ports) and KNAT_A_CFG_MAX_ADDRESSES (pool addresses and
+ *   1:1 entries) bound what the namespace makes the kernel allocate; only
+ *   an administrator of the initial user namespace may raise them
+ *   (-EPERM), anyone who may configure may lower them.
  * KNAT_CMD_CONFIG_GET  reply: all KNAT_A_CFG_* attributes.
  *
  * KNAT_CMD_STATS_GET   reply: KNAT_A_STATS (nested, one u64 per
@@ -154,6 +158,8 @@ enum knat_attr {
 	KNAT_A_MAPPINGS_UDP,		/* u32 */
 	KNAT_A_MAPPINGS_ICMP,		/* u32 */
 	KNAT_A_PORTS_USED,		/* u32, a subscriber's ports in use */
+	KNAT_A_CFG_MAX_MAPPINGS,	/* u32, >= 1 */
+	KNAT_A_CFG_MAX_ADDRESSES,	/* u32, >= 1 */
 	__KNAT_A_MAX
 };
 
@@ -233,6 +239,8 @@ enum knat_stat {
 	KNAT_STAT_IN_BYTES_TCP,
 	KNAT_STAT_IN_BYTES_UDP,
 	KNAT_STAT_IN_BYTES_ICMP,
+	KNAT_STAT_DROP_MAPPING_LIMIT,	/* the namespace's max-mappings reached */
+	KNAT_STAT_LIMIT_REFUSED,	/* configuration refused by a limit */
 	__KNAT_STAT_MAX
 };
 
