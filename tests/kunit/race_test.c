@@ -5,7 +5,9 @@
  * for thousands of rounds, and checks an invariant whose violation is a
  * use-after-free, a leak or a broken limit: a mapping is in both tables
  * or in neither; a subscriber that got no block does not stay; ICMP
- * credit never exceeds burst + rate * elapsed. No wall-clock threshold:
+ * credit never exceeds burst + rate * elapsed; one flow mapped again and
+ * again while GC, dumps, flushes and pool deletions run leaves nothing
+ * behind. No wall-clock threshold:
  * only what happened is checked, however slow the machine.
  */
 #include <kunit/test.h>
@@ -79,6 +81,9 @@ static struct knat_net *race_net(struct kunit *test)
 	struct knat_net *kn = knat_test_net(test);
 
 	mutex_init(&kn->lock);
+	INIT_LIST_HEAD(&kn->pools);
+	INIT_LIST_HEAD(&kn->forwards);
+	INIT_LIST_HEAD(&kn->statics);
 	return kn;
 }
 
@@ -503,11 +508,205 @@ static void race_icmp_bucket_limit(struct kunit *test)
 	KUNIT_EXPECT_GE(test, (u64)granted, (u64)BUCKET_BURST);
 }
 
+/* ---- 4. One flow's packets against every control-path walker. ---- */
+
+#define FLOW_ROUNDS	10000
+
+struct flow_race {
+	struct knat_net *kn;
+	__be32 addr;			/* the pool's one outside address */
+	bool stop;
+	u32 mapped, refused, lost;	/* the flow's rounds */
+	u32 half_linked;		/* found in map_in, not in map_out */
+	u32 walks[4];			/* GC, dump, flush, pool deletion */
+	u32 dumped;
+	int err;			/* a pool that could not be made */
+};
+
+static struct knat_pool *flow_pool_new(struct flow_race *r)
+{
+	struct knat_pool_params p = {
+		.name = "race", .id = r->walks[3] + 1, .naddr = 1, .nprefix = 1,
+		.addrs = &r->addr, .port_lo = 2000, .port_hi = 2000 + 64 * 4 - 1,
+		.block_size = 64,
+		.from_mask = htonl(0xff000000), .from_addr = htonl(0x0a000000),
+	};
+
+	p.prefix[0].addr = r->addr;
+	p.prefix[0].mask = htonl(0xffffffff);
+	return knat_pool_create(&p);
+}
+
+/*
+ * The packet path of one flow, as map_get() does it: its mapping, or a new
+ * one in the namespace's first pool (unless that pool is going away). A
+ * mapping found must be in both tables; every other round it is made to
+ * expire, so that GC has work too.
+ */
+static void flow_packets(void *ctx, int idx)
+{
+	struct knat_key in = knat_test_key(IPPROTO_UDP, 0x0a000002, 5000);
+	struct flow_race *r = ctx;
+	struct knat_map *m, *existing;
+	struct knat_pool *pool;
+	struct knat_block *b;
+	u32 i;
+
+	for (i = 0; i < FLOW_ROUNDS; i++) {
+		local_bh_disable();
+		rcu_read_lock();
+		m = knat_map_lookup_in(r->kn, &in);
+		pool = list_first_or_null_rcu(&r->kn->pools, struct knat_pool, list);
+		if (!m && pool && !READ_ONCE(pool->dead)) {
+			m = knat_map_alloc();
+			if (m) {
+				m->in = in;
+				b = knat_port_alloc(r->kn, pool, &in, false, &m->out);
+				if (IS_ERR(b)) {
+					knat_map_free(m);
+					m = NULL;
+				} else {
+					m->block = b;
+					knat_map_refresh(r->kn, m);
+					if (knat_map_insert(r->kn, m, &existing)) {
+						knat_port_release(r->kn, b, IPPROTO_UDP,
+								  m->out.port);
+						call_rcu(&m->rcu, race_map_free_rcu);
+						m = existing;
+						r->lost++;
+					}
+				}
+			}
+		}
+		if (m) {
+			r->mapped++;
+			if (!(knat_map_flags(m) & BIT(KNAT_MAP_DEAD)) &&
+			    knat_map_lookup_out(r->kn, &m->out) != m)
+				r->half_linked++;
+			/* What a dump and the hooks read of it. */
+			if (m->block && !READ_ONCE(m->block->pa->pool->name[0]))
+				r->half_linked++;
+			if (i & 1)
+				WRITE_ONCE(m->expires, (u32)jiffies - 1000 * HZ);
+		} else {
+			r->refused++;
+		}
+		rcu_read_unlock();
+		local_bh_enable();
+		cond_resched();
+	}
+	WRITE_ONCE(r->stop, true);
+}
+
+/* A mapping dump's walk: every entry's pool name, as map_fill() reads it. */
+static void flow_dump(struct flow_race *r)
+{
+	struct rhashtable_iter iter;
+	struct knat_map *m;
+
+	rhashtable_walk_enter(&r->kn->map_out, &iter);
+	rhashtable_walk_start(&iter);
+	while ((m = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(m))
+			continue;	/* -EAGAIN: a resize, the walk goes on */
+		if (m->block && READ_ONCE(m->block->pa->pool->name[0]))
+			r->dumped++;
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+}
+
+/* GC, a dump, a flush, a pool deletion (and a new pool), in turn. */
+static void flow_control(void *ctx, int idx)
+{
+	struct flow_race *r = ctx;
+	struct knat_pool *pool;
+	u32 i;
+
+	for (i = 0; !READ_ONCE(r->stop); i++) {
+		switch (i % 4) {
+		case 0:
+			mutex_lock(&r->kn->lock);
+			knat_table_expire(r->kn);
+			mutex_unlock(&r->kn->lock);
+			break;
+		case 1:
+			flow_dump(r);
+			break;
+		case 2:
+			mutex_lock(&r->kn->lock);
+			knat_mapping_flush(r->kn);
+			mutex_unlock(&r->kn->lock);
+			break;
+		case 3:
+			mutex_lock(&r->kn->lock);
+			pool = list_first_entry_or_null(&r->kn->pools,
+							struct knat_pool, list);
+			if (pool)
+				knat_pool_del(r->kn, pool);
+			pool = flow_pool_new(r);
+			if (IS_ERR(pool))
+				r->err = PTR_ERR(pool);
+			else
+				list_add_tail_rcu(&pool->list, &r->kn->pools);
+			mutex_unlock(&r->kn->lock);
+			break;
+		}
+		r->walks[i % 4]++;
+		cond_resched();
+	}
+}
+
+/*
+ * Item 4 of issue 16: the same inside key mapped again and again on one
+ * CPU while the other runs GC, dumps, flushes and pool deletions. No
+ * mapping in one table only, none left behind, every port and
+ * subscriber returned; KASAN, lockdep and kmemleak watch the rest.
+ */
+static void race_one_flow_vs_control(struct kunit *test)
+{
+	struct knat_net *kn = race_net(test);
+	struct flow_race *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	struct knat_pool *pool;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	kn->cfg.cooling = 0;
+	r->kn = kn;
+	r->addr = htonl(0xcb007100);
+	pool = flow_pool_new(r);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(pool));
+	list_add_tail_rcu(&pool->list, &kn->pools);
+
+	race_run(test, flow_packets, flow_control, r);
+	kunit_info(test, "%u rounds: %u mapped (%u lost an insert race), %u refused; %u GC, %u dumps (%u entries), %u flushes, %u pool deletions\n",
+		   FLOW_ROUNDS, r->mapped, r->lost, r->refused, r->walks[0],
+		   r->walks[1], r->dumped, r->walks[2], r->walks[3]);
+	KUNIT_EXPECT_EQ(test, r->half_linked, 0U);
+	KUNIT_EXPECT_EQ(test, r->err, 0);
+	KUNIT_EXPECT_EQ(test, r->mapped + r->refused, FLOW_ROUNDS);
+	/* Each walker ran, and the flow was mapped more than once. */
+	KUNIT_EXPECT_GT(test, r->walks[3], 1U);
+	KUNIT_EXPECT_GT(test, r->mapped, 1U);
+
+	mutex_lock(&kn->lock);
+	pool = list_first_entry_or_null(&kn->pools, struct knat_pool, list);
+	if (pool)
+		knat_pool_del(kn, pool);
+	mutex_unlock(&kn->lock);
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, atomic_read(&kn->map_in.nelems), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&kn->map_out.nelems), 0);
+	KUNIT_EXPECT_EQ(test, knat_stats_mappings(kn, -1), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&kn->subs.nelems), 0);
+	knat_test_net_free(kn);
+}
+
 static struct kunit_case race_test_cases[] = {
 	KUNIT_CASE(race_insert_loser_never_walked),
 	KUNIT_CASE(race_reap_between_inserts),
 	KUNIT_CASE(race_last_block_loser_put),
 	KUNIT_CASE(race_icmp_bucket_limit),
+	KUNIT_CASE(race_one_flow_vs_control),
 	{}
 };
 
