@@ -61,21 +61,17 @@ bool knat_addrs_full(struct knat_net *kn, u32 n, struct netlink_ext_ack *extack)
 	return true;
 }
 
-int knat_pool_add(struct knat_net *kn, struct knat_pool_params *p,
-		  struct netlink_ext_ack *extack)
+/* Would @p's addresses clash with a pool other than @except, or a 1:1 entry? */
+static int pool_clashes(struct knat_net *kn, const struct knat_pool_params *p,
+			const struct knat_pool *except,
+			struct netlink_ext_ack *extack)
 {
-	struct knat_pool *pool, *other;
+	const struct knat_pool *other;
 	const struct knat_static *s;
 	u32 i, j;
-	int err;
 
-	lockdep_assert_held(&kn->lock);
-	if (knat_pool_find(kn, p->name)) {
-		NL_SET_ERR_MSG(extack, "a pool of that name exists");
-		return -EEXIST;
-	}
 	list_for_each_entry(other, &kn->pools, list)
-		for (i = 0; i < p->nprefix; i++)
+		for (i = 0; other != except && i < p->nprefix; i++)
 			for (j = 0; j < other->nprefix; j++)
 				if (knat_prefixes_overlap(&p->prefix[i], &other->prefix[j])) {
 					NL_SET_ERR_MSG(extack,
@@ -90,6 +86,23 @@ int knat_pool_add(struct knat_net *kn, struct knat_pool_params *p,
 					       "a 1:1 entry uses an address of the pool");
 				return -EEXIST;
 			}
+	return 0;
+}
+
+int knat_pool_add(struct knat_net *kn, struct knat_pool_params *p,
+		  struct netlink_ext_ack *extack)
+{
+	struct knat_pool *pool;
+	int err;
+
+	lockdep_assert_held(&kn->lock);
+	if (knat_pool_find(kn, p->name)) {
+		NL_SET_ERR_MSG(extack, "a pool of that name exists");
+		return -EEXIST;
+	}
+	err = pool_clashes(kn, p, NULL, extack);
+	if (err)
+		return err;
 	if (knat_addrs_full(kn, p->naddr, extack))
 		return -ENOSPC;
 	p->id = ++kn->pool_seq;
@@ -106,6 +119,37 @@ int knat_pool_add(struct knat_net *kn, struct knat_pool_params *p,
 	list_add_tail_rcu(&pool->list, &kn->pools);
 	mod_delayed_work(system_power_efficient_wq, &kn->gc_work,
 			 KNAT_GC_INTERVAL);
+	return 0;
+}
+
+/*
+ * @old's addresses become @p's (a masquerade interface's new address):
+ * the new pool takes the old one's place in the list at once, so that a
+ * new flow never finds no pool (it would leave untranslated) and the
+ * hooks stay. On failure @old stays, to be marked unusable by the caller.
+ */
+int knat_pool_replace(struct knat_net *kn, struct knat_pool *old,
+		      struct knat_pool_params *p)
+{
+	struct knat_pool *pool;
+	int err;
+
+	lockdep_assert_held(&kn->lock);
+	err = pool_clashes(kn, p, old, NULL);
+	if (err)
+		return err;
+	p->id = ++kn->pool_seq;
+	pool = knat_pool_create(p);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	knat_pool_mark_local(kn, pool);
+	WRITE_ONCE(old->dead, true);
+	list_replace_rcu(&old->list, &pool->list);
+	/* As knat_pool_del(), without unregistering anything. */
+	synchronize_rcu();
+	knat_table_reap(kn, knat_map_of_pool, old);
+	synchronize_rcu();
+	knat_pool_destroy(old);
 	return 0;
 }
 

@@ -11,6 +11,8 @@ void knat_config_defaults(struct knat_config *cfg);
 int knat_pool_add(struct knat_net *kn, struct knat_pool_params *p,
 		  struct netlink_ext_ack *extack);
 int knat_pool_del(struct knat_net *kn, struct knat_pool *pool);
+int knat_pool_replace(struct knat_net *kn, struct knat_pool *old,
+		      struct knat_pool_params *p);
 struct knat_pool *knat_pool_find(struct knat_net *kn, const char *name);
 void knat_mapping_flush(struct knat_net *kn);
 bool knat_addrs_full(struct knat_net *kn, u32 n, struct netlink_ext_ack *extack);

@@ -9,7 +9,7 @@
 #include <linux/netfilter.h>
 #include <net/ip.h>
 #include <net/ip_fib.h>
-#include <net/nexthop.h>
+#include <net/l3mdev.h>
 #include <net/route.h>
 #include <net/tcp.h>
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
@@ -132,21 +132,27 @@ static bool map_usable_out(const struct knat_map *m,
 	return !pool->out_ifindex || (out && pool->out_ifindex == out->ifindex);
 }
 
-/* Does the route back to @saddr leave through @in (a reverse-path check)? */
+/*
+ * Does the route back to @saddr leave through @in? A strict reverse-path
+ * check, the flow built as __fib_validate_source() builds it (VRF
+ * included); any path of a multipath route will do. Under RCU.
+ */
 static bool route_back_via(struct net *net, __be32 saddr,
+			   const struct sk_buff *skb,
 			   const struct net_device *in)
 {
-	struct flowi4 fl4 = { .daddr = saddr };
+	struct flowi4 fl4 = {
+		.daddr = saddr,
+		.flowi4_iif = LOOPBACK_IFINDEX,
+		.flowi4_l3mdev = l3mdev_master_ifindex_rcu(in),
+		.flowi4_mark = skb->mark,
+	};
 	struct fib_result res;
-	int i;
 
 	if (fib_lookup(net, &fl4, &res, FIB_LOOKUP_NOREF) ||
 	    res.type != RTN_UNICAST)
 		return false;
-	for (i = 0; i < fib_info_num_path(res.fi); i++)
-		if (fib_info_nhc(res.fi, i)->nhc_dev == in)
-			return true;
-	return false;
+	return fib_info_nh_uses_dev(res.fi, in);
 }
 
 /*
@@ -156,6 +162,7 @@ static bool route_back_via(struct net *net, __be32 saddr,
  * It must also have come in where the route back to it leaves.
  */
 static bool from_inside(const struct knat_pool *pool, __be32 saddr,
+			const struct sk_buff *skb,
 			const struct nf_hook_state *state)
 {
 	const struct net_device *in = state->in;
@@ -166,7 +173,25 @@ static bool from_inside(const struct knat_pool *pool, __be32 saddr,
 	if (pool->out_ifindex ? in->ifindex == pool->out_ifindex :
 				!pool->from_mask)
 		return false;
-	return route_back_via(state->net, saddr, in);
+	return route_back_via(state->net, saddr, skb, in);
+}
+
+/*
+ * A packet about to get a new mapping: did it come from where its source
+ * lives, and not in through the pool's own outside? Otherwise it is
+ * forged, a subscriber and a block for nothing (and its source an inside
+ * address on the way out).
+ */
+static bool source_plausible(const struct knat_pool *pool,
+			     const struct sk_buff *skb,
+			     const struct nf_hook_state *state)
+{
+	const struct net_device *in;
+
+	if (pool->out_ifindex && skb->skb_iif == pool->out_ifindex)
+		return false;
+	in = dev_get_by_index_rcu(state->net, skb->skb_iif);
+	return in && route_back_via(state->net, ip_hdr(skb)->saddr, skb, in);
 }
 
 /*
@@ -251,7 +276,7 @@ static unsigned int in_icmp_error(struct knat_net *kn, struct sk_buff *skb,
 	}
 	peer = e.idst;
 	pool = m && m->block ? m->block->pa->pool : NULL;
-	if (pool && from_inside(pool, p->src.addr, state)) {
+	if (pool && from_inside(pool, p->src.addr, skb, state)) {
 		hm = knat_map_lookup_in(kn, &e.idst);
 		if (hm)
 			peer = hm->out;
@@ -404,7 +429,7 @@ static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 		return drop_fragment(kn);
 	peer = p.src;
 	pool = m->block ? m->block->pa->pool : NULL;
-	if (pool && from_inside(pool, p.src.addr, state)) {
+	if (pool && from_inside(pool, p.src.addr, skb, state)) {
 		/* Hairpin: the receiver must see the sender's outside view. */
 		hm = map_get(kn, pool, &p.src);
 		if (IS_ERR(hm)) {
@@ -474,6 +499,10 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 			return drop_fragment(kn);
 		if (s)
 			return xlate_static(kn, skb, &p, KNAT_SRC, s->out);
+		if (!source_plausible(pool, skb, state)) {
+			knat_stats_inc(kn, KNAT_STAT_DROP_SPOOFED);
+			return NF_DROP;
+		}
 		m = map_new(kn, pool, &p.src);
 		if (IS_ERR(m)) {
 			refuse(kn, skb, dev_get_by_index_rcu(state->net, skb->skb_iif),

@@ -55,6 +55,21 @@ void knat_pool_mark_local(struct knat_net *kn, struct knat_pool *pool)
 	}
 }
 
+/*
+ * No usable address: keep the pool for when one comes back, but map
+ * nothing with the address that went away (the hooks drop and count such
+ * flows, pool full, rather than let them out untranslated). As in
+ * knat_pool_del(), no packet maps after the grace period.
+ */
+static void masq_unusable(struct knat_net *kn, struct knat_pool *pool)
+{
+	if (pool->noaddr)
+		return;
+	WRITE_ONCE(pool->noaddr, true);
+	synchronize_rcu();
+	knat_table_reap(kn, knat_map_of_pool, pool);
+}
+
 /* Rebuilds @pool on the interface's new address; its mappings are stale. */
 static void masq_follow(struct knat_net *kn, struct knat_pool *pool)
 {
@@ -65,34 +80,25 @@ static void masq_follow(struct knat_net *kn, struct knat_pool *pool)
 		.from_addr = pool->from_addr, .from_mask = pool->from_mask,
 		.nprefix = 1, .naddr = 1,
 	};
-	char name[KNAT_POOL_NAME_MAX];
 	int err;
 
 	if (knat_masq_prefix(kn->net, pool->out_ifindex, &p.prefix[0])) {
-		if (pool->noaddr)
-			return;
-		/*
-		 * No address now: keep the pool for when one comes back, but
-		 * map nothing with the address that went away. As in
-		 * knat_pool_del(), no packet maps after the grace period.
-		 */
-		WRITE_ONCE(pool->noaddr, true);
-		synchronize_rcu();
-		knat_table_reap(kn, knat_map_of_pool, pool);
+		masq_unusable(kn, pool);
 		return;
 	}
 	if (p.prefix[0].addr == pool->prefix[0].addr) {
 		WRITE_ONCE(pool->noaddr, false);
 		return;
 	}
-	strscpy(name, pool->name, sizeof(name));
-	p.name = name;
+	p.name = pool->name;
 	p.addrs = &p.prefix[0].addr;
-	knat_pool_del(kn, pool);
-	err = knat_pool_add(kn, &p, NULL);
-	if (err)
-		pr_warn_ratelimited("knat: masquerade pool %s lost (error %d)\n",
-				    name, err);
+	err = knat_pool_replace(kn, pool, &p);
+	if (err) {
+		/* The new address clashes, or no memory: map nothing. */
+		pr_warn_ratelimited("knat: masquerade pool %s cannot follow its interface to %pI4 (error %d)\n",
+				    pool->name, &p.prefix[0].addr, err);
+		masq_unusable(kn, pool);
+	}
 }
 
 /* Any address of the namespace came or went: bring every pool up to date. */

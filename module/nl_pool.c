@@ -32,7 +32,7 @@ static int parse_prefix(const struct nlattr *attr, struct knat_prefix *pfx,
 	return 0;
 }
 
-static int expand_prefixes(struct knat_pool_params *p,
+static int expand_prefixes(struct knat_net *kn, struct knat_pool_params *p,
 			   struct netlink_ext_ack *extack)
 {
 	u64 total = 0;
@@ -44,6 +44,9 @@ static int expand_prefixes(struct knat_pool_params *p,
 		NL_SET_ERR_MSG(extack, "a pool holds at most 65536 addresses");
 		return -E2BIG;
 	}
+	/* Before any work of that size (knat_pool_add() checks it all). */
+	if (knat_addrs_full(kn, total, extack))
+		return -ENOSPC;
 	p->addrs = kvcalloc(total, sizeof(__be32), GFP_KERNEL_ACCOUNT);
 	if (!p->addrs)
 		return -ENOMEM;
@@ -192,7 +195,7 @@ static int pool_params(struct genl_info *info, struct knat_net *kn,
 		snprintf(name, KNAT_POOL_NAME_MAX, "pool%u", kn->pool_seq + 1);
 	p->name = name;
 
-	err = expand_prefixes(p, info->extack);
+	err = expand_prefixes(kn, p, info->extack);
 	if (err)
 		return err;
 	err = check_local_ports(net, p, ports_given, info);

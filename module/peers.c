@@ -6,7 +6,7 @@
  * 64-bit filter let in a third of all addresses once a mapping had
  * contacted 16 peers. knat_map.peers holds the first peer inline (most
  * mappings never have a second), tagged with bit 0; after that it points
- * to a set that grows 5, 13, 29, 61 entries (a 64- to 512-byte kmalloc)
+ * to a set that grows 5, 13, 29 entries (a 64- to 256-byte kmalloc)
  * and then forgets its oldest peer for each new one. A peer is 48 bits,
  * address and port, so one set serves both ADF and APDF.
  *
@@ -95,7 +95,7 @@ static struct knat_peer_set *set_alloc(u32 cap)
 
 static u32 next_cap(u32 cap)
 {
-	/* Sizes that fill a kmalloc bucket: 24 + 8 * cap = 64 .. 512. */
+	/* Sizes that fill a kmalloc bucket: 24 + 8 * cap = 64 .. 256. */
 	return cap < PEER_SET_LAST ? cap * 2 + 3 : cap;
 }
 

@@ -8,7 +8,7 @@
 struct knat_map;
 
 /* The last peers a set remembers; older ones are forgotten. */
-#define KNAT_PEERS_MAX	61
+#define KNAT_PEERS_MAX	29
 
 /* Under RCU. @by_port: the port must match too (APDF), not only the address. */
 bool knat_peers_has(const struct knat_map *m, __be32 addr, __be16 port,

@@ -179,7 +179,8 @@ static u32 map_timeout(const struct knat_net *kn, const struct knat_map *m)
 /*
  * RFC 5382 and RFC 7857 section 2.2. A RST only makes the mapping
  * transitory: it may be forged (filtering checks only the peer's
- * address), and any packet after it shows the session lives on. A fresh
+ * address), and the inside host sending on shows the session lives on
+ * (the outside, which may forge, cannot make it established again). A fresh
  * SYN from inside reopens a closed mapping as a new session: the old
  * peer's SYN no longer counts.
  */
@@ -192,7 +193,7 @@ void knat_map_track_tcp(struct knat_map *m, u8 flags, bool outbound)
 	if (outbound && (flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN &&
 	    (f & closed))
 		atomic_andnot(closed | BIT(KNAT_MAP_SYN_IN), &m->flags);
-	else if (!(flags & TCPHDR_RST) && (f & BIT(KNAT_MAP_RST)))
+	else if (outbound && !(flags & TCPHDR_RST) && (f & BIT(KNAT_MAP_RST)))
 		atomic_andnot(BIT(KNAT_MAP_RST), &m->flags);
 	if (flags & TCPHDR_SYN)
 		knat_map_set_flag(m, outbound ? KNAT_MAP_SYN_OUT :
@@ -218,6 +219,13 @@ EXPORT_SYMBOL_IF_KUNIT(knat_map_refresh);
 void knat_map_note_peer(struct knat_net *kn, struct knat_map *m,
 			__be32 addr, __be16 port)
 {
+	/*
+	 * Forwards are never filtered, nor anything under EIF: no memory
+	 * for peers there (a filtering change applies from a mapping's next
+	 * outbound packet).
+	 */
+	if (!m->block || READ_ONCE(kn->cfg.filtering) == KNAT_FILTER_EIF)
+		return;
 	knat_peers_note(m, addr, port);
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_map_note_peer);

@@ -199,6 +199,9 @@ newflows() {
 	topology
 	in_ns $RTR sysctl -qw net.netfilter.nf_conntrack_udp_timeout=600 2>/dev/null
 	$KNAT -n $RTR config set timeout-udp 600 max-blocks-per-subscriber 32
+	# A million flows: above the default max-mappings (a baseline module
+	# from before the limits has none to raise).
+	$KNAT -n $RTR config set max-mappings 4000000 2>/dev/null || :
 	ct_drained
 	m0=$(mem_used_kb)
 	mode_on "$mode" new
@@ -287,6 +290,10 @@ profile() {
 	if [ "$3" = new ]; then
 		topology
 		$KNAT -n $RTR config set timeout-udp 600 max-blocks-per-subscriber 32
+		$KNAT -n $RTR config set max-mappings 4000000 2>/dev/null || :
+	# A million flows: above the default max-mappings (a baseline module
+	# from before the limits has none to raise).
+	$KNAT -n $RTR config set max-mappings 4000000 2>/dev/null || :
 		mode_on "$mode" new
 		pg_setup 2096640 10.1.0.0 10.1.1.255 1024 5119
 	else

@@ -12,7 +12,7 @@ ns_add "$B"
 ip -n "$A" link add lan type dummy
 ip -n "$A" link set lan up
 $KNAT -n "$A" pool add 203.0.113.0/30 from 10.0.1.0/24
-$KNAT -n "$B" pool add 192.0.2.1
+$KNAT -n "$B" pool add 192.0.2.1 from 10.0.0.0/8
 
 # running PID: PID has not ended (not reaped: this shell waits for it).
 running() { [ -e "/proc/$1" ] && [ "$(awk '{ print $3 }' "/proc/$1/stat")" != Z ]; }

@@ -26,17 +26,17 @@ check_err() {
 	[ "$rc" = "$want" ] && grep -qF "$text" <<< "$out" || echo "FAIL: knat $*"
 }
 $KNAT config show | grep -E "max-(mappings|addresses)"
-check_err 1 "max-addresses" pool add 10.200.0.0/21
-check_err 1 "max-addresses" pool add 10.200.0.0/22,10.201.0.0/32
-$KNAT pool add 10.200.0.0/22 || echo "FAIL: 1,024 addresses refused"
-check_err 1 "max-addresses" static add 10.202.0.1 10.9.9.9
+check_err 1 "max-addresses" pool add 198.18.0.0/21 from 10.0.0.0/8
+check_err 1 "max-addresses" pool add 198.18.0.0/22,198.18.8.1 from 10.0.0.0/8
+$KNAT pool add 198.18.0.0/22 from 10.0.0.0/8 || echo "FAIL: 1,024 addresses refused"
+check_err 1 "max-addresses" static add 198.19.0.1 10.9.9.9
 check_err 1 "only the initial user namespace's administrator" config set max-addresses 1025
 check_err 1 "only the initial user namespace's administrator" config set max-mappings 262145
 $KNAT config set max-mappings 1000 || echo "FAIL: lowering refused"
-check_err 1 "max-mappings" forward add udp 10.200.0.1:1000-2000 to 10.9.9.9:1000-2000
-$KNAT forward add udp 10.203.0.1:1000-1999 to 10.9.9.9:1000-1999 ||
+check_err 1 "max-mappings" forward add udp 198.20.0.1:1000-2000 to 10.9.9.9:1000-2000
+$KNAT forward add udp 198.20.0.1:1000-1999 to 10.9.9.9:1000-1999 ||
 	echo "FAIL: a forward within the limit refused"
-check_err 1 "max-mappings" forward add udp 10.203.0.2:1 to 10.9.9.9:1
+check_err 1 "max-mappings" forward add udp 198.20.0.2:1 to 10.9.9.9:1
 $KNAT -j stats | grep -o '"limit_refused":[0-9]*'
 echo "pools: $($KNAT pool show | grep -c '^pool')"
 EOF

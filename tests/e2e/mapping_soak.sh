@@ -18,12 +18,17 @@ need taskset
 SECS=${KNAT_SOAK:-20}
 topo_nat
 ip -n "$RTR" route add 192.0.2.0/24 via 198.51.100.2
+# The senders' sources (10.2-3.x.y) live behind in0: knat checks that a
+# new flow comes from where its source is.
+ip -n "$RTR" route add 10.2.0.0/15 dev in0
 # A packet backlog that holds whatever a sender's burst queues.
 sysctl -qw net.core.netdev_max_backlog=100000
 $KNAT -n "$RTR" pool add 203.0.113.0/24 out out0 block 256
 $KNAT -n "$RTR" config set max-blocks-per-subscriber 16
 # Every mapping lives through the soak and its checks, however long.
 $KNAT -n "$RTR" config set timeout-udp 86400
+# Long soaks make more than the default max-mappings.
+$KNAT -n "$RTR" config set max-mappings 4000000
 # Table soak marks what it has seen before; table tally counts the marks.
 # Listing a table fetches its sets' elements, minutes' work under TCG
 # once they are 100,000s (and flushing them stalls nf_tables' cleanup

@@ -33,6 +33,18 @@ got=$(ask "$C2" udp "${o1%:*}" "${o1#*:}" 6000) || fail "hairpin: no reply"
 expect_eq "hairpinned" "$(($(stat "$RTR" hairpinned) - hairpinned))" 2
 
 step "with filtering eif, forged datagrams are outside peers: translated to c1, no state"
+xlated=$(stat "$RTR" in_translated)
 in_ns "$SRV" $PEER spoof 10.0.1.50 100 "${o1%:*}" "${o1#*:}" > /dev/null
+expect_eq "forged datagrams translated to c1" "$(($(stat "$RTR" in_translated) - xlated))" 100
 expect_eq "subscriber lines (c1, c2)" "$(lines $KNAT -n "$RTR" subscriber show)" 3
 expect_eq "hairpinned after the forgeries" "$(($(stat "$RTR" hairpinned) - hairpinned))" 2
+
+step "srv forges sources it routes back out: they leave untranslated nowhere"
+# Forwarded back out of out0 with an inside source: a new flow from where
+# its source is not, dropped and counted before any state.
+ip -n "$RTR" route add 192.0.2.0/24 via 198.51.100.2
+ip -n "$SRV" route add 192.0.2.0/24 via 198.51.100.1
+spoofed=$(stat "$RTR" drop_spoofed)
+in_ns "$SRV" $PEER spoof 10.0.1.150 50 192.0.2.1 9 > /dev/null
+expect_eq "forged flows dropped as spoofed" "$(($(stat "$RTR" drop_spoofed) - spoofed))" 50
+expect_eq "subscriber lines after" "$(lines $KNAT -n "$RTR" subscriber show)" 3

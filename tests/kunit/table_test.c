@@ -312,7 +312,8 @@ static void table_tcp_segments(struct kunit *test)
 		{ TCPHDR_ACK | TCPHDR_PSH, true, 7440, "data out after the rst" },
 		{ TCPHDR_RST | TCPHDR_ACK, true, 240, "rst out" },
 		{ TCPHDR_RST, true, 240, "another rst" },
-		{ TCPHDR_ACK, false, 7440, "data in after the rst" },
+		{ TCPHDR_ACK, false, 240, "data in after the rst (may be forged)" },
+		{ TCPHDR_ACK, true, 7440, "data out after that" },
 		{ TCPHDR_FIN | TCPHDR_ACK, true, 7440, "fin out" },
 		{ TCPHDR_FIN | TCPHDR_ACK, false, 240, "fin in" },
 		{ TCPHDR_ACK, true, 240, "last ack" },
@@ -374,12 +375,12 @@ static void table_filtering(struct kunit *test)
  */
 static void table_filter_false_admission(struct kunit *test)
 {
-	static const unsigned int counts[] = { 1, 2, 4, 8, 16, 32, 61 };
+	static const unsigned int counts[] = { 1, 2, 4, 8, 16, 29 };
 	const unsigned int trials = 20000;
 	struct knat_net *kn = knat_test_net(test);
 	struct knat_pool *pool = knat_test_pool(test, 1, 2000, 64, 4);
-	__be32 *addr = kunit_kcalloc(test, 61, sizeof(*addr), GFP_KERNEL);
-	__be16 *port = kunit_kcalloc(test, 61, sizeof(*port), GFP_KERNEL);
+	__be32 *addr = kunit_kcalloc(test, KNAT_PEERS_MAX, sizeof(*addr), GFP_KERNEL);
+	__be16 *port = kunit_kcalloc(test, KNAT_PEERS_MAX, sizeof(*port), GFP_KERNEL);
 	unsigned int c, i, j, adf, apdf;
 	struct knat_map *m;
 	__be32 a;

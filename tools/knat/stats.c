@@ -55,6 +55,7 @@ static const char *const stat_names[__KNAT_STAT_MAX] = {
 	[KNAT_STAT_IN_BYTES_ICMP] = "in_bytes_icmp",
 	[KNAT_STAT_DROP_MAPPING_LIMIT] = "drop_mapping_limit",
 	[KNAT_STAT_LIMIT_REFUSED] = "limit_refused",
+	[KNAT_STAT_DROP_SPOOFED] = "drop_spoofed",
 };
 
 #define STATS_MAX	64	/* counters a newer module may send */

@@ -241,6 +241,7 @@ enum knat_stat {
 	KNAT_STAT_IN_BYTES_ICMP,
 	KNAT_STAT_DROP_MAPPING_LIMIT,	/* the namespace's max-mappings reached */
 	KNAT_STAT_LIMIT_REFUSED,	/* configuration refused by a limit */
+	KNAT_STAT_DROP_SPOOFED,		/* new flow from where its source is not */
 	__KNAT_STAT_MAX
 };
 
