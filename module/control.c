@@ -167,6 +167,7 @@ int knat_pool_del(struct knat_net *kn, struct knat_pool *pool)
 	knat_hooks_maybe_disable(kn);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(knat_pool_del);
 
 void knat_hooks_maybe_disable(struct knat_net *kn)
 {
@@ -181,6 +182,7 @@ void knat_mapping_flush(struct knat_net *kn)
 	lockdep_assert_held(&kn->lock);
 	knat_table_reap(kn, knat_map_dynamic, NULL);
 }
+EXPORT_SYMBOL_IF_KUNIT(knat_mapping_flush);
 
 static void knat_gc(struct work_struct *work)
 {

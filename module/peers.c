@@ -137,12 +137,13 @@ static void set_add(struct knat_map *m, u64 key)
 replace:
 	/* Full at the largest size: the oldest goes. */
 	WRITE_ONCE(set->ent[set->added % set->cap], key);
+	/* The entry before the count that shows it: knat_peers_has(). */
 	smp_store_release(&set->added, set->added + 1);
 }
 
 void knat_peers_note(struct knat_map *m, __be32 addr, __be16 port)
 {
-	spinlock_t *lock;
+	spinlock_t *lock;	/* of @m's writers */
 
 	if (knat_peers_has(m, addr, port, true))
 		return;

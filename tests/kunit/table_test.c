@@ -402,7 +402,8 @@ static void table_filter_false_admission(struct kunit *test)
 			kn->cfg.filtering = KNAT_FILTER_ADF;
 			KUNIT_EXPECT_TRUE(test, knat_map_peer_allowed(kn, m, addr[i], port[i]));
 		}
-		adf = apdf = 0;
+		adf = 0;
+		apdf = 0;
 		kn->cfg.filtering = KNAT_FILTER_ADF;
 		for (j = 0; j < trials; j++) {
 			a = htonl(0x0b000000 | (get_random_u32() & 0xffffff));
@@ -442,10 +443,13 @@ static void table_filter_remembers_last(struct kunit *test)
 	for (i = 0; i < n; i++)
 		knat_map_note_peer(kn, m, htonl(0xc6120000 + i), htons(1000 + i));
 	kn->cfg.filtering = KNAT_FILTER_APDF;
-	for (i = 0; i < n; i++)
-		KUNIT_EXPECT_EQ_MSG(test, knat_map_peer_allowed(kn, m,
-				    htonl(0xc6120000 + i), htons(1000 + i)),
-				    i >= n - KNAT_PEERS_MAX, "peer %u of %u", i, n);
+	for (i = 0; i < n; i++) {
+		bool kept = knat_map_peer_allowed(kn, m, htonl(0xc6120000 + i),
+						  htons(1000 + i));
+
+		KUNIT_EXPECT_EQ_MSG(test, kept, i >= n - KNAT_PEERS_MAX,
+				    "peer %u of %u", i, n);
+	}
 	kn->cfg.filtering = KNAT_FILTER_ADF;
 	knat_table_reap(kn, NULL, NULL);
 	synchronize_rcu();
