@@ -389,7 +389,7 @@ static void table_filter_false_admission(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, addr);
 	KUNIT_ASSERT_NOT_NULL(test, port);
 	for (c = 0; c < ARRAY_SIZE(counts); c++) {
-		m = new_map(test, kn, pool, 0x0a000002 + c, 5000);
+		m = new_map(test, kn, pool, 0x0a000002, 5000 + c);
 		for (i = 0; i < counts[c]; i++) {
 			/* Distinct: 198.18.0.0/15 by index, a random port. */
 			addr[i] = htonl(0xc6120000 + i * 977 + (get_random_u32() & 511));
