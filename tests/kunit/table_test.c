@@ -371,7 +371,8 @@ static void table_filtering(struct kunit *test)
  * mapping let in, by how many peers it contacted? Measured over 20,000
  * random uncontacted addresses (ADF) and 20,000 uncontacted ports of
  * contacted addresses (APDF) at each count. The old 64-bit Bloom filter
- * let in 37 % of addresses at 16 peers. Every contacted peer passes.
+ * let in 61 % of addresses (ADF) and 35 % of ports (APDF) at 16 peers.
+ * Every contacted peer passes.
  */
 static void table_filter_false_admission(struct kunit *test)
 {
