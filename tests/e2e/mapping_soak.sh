@@ -18,9 +18,9 @@ need taskset
 SECS=${KNAT_SOAK:-20}
 topo_nat
 ip -n "$RTR" route add 192.0.2.0/24 via 198.51.100.2
-# The senders' sources (10.2-3.x.y) live behind in0: knat checks that a
+# The senders' sources (10.2-3.x.y) live behind br-in: knat checks that a
 # new flow comes from where its source is.
-ip -n "$RTR" route add 10.2.0.0/15 dev in0
+ip -n "$RTR" route add 10.2.0.0/15 dev br-in
 # A packet backlog that holds whatever a sender's burst queues.
 sysctl -qw net.core.netdev_max_backlog=100000
 $KNAT -n "$RTR" pool add 203.0.113.0/24 out out0 block 256
