@@ -693,8 +693,8 @@ static void alloc_free_accounting(struct kunit *test)
 		knat_pool_recool(kn, pool);
 		KUNIT_EXPECT_EQ(test, atomic_read(&pool->nfree), 1);
 		/* Paired pooling put host i on an address of its hash. */
-		KUNIT_EXPECT_TRUE(test, test_bit(blocks[victim]->pa - pool->addrs,
-						  pool->has_free));
+		i = blocks[victim]->pa - pool->addrs;
+		KUNIT_EXPECT_TRUE(test, test_bit(i, pool->has_free));
 		expect_accounting(test, pool, "after recool");
 		in.addr = htonl(0x0b000003);
 		b = knat_test_alloc(kn, pool, &in, false, &out);
