@@ -1,6 +1,6 @@
 # knat: build the module and the CLI, run the tests.
 #   make                 knat.ko (against KDIR) and tools/knat/knat
-#   make check [T=x] [KASAN=1] [KNAT_SOAK=s]   the whole test suite in qemu (README)
+#   make check [T=x] [KASAN=1|KCSAN=1] [KNAT_SOAK=s]   the whole test suite in qemu (README)
 #   make check-harness   proves make check fails when it must
 #   make demo            knat's main job on the stock kernel in qemu
 #   make bench           knat vs nftables masquerade vs plain forwarding

@@ -11,7 +11,7 @@
 #      runner that exits non-zero, and on any KUnit suite, case or
 #      scenario of the tree that a guest did not report (the expected
 #      set is read from tests/kunit/*_test.c and tests/e2e/*.sh).
-# Environment: T=filter[,filter]  KASAN=1  KNAT_STOCK=0 (skip step 4)
+# Environment: T=filter[,filter]  KASAN=1 or KCSAN=1  KNAT_STOCK=0 (skip step 4)
 #   KNAT_SELFTEST=KIND (deliberate failures, see tests/harness/run.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,21 +22,26 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 T=${T:-}
 KASAN=${KASAN:-0}
+KCSAN=${KCSAN:-0}
+[ "$KASAN" = 1 ] && [ "$KCSAN" = 1 ] && die "KASAN=1 and KCSAN=1: one sanitizer a kernel"
+# A sanitizer's flavour runs slower: longer timeouts.
+SANITIZER=$((KASAN == 1 || KCSAN == 1))
 KNAT_STOCK=${KNAT_STOCK:-1}
 KNAT_SELFTEST=${KNAT_SELFTEST:-}
 # KASAN under TCG runs about five times slower.
-if [ "$KASAN" = 1 ]; then
+if [ "$SANITIZER" = 1 ]; then
 	KNAT_SCENARIO_TIMEOUT=${KNAT_SCENARIO_TIMEOUT:-1500}
 else
 	KNAT_SCENARIO_TIMEOUT=${KNAT_SCENARIO_TIMEOUT:-600}
 fi
 KNAT_STALL=${KNAT_STALL:-$((KNAT_SCENARIO_TIMEOUT + 120))}
-KNAT_GUEST_LIMIT=${KNAT_GUEST_LIMIT:-$((KASAN == 1 ? 10800 : 3000))}
+KNAT_GUEST_LIMIT=${KNAT_GUEST_LIMIT:-$((SANITIZER == 1 ? 10800 : 3000))}
 KNAT_KERNEL_ARGS=${KNAT_KERNEL_ARGS:-}
 flavour=debug
 [ "$KASAN" = 1 ] && flavour=kasan
+[ "$KCSAN" = 1 ] && flavour=kcsan
 mem=2G
-[ "$KASAN" = 1 ] && mem=3G
+[ "$SANITIZER" = 1 ] && mem=3G
 
 # One run at a time per build directory: a second one would empty the
 # first one's results and logs under it.

@@ -33,8 +33,9 @@ flavour_fragments() {
 	case $1 in
 	debug) echo "$KNAT_TOP/tests/vm/kernel.config" ;;
 	kasan) echo "$KNAT_TOP/tests/vm/kernel.config $KNAT_TOP/tests/vm/kasan.config" ;;
+	kcsan) echo "$KNAT_TOP/tests/vm/kernel.config $KNAT_TOP/tests/vm/kcsan.config" ;;
 	bench) echo "$KNAT_TOP/tests/vm/kernel.config $KNAT_TOP/tests/vm/bench.config" ;;
-	*) die "unknown kernel flavour '$1' (debug, kasan, bench)" ;;
+	*) die "unknown kernel flavour '$1' (debug, kasan, kcsan, bench)" ;;
 	esac
 }
 
