@@ -53,6 +53,17 @@ static struct knat_pool *pool_owning(struct knat_net *kn, __be32 addr)
 }
 
 /*
+ * Must a packet from @src leaving by @out be translated? It must if it
+ * comes from a 1:1 inside address, or a pool's `from` and `out` take it:
+ * the rule of out_icmp_error() and of the untranslatable below.
+ */
+static bool leaves_inside(struct knat_net *kn, __be32 src,
+			  const struct net_device *out)
+{
+	return knat_static_by_in(kn, src) || pool_for_outbound(kn, src, out);
+}
+
+/*
  * No mapping for @in: counted, logged, and the inside host told at once
  * (3/13, RFC 5508 REQ-8) rather than left to time out.
  */
@@ -318,8 +329,7 @@ static unsigned int out_icmp_error(struct knat_net *kn, struct sk_buff *skb,
 	bool leaks;
 
 	/* Left untranslated, would it show an inside address outside? */
-	leaks = forwarded && (pool_for_outbound(kn, p->src.addr, state->out) ||
-			      knat_static_by_in(kn, p->src.addr));
+	leaks = forwarded && leaves_inside(kn, p->src.addr, state->out);
 	v = knat_icmp_err_parse(skb, p, &e);
 	if (v != KNAT_ICMP_OK) {
 		if (!leaks)
@@ -464,6 +474,23 @@ static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 	return NF_ACCEPT;
 }
 
+/*
+ * A forwarded packet knat cannot translate (a protocol it does not know,
+ * a transport header cut short, a mapping of another uplink's pool): as
+ * it is, it would show an inside address outside. Dropped and counted
+ * under @stat if it is an inside host's, else not knat's to judge.
+ */
+static unsigned int out_untranslatable(struct knat_net *kn,
+				       const struct knat_pkt *p,
+				       const struct nf_hook_state *state,
+				       enum knat_stat stat)
+{
+	if (!leaves_inside(kn, p->src.addr, state->out))
+		return NF_ACCEPT;
+	knat_stats_inc(kn, stat);
+	return NF_DROP;
+}
+
 static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 				     const struct nf_hook_state *state)
 {
@@ -483,11 +510,16 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 	err = knat_pkt_parse(skb, &p);
 	if (err == -EPROTONOSUPPORT && p.src.proto == IPPROTO_ICMP)
 		return out_icmp_error(kn, skb, &p, state, forwarded);
-	if (err || !forwarded)
+	if (!forwarded)
 		return NF_ACCEPT;
+	if (err)
+		return out_untranslatable(kn, &p, state, err == -EINVAL ?
+					  KNAT_STAT_DROP_MALFORMED :
+					  KNAT_STAT_DROP_UNSUPPORTED);
 	m = knat_map_lookup_in(kn, &p.src);
 	if (m && !map_usable_out(m, state->out))
-		return NF_ACCEPT;
+		return out_untranslatable(kn, &p, state,
+					  KNAT_STAT_DROP_OTHER_UPLINK);
 	if (!m) {
 		struct knat_static *s = knat_static_by_in(kn, p.src.addr);
 

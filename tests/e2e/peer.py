@@ -46,6 +46,12 @@
                                    forged sources FIRST_SRC, FIRST_SRC + 1,
                                    ... (port 4000), one datagram each;
                                    prints how many were sent
+  peer.py protocols SRC DST        through a raw socket from SRC, one
+                                   datagram of every IP protocol 0-255:
+                                   8 bytes of body, but TCP, UDP and ICMP
+                                   cut short (4, 4 and 2 bytes: nothing
+                                   can translate them); prints how many
+                                   were sent
 """
 import select
 import signal
@@ -334,6 +340,20 @@ def spoof(first, count, dst, dport):
     return 0
 
 
+def protocols(src, dst):
+    """Every protocol number once; the ones knat knows, truncated."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    short = {1: 2, 6: 4, 17: 4}
+    for proto in range(256):
+        body = bytes([proto]) * short.get(proto, 8)
+        hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), 0, 0, 64,
+                          proto, 0, socket.inet_aton(src),
+                          socket.inet_aton(dst))
+        s.sendto(hdr + body, (dst, 0))
+    print(256)
+    return 0
+
+
 def icmp(dst, kind, ident):
     """One raw ICMP echo request or reply (kind 8 or 0) with this id."""
     body = struct.pack("!BBHHH", kind, 0, 0, ident, 1) + b"knat"
@@ -426,6 +446,8 @@ def main(argv):
         return soak(int(argv[1]), float(argv[2]), int(argv[3]))
     if len(argv) == 5 and argv[0] == "spoof":
         return spoof(argv[1], int(argv[2]), argv[3], int(argv[4]))
+    if len(argv) == 3 and argv[0] == "protocols":
+        return protocols(argv[1], argv[2])
     if len(argv) == 4 and argv[0] == "icmp":
         return icmp(argv[1], int(argv[2]), int(argv[3]))
     if len(argv) == 6 and argv[0] == "burst":

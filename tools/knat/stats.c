@@ -56,6 +56,8 @@ static const char *const stat_names[__KNAT_STAT_MAX] = {
 	[KNAT_STAT_DROP_MAPPING_LIMIT] = "drop_mapping_limit",
 	[KNAT_STAT_LIMIT_REFUSED] = "limit_refused",
 	[KNAT_STAT_DROP_SPOOFED] = "drop_spoofed",
+	[KNAT_STAT_DROP_UNSUPPORTED] = "drop_unsupported",
+	[KNAT_STAT_DROP_OTHER_UPLINK] = "drop_other_uplink",
 };
 
 #define STATS_MAX	64	/* counters a newer module may send */

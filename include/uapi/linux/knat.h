@@ -242,6 +242,8 @@ enum knat_stat {
 	KNAT_STAT_DROP_MAPPING_LIMIT,	/* the namespace's max-mappings reached */
 	KNAT_STAT_LIMIT_REFUSED,	/* configuration refused by a limit */
 	KNAT_STAT_DROP_SPOOFED,		/* new flow from where its source is not */
+	KNAT_STAT_DROP_UNSUPPORTED,	/* inside, of a protocol knat cannot map */
+	KNAT_STAT_DROP_OTHER_UPLINK,	/* mapped by a pool of another out */
 	__KNAT_STAT_MAX
 };
 
