@@ -184,11 +184,11 @@ EXPORT_SYMBOL_IF_KUNIT(knat_pool_destroy);
 static struct knat_pool_addr *pa_choose_cooled(struct knat_pool *pool, u32 start)
 {
 	unsigned long now = jiffies, next = now + KNAT_COOLING_MAX * HZ;
+	unsigned long ready = READ_ONCE(pool->cool_ready);
 	struct knat_block *b;
 	u32 i;
 
-	if (!atomic_read(&pool->ncooling) ||
-	    time_before(now, READ_ONCE(pool->cool_ready)))
+	if (!atomic_read(&pool->ncooling) || time_before(now, ready))
 		return NULL;
 	for (i = 0; i < pool->naddr; i++) {
 		struct knat_pool_addr *pa = &pool->addrs[(start + i) % pool->naddr];
@@ -204,7 +204,8 @@ static struct knat_pool_addr *pa_choose_cooled(struct knat_pool *pool, u32 start
 		if (time_before(t, next))
 			next = t;
 	}
-	WRITE_ONCE(pool->cool_ready, next);
+	/* Unless a block began cooling meanwhile and noted an earlier time. */
+	cmpxchg(&pool->cool_ready, ready, next);
 	return NULL;
 }
 
@@ -493,7 +494,7 @@ static void block_cool(struct knat_net *kn, struct knat_block *b)
 
 	knat_event_block(kn, b, b->owner->key.addr, false);
 	spin_lock_bh(&pa->lock);
-	b->owner = NULL;
+	WRITE_ONCE(b->owner, NULL);
 	/* At most KNAT_COOLING_MAX seconds: no overflow. */
 	b->cool_until = jiffies + (unsigned long)READ_ONCE(kn->cfg.cooling) * HZ;
 	list_add_tail(&b->node, &pa->cooling);

@@ -107,6 +107,7 @@ struct knat_sub {
 	spinlock_t lock;		/* its blocks' bitmaps and list */
 	bool dead;
 	u16 nblocks;
+	int in_iif;			/* where its packets came in, last seen */
 	struct list_head blocks;
 	struct rcu_head rcu;
 };

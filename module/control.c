@@ -143,8 +143,9 @@ int knat_pool_replace(struct knat_net *kn, struct knat_pool *old,
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
 	knat_pool_mark_local(kn, pool);
-	WRITE_ONCE(old->dead, true);
 	list_replace_rcu(&old->list, &pool->list);
+	/* Who finds @old dead finds @pool in the list (map_new()). */
+	smp_store_release(&old->dead, true);
 	/* As knat_pool_del(), without unregistering anything. */
 	synchronize_rcu();
 	knat_table_reap(kn, knat_map_of_pool, old);

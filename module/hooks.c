@@ -83,6 +83,12 @@ static void refuse(struct knat_net *kn, struct sk_buff *skb,
 	case -ENFILE:
 		knat_stats_inc(kn, KNAT_STAT_DROP_MAPPING_LIMIT);
 		break;
+	case -EEXIST:	/* the port went to a forward just added */
+	case -EBUSY:	/* the table is being resized */
+	case -EAGAIN:	/* the subscriber went away, again and again */
+	case -ESTALE:	/* the pool went away */
+		knat_stats_inc(kn, KNAT_STAT_DROP_CONTENDED);
+		break;
 	default:
 		knat_stats_inc(kn, KNAT_STAT_DROP_NOMEM);
 		break;
@@ -90,15 +96,22 @@ static void refuse(struct knat_net *kn, struct sk_buff *skb,
 }
 
 /* Creates the mapping of inside endpoint @in, which had none, in @pool. */
-static struct knat_map *map_new(struct knat_net *kn, struct knat_pool *pool,
-				const struct knat_key *in)
+VISIBLE_IF_KUNIT struct knat_map *
+knat_map_new(struct knat_net *kn, struct knat_pool *pool,
+	     const struct knat_key *in)
 {
 	struct knat_map *m, *existing;
 	struct knat_block *b;
 	int err;
 
-	/* Pairs with the grace periods in knat_pool_del() and masq_follow(). */
-	if (READ_ONCE(pool->dead) || READ_ONCE(pool->noaddr))
+	/*
+	 * Pairs with the grace periods in knat_pool_del() and
+	 * knat_pool_replace(); acquire: a replaced pool's successor is then
+	 * in the list.
+	 */
+	if (smp_load_acquire(&pool->dead))
+		return ERR_PTR(-ESTALE);
+	if (READ_ONCE(pool->noaddr))
 		return ERR_PTR(-ENOSPC);
 	if (knat_mappings_full(kn, 1))
 		return ERR_PTR(-ENFILE);
@@ -124,12 +137,13 @@ static struct knat_map *map_new(struct knat_net *kn, struct knat_pool *pool,
 	knat_map_discard(m);
 	return existing ?: ERR_PTR(err);
 }
+EXPORT_SYMBOL_IF_KUNIT(knat_map_new);
 
 /* Finds or creates the mapping of inside endpoint @in in @pool. */
 static struct knat_map *map_get(struct knat_net *kn, struct knat_pool *pool,
 				const struct knat_key *in)
 {
-	return knat_map_lookup_in(kn, in) ?: map_new(kn, pool, in);
+	return knat_map_lookup_in(kn, in) ?: knat_map_new(kn, pool, in);
 }
 
 static bool map_usable_out(const struct knat_map *m,
@@ -188,21 +202,51 @@ static bool from_inside(const struct knat_pool *pool, __be32 saddr,
 }
 
 /*
- * A packet about to get a new mapping: did it come from where its source
- * lives, and not in through the pool's own outside? Otherwise it is
- * forged, a subscriber and a block for nothing (and its source an inside
- * address on the way out).
+ * A forwarded packet with an inside source: did it come from where its
+ * source lives, and not in through the pool's own outside? Otherwise it
+ * is forged: a new mapping would be a subscriber and a block for nothing
+ * (and its source an inside address on the way out), an existing one
+ * would tell the forger its outside port and let it in as a peer.
+ * IPCB's iif is the port it came in by, a VRF's too (skb_iif is then the
+ * VRF device's). @pool: NULL for a forward.
  */
 static bool source_plausible(const struct knat_pool *pool,
 			     const struct sk_buff *skb,
 			     const struct nf_hook_state *state)
 {
+	int iif = IPCB(skb)->iif;
 	const struct net_device *in;
 
-	if (pool->out_ifindex && skb->skb_iif == pool->out_ifindex)
+	if (pool && pool->out_ifindex && iif == pool->out_ifindex)
 		return false;
-	in = dev_get_by_index_rcu(state->net, skb->skb_iif);
+	in = dev_get_by_index_rcu(state->net, iif);
 	return in && route_back_via(state->net, ip_hdr(skb)->saddr, skb, in);
+}
+
+/*
+ * Is an outbound packet of @m from where @m's inside host lives? Its
+ * subscriber remembers the interface its last plausible packet came in
+ * by: the reverse path is looked up again only when that changes. A
+ * forward's replies change no state and tell no secret: they pass.
+ */
+static bool map_source_plausible(const struct knat_map *m,
+				 const struct sk_buff *skb,
+				 const struct nf_hook_state *state)
+{
+	int iif = IPCB(skb)->iif;
+	struct knat_sub *sub;
+
+	if (!m->block)
+		return true;
+	/* Owned while @m holds a port; NULL only if @m is going. */
+	sub = READ_ONCE(m->block->owner);
+	if (likely(sub && READ_ONCE(sub->in_iif) == iif))
+		return true;
+	if (!source_plausible(m->block->pa->pool, skb, state))
+		return false;
+	if (sub)
+		WRITE_ONCE(sub->in_iif, iif);
+	return true;
 }
 
 /*
@@ -448,6 +492,8 @@ static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 		}
 		peer = hm->out;
 		knat_map_note_peer(kn, hm, p.dst.addr, p.dst.port);
+		if (p.src.proto == IPPROTO_TCP)
+			knat_map_track_tcp(hm, p.tcp_flags, true);
 		knat_map_refresh(kn, hm);
 	}
 	if (m->block && !knat_map_peer_allowed(kn, m, peer.addr, peer.port)) {
@@ -535,12 +581,26 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 			knat_stats_inc(kn, KNAT_STAT_DROP_SPOOFED);
 			return NF_DROP;
 		}
-		m = map_new(kn, pool, &p.src);
+		m = knat_map_new(kn, pool, &p.src);
+		if (PTR_ERR(m) == -ESTALE) {
+			/*
+			 * Replaced meanwhile (a masquerade address change), or
+			 * deleted: then no pool may take it any more.
+			 */
+			pool = pool_for_outbound(kn, p.src.addr, state->out);
+			if (!pool)
+				return NF_ACCEPT;
+			m = knat_map_new(kn, pool, &p.src);
+		}
 		if (IS_ERR(m)) {
-			refuse(kn, skb, dev_get_by_index_rcu(state->net, skb->skb_iif),
+			refuse(kn, skb, dev_get_by_index_rcu(state->net,
+							     IPCB(skb)->iif),
 			       pool, &p.src, PTR_ERR(m));
 			return NF_DROP;
 		}
+	} else if (!map_source_plausible(m, skb, state)) {
+		knat_stats_inc(kn, KNAT_STAT_DROP_SPOOFED);
+		return NF_DROP;
 	}
 	if (p.fragment)
 		return drop_fragment(kn);

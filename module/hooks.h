@@ -18,4 +18,10 @@
 #define KNAT_PRI_PREROUTING	(NF_IP_PRI_CONNTRACK - 10)
 #define KNAT_PRI_POSTROUTING	(NF_IP_PRI_NAT_SRC + 10)
 
+#if IS_ENABLED(CONFIG_KUNIT)
+struct knat_pool;
+struct knat_map *knat_map_new(struct knat_net *kn, struct knat_pool *pool,
+			      const struct knat_key *in);
+#endif
+
 #endif /* _KNAT_HOOKS_H */

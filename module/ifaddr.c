@@ -108,7 +108,7 @@ static void knat_addr_work(struct work_struct *work)
 	struct knat_pool *pool, *tmp;
 
 	mutex_lock(&kn->lock);
-	/* A rebuilt pool goes to the tail: seen again, already current. */
+	/* A rebuilt pool takes the old one's place; tmp is past both. */
 	list_for_each_entry_safe(pool, tmp, &kn->pools, list) {
 		if (pool->masquerade)
 			masq_follow(kn, pool);

@@ -48,3 +48,20 @@ spoofed=$(stat "$RTR" drop_spoofed)
 in_ns "$SRV" $PEER spoof 10.0.1.150 50 192.0.2.1 9 > /dev/null
 expect_eq "forged flows dropped as spoofed" "$(($(stat "$RTR" drop_spoofed) - spoofed))" 50
 expect_eq "subscriber lines after" "$(lines $KNAT -n "$RTR" subscriber show)" 3
+
+step "srv forges c1's own endpoint (10.0.1.2:5000) to 192.0.2.1: no translation, no peer"
+# It finds c1's live mapping: translated, it would tell the forger c1's
+# outside port and make 192.0.2.1 a peer that ADF lets in.
+$KNAT -n "$RTR" config set filtering adf
+cap=/tmp/forged_inside.$$.pcap
+capture "$SRV" eth0 "$cap"
+spoofed=$(stat "$RTR" drop_spoofed)
+in_ns "$SRV" $PEER spoof 10.0.1.2 50 192.0.2.1 9 5000 > /dev/null
+capture_stop
+n=$(tcpdump -r "$cap" -n "udp and dst 192.0.2.1" 2>/dev/null | wc -l)
+rm -f "$cap" "$cap.log"
+expect_eq "forged datagrams that left for 192.0.2.1" "$n" 0
+expect_eq "dropped as spoofed" "$(($(stat "$RTR" drop_spoofed) - spoofed))" 50
+filtered=$(stat "$RTR" drop_filtered)
+in_ns "$SRV" $PEER spoof 192.0.2.1 1 "${o1%:*}" "${o1#*:}" 9 > /dev/null
+expect_eq "192.0.2.1 to c1's outside port: filtered" "$(($(stat "$RTR" drop_filtered) - filtered))" 1

@@ -41,11 +41,11 @@
                                    SECONDS 0: once from each port; prints
                                    "SENT ERRORS"
   peer.py icmp DST TYPE ID         one raw echo request (8) or reply (0)
-  peer.py spoof FIRST_SRC COUNT DST DPORT
+  peer.py spoof FIRST_SRC COUNT DST DPORT [SPORT]
                                    UDP through a raw socket from COUNT
                                    forged sources FIRST_SRC, FIRST_SRC + 1,
-                                   ... (port 4000), one datagram each;
-                                   prints how many were sent
+                                   ... (port SPORT, 4000), one datagram
+                                   each; prints how many were sent
   peer.py protocols SRC DST        through a raw socket from SRC, one
                                    datagram of every IP protocol 0-255:
                                    8 bytes of body, but TCP, UDP and ICMP
@@ -329,13 +329,13 @@ def stream(src, dst, dport, first, count, seconds):
     return 0
 
 
-def spoof(first, count, dst, dport):
+def spoof(first, count, dst, dport, sport=4000):
     """Datagrams from addresses this host does not have."""
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     base = struct.unpack("!I", socket.inet_aton(first))[0]
     for i in range(count):
         s.sendto(udp_packet(struct.pack("!I", base + i), socket.inet_aton(dst),
-                            4000, dport), (dst, 0))
+                            sport, dport), (dst, 0))
     print(count)
     return 0
 
@@ -444,8 +444,9 @@ def main(argv):
                       int(argv[5]), float(argv[6]))
     if len(argv) == 4 and argv[0] == "soak":
         return soak(int(argv[1]), float(argv[2]), int(argv[3]))
-    if len(argv) == 5 and argv[0] == "spoof":
-        return spoof(argv[1], int(argv[2]), argv[3], int(argv[4]))
+    if len(argv) in (5, 6) and argv[0] == "spoof":
+        return spoof(argv[1], int(argv[2]), argv[3], int(argv[4]),
+                     int(argv[5]) if len(argv) == 6 else 4000)
     if len(argv) == 3 and argv[0] == "protocols":
         return protocols(argv[1], argv[2])
     if len(argv) == 4 and argv[0] == "icmp":

@@ -244,6 +244,7 @@ enum knat_stat {
 	KNAT_STAT_DROP_SPOOFED,		/* new flow from where its source is not */
 	KNAT_STAT_DROP_UNSUPPORTED,	/* inside, of a protocol knat cannot map */
 	KNAT_STAT_DROP_OTHER_UPLINK,	/* mapped by a pool of another out */
+	KNAT_STAT_DROP_CONTENDED,	/* new flow lost a race with the control path */
 	__KNAT_STAT_MAX
 };
 
