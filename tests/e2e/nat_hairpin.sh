@@ -26,3 +26,25 @@ out=$(ask "$C1" udp "${o2b%:*}" "${o2b#*:}" 5001 5 2>&1) && fail "answered: $out
 grep -q "Connection refused" <<< "$out" || fail "c1 saw: $out"
 echo "   c1: $out"
 [ "$(stat "$RTR" icmp_errors_in)" -ge 1 ] || fail "icmp_errors_in not counted"
+
+step "hairpinned TCP: c1's mapping is established while the connection is open"
+# The sender's mapping of a hairpinned flow is an outbound one too: its
+# SYN counts, or it never becomes established (the 240 s transitory
+# timer, for a connection held open).
+serve "$SRV" tcp 8000
+o2t=$(ask "$C2" tcp 198.51.100.2 8000 6100) || fail "c2: no TCP reply"
+serve "$C2" tcp 6100
+in_ns "$C1" /usr/bin/python3 -S -c "import socket, time
+s = socket.create_connection(('${o2t%:*}', ${o2t#*:}), 10, ('0.0.0.0', 5100))
+s.sendall(b'x')
+s.recv(100)
+time.sleep(60)" &
+PIDS+=($!)
+re='^tcp +10\.0\.1\.2:5100 .* established'
+for _ in $(seq 60); do
+	m=$($KNAT -n "$RTR" mapping show inside 10.0.1.2) || fail "mapping show failed"
+	grep -qE "$re" <<< "$m" && break
+	sleep 0.5
+done
+echo "$m"
+grep -qE "$re" <<< "$m" || fail "c1's hairpinned TCP mapping is not established"
