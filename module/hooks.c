@@ -168,9 +168,12 @@ static bool route_back_via(struct net *net, __be32 saddr,
 {
 	struct flowi4 fl4 = {
 		.daddr = saddr,
+		.saddr = ip_hdr(skb)->daddr,
 		.flowi4_iif = LOOPBACK_IFINDEX,
 		.flowi4_l3mdev = l3mdev_master_ifindex_rcu(in),
 		.flowi4_mark = skb->mark,
+		.flowi4_tos = ip_hdr(skb)->tos & IPTOS_RT_MASK,
+		.flowi4_uid = sock_net_uid(net, NULL),
 	};
 	struct fib_result res;
 
