@@ -508,6 +508,17 @@ static void block_cool(struct knat_net *kn, struct knat_block *b)
 }
 
 /*
+ * @sub goes: dead, and out of the table before its lock is dropped, so
+ * that whoever waited on the lock and finds it dead finds a fresh one
+ * next time. Under sub->lock; sub_put() follows once it is dropped.
+ */
+static void sub_unpublish(struct knat_net *kn, struct knat_sub *sub)
+{
+	sub->dead = true;
+	rhashtable_remove_fast(&kn->subs, &sub->node, subs_params);
+}
+
+/*
  * @b holds no mapping of @sub any more: it cools. Under sub->lock.
  * Returns true when that was the subscriber's last block: the caller
  * must then call sub_put() once the lock is dropped.
@@ -519,13 +530,12 @@ static bool sub_drop_block(struct knat_net *kn, struct knat_sub *sub,
 	block_cool(kn, b);
 	if (--sub->nblocks)
 		return false;
-	sub->dead = true;
+	sub_unpublish(kn, sub);
 	return true;
 }
 
 static void sub_put(struct knat_net *kn, struct knat_sub *sub)
 {
-	rhashtable_remove_fast(&kn->subs, &sub->node, subs_params);
 	pa_count_sub(sub->pa, -1);
 	kfree_rcu(sub, rcu);
 }
@@ -585,7 +595,7 @@ again:
 	 * CPU after sub_get() saw it. No release will ever put it: put it now.
 	 */
 	if (!sub->nblocks) {
-		sub->dead = true;
+		sub_unpublish(kn, sub);
 		gone = true;
 	}
 	spin_unlock_bh(&sub->lock);

@@ -108,6 +108,7 @@ struct knat_sub {
 	bool dead;
 	u16 nblocks;
 	int in_iif;			/* where its packets came in, last seen */
+	int in_genid;			/* ... under these routes (rt_genid) */
 	struct list_head blocks;
 	struct rcu_head rcu;
 };

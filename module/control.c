@@ -158,8 +158,9 @@ int knat_pool_del(struct knat_net *kn, struct knat_pool *pool)
 {
 	lockdep_assert_held(&kn->lock);
 	/* After this grace period no packet creates a mapping in @pool... */
-	WRITE_ONCE(pool->dead, true);
 	list_del_rcu(&pool->list);
+	/* Who finds it dead looks again, without it (knat_map_new()). */
+	smp_store_release(&pool->dead, true);
 	synchronize_rcu();
 	knat_table_reap(kn, knat_map_of_pool, pool);
 	/* ...and after this one none still looks at its mappings' blocks. */

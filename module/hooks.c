@@ -5,6 +5,7 @@
  * outbound ones. Softirq context: no sleeping, no global lock, memory only
  * when a mapping is created.
  */
+#include <linux/inetdevice.h>
 #include <linux/ip.h>
 #include <linux/netfilter.h>
 #include <net/ip.h>
@@ -65,13 +66,23 @@ static bool leaves_inside(struct knat_net *kn, __be32 src,
 
 /*
  * No mapping for @in: counted, logged, and the inside host told at once
- * (3/13, RFC 5508 REQ-8) rather than left to time out.
+ * (3/13, RFC 5508 REQ-8) rather than left to time out. Not for a race
+ * lost to the control path: the next packet will do, and a SYN answered
+ * with 3/13 would fail its connect().
  */
 static void refuse(struct knat_net *kn, struct sk_buff *skb,
 		   const struct net_device *in_dev, const struct knat_pool *pool,
 		   const struct knat_key *in, long err)
 {
 	knat_event_refusal(kn, pool, in, err);
+	switch (err) {
+	case -EEXIST:	/* the port went to a forward just added */
+	case -EBUSY:	/* the table is being resized */
+	case -EAGAIN:	/* the subscriber went away, again and again */
+	case -ESTALE:	/* the pool went away */
+		knat_stats_inc(kn, KNAT_STAT_DROP_CONTENDED);
+		return;
+	}
 	knat_icmp_send(kn, skb, in_dev, ICMP_DEST_UNREACH, ICMP_PKT_FILTERED);
 	switch (err) {
 	case -ENOSPC:
@@ -82,12 +93,6 @@ static void refuse(struct knat_net *kn, struct sk_buff *skb,
 		break;
 	case -ENFILE:
 		knat_stats_inc(kn, KNAT_STAT_DROP_MAPPING_LIMIT);
-		break;
-	case -EEXIST:	/* the port went to a forward just added */
-	case -EBUSY:	/* the table is being resized */
-	case -EAGAIN:	/* the subscriber went away, again and again */
-	case -ESTALE:	/* the pool went away */
-		knat_stats_inc(kn, KNAT_STAT_DROP_CONTENDED);
 		break;
 	default:
 		knat_stats_inc(kn, KNAT_STAT_DROP_NOMEM);
@@ -157,6 +162,14 @@ static bool map_usable_out(const struct knat_map *m,
 	return !pool->out_ifindex || (out && pool->out_ifindex == out->ifindex);
 }
 
+/* As __fib_validate_source(): the mark only with src_valid_mark. */
+static bool src_valid_mark(const struct net_device *dev)
+{
+	struct in_device *idev = __in_dev_get_rcu(dev);
+
+	return idev && IN_DEV_SRC_VMARK(idev);
+}
+
 /*
  * Does the route back to @saddr leave through @in? A strict reverse-path
  * check, the flow built as __fib_validate_source() builds it (VRF
@@ -171,7 +184,7 @@ static bool route_back_via(struct net *net, __be32 saddr,
 		.saddr = ip_hdr(skb)->daddr,
 		.flowi4_iif = LOOPBACK_IFINDEX,
 		.flowi4_l3mdev = l3mdev_master_ifindex_rcu(in),
-		.flowi4_mark = skb->mark,
+		.flowi4_mark = src_valid_mark(in) ? skb->mark : 0,
 		.flowi4_tos = ip_hdr(skb)->tos & IPTOS_RT_MASK,
 		.flowi4_uid = sock_net_uid(net, NULL),
 	};
@@ -227,10 +240,28 @@ static bool source_plausible(const struct knat_pool *pool,
 }
 
 /*
+ * @m's inside host sent from @iif, plausibly: its subscriber notes it,
+ * with the routes' generation it holds for. @m's block is another's, or
+ * no one's, only if @m is going (with cooling 0, at once): then a note
+ * in the wrong place costs a lookup, no more.
+ */
+static void map_note_iif(const struct knat_map *m, int iif,
+			 const struct nf_hook_state *state)
+{
+	struct knat_sub *sub = m->block ? READ_ONCE(m->block->owner) : NULL;
+
+	if (!sub)
+		return;
+	WRITE_ONCE(sub->in_genid, rt_genid_ipv4(state->net));
+	WRITE_ONCE(sub->in_iif, iif);
+}
+
+/*
  * Is an outbound packet of @m from where @m's inside host lives? Its
  * subscriber remembers the interface its last plausible packet came in
- * by: the reverse path is looked up again only when that changes. A
- * forward's replies change no state and tell no secret: they pass.
+ * by: the reverse path is looked up again only when that or a route
+ * changes. A forward's replies change no state and tell no secret: they
+ * pass.
  */
 static bool map_source_plausible(const struct knat_map *m,
 				 const struct sk_buff *skb,
@@ -241,14 +272,13 @@ static bool map_source_plausible(const struct knat_map *m,
 
 	if (!m->block)
 		return true;
-	/* Owned while @m holds a port; NULL only if @m is going. */
 	sub = READ_ONCE(m->block->owner);
-	if (likely(sub && READ_ONCE(sub->in_iif) == iif))
+	if (likely(sub && iif && READ_ONCE(sub->in_iif) == iif &&
+		   READ_ONCE(sub->in_genid) == rt_genid_ipv4(state->net)))
 		return true;
 	if (!source_plausible(m->block->pa->pool, skb, state))
 		return false;
-	if (sub)
-		WRITE_ONCE(sub->in_iif, iif);
+	map_note_iif(m, iif, state);
 	return true;
 }
 
@@ -562,9 +592,10 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 	if (!forwarded)
 		return NF_ACCEPT;
 	if (err)
-		return out_untranslatable(kn, &p, state, err == -EINVAL ?
-					  KNAT_STAT_DROP_MALFORMED :
-					  KNAT_STAT_DROP_UNSUPPORTED);
+		return out_untranslatable(kn, &p, state,
+					  err != -EINVAL ? KNAT_STAT_DROP_UNSUPPORTED :
+					  p.fragment ? KNAT_STAT_DROP_FRAGMENT :
+					  KNAT_STAT_DROP_MALFORMED);
 	m = knat_map_lookup_in(kn, &p.src);
 	if (m && !map_usable_out(m, state->out))
 		return out_untranslatable(kn, &p, state,
@@ -588,11 +619,16 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 		if (PTR_ERR(m) == -ESTALE) {
 			/*
 			 * Replaced meanwhile (a masquerade address change), or
-			 * deleted: then no pool may take it any more.
+			 * deleted: then no pool may take it any more, or
+			 * another, whose own outside it must not come from.
 			 */
 			pool = pool_for_outbound(kn, p.src.addr, state->out);
 			if (!pool)
 				return NF_ACCEPT;
+			if (!source_plausible(pool, skb, state)) {
+				knat_stats_inc(kn, KNAT_STAT_DROP_SPOOFED);
+				return NF_DROP;
+			}
 			m = knat_map_new(kn, pool, &p.src);
 		}
 		if (IS_ERR(m)) {
@@ -601,6 +637,7 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 			       pool, &p.src, PTR_ERR(m));
 			return NF_DROP;
 		}
+		map_note_iif(m, IPCB(skb)->iif, state);
 	} else if (!map_source_plausible(m, skb, state)) {
 		knat_stats_inc(kn, KNAT_STAT_DROP_SPOOFED);
 		return NF_DROP;

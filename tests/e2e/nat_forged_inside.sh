@@ -53,6 +53,8 @@ step "srv forges c1's own endpoint (10.0.1.2:5000) to 192.0.2.1: no translation,
 # It finds c1's live mapping: translated, it would tell the forger c1's
 # outside port and make 192.0.2.1 a peer that ADF lets in.
 $KNAT -n "$RTR" config set filtering adf
+m=$($KNAT -n "$RTR" mapping show inside 10.0.1.2) || fail "mapping show failed"
+grep -qE "^udp +10\.0\.1\.2:5000 " <<< "$m" || fail "c1's mapping is gone: the step would prove nothing"
 cap=/tmp/forged_inside.$$.pcap
 capture "$SRV" eth0 "$cap"
 spoofed=$(stat "$RTR" drop_spoofed)

@@ -50,7 +50,8 @@ tap_result() { # tap_result STATUS NAME [DIAG]
 kcsan_not_ours() {
 	awk '/BUG: KCSAN: / { n++; line[n] = $0; t = $0
 			sub(/.*BUG: KCSAN: /, "", t); title[n] = t; cur = n }
-		cur && /\[(knat|[a-z0-9_]*_test)[a-z0-9_]*\]/ { ours[title[cur]] = 1 }
+		cur && /\[(knat|[a-z0-9_]*_test)[a-z0-9_]*( [0-9a-f]+)?\]/ {
+			ours[title[cur]] = 1 }
 		cur && /==========/ { cur = 0 }
 		END { for (i = 1; i <= n; i++) if (!(title[i] in ours)) print line[i] }'
 }
