@@ -450,6 +450,13 @@ static unsigned int drop_fragment(struct knat_net *kn)
 	return NF_DROP;
 }
 
+/* A forged inside source (source_plausible()): no state, no translation. */
+static unsigned int drop_spoofed(struct knat_net *kn)
+{
+	knat_stats_inc(kn, KNAT_STAT_DROP_SPOOFED);
+	return NF_DROP;
+}
+
 /* 1:1 NAT: the address changes, ports and identifiers do not. */
 static unsigned int xlate_static(struct knat_net *kn, struct sk_buff *skb,
 				 const struct knat_pkt *p, enum knat_side side,
@@ -611,10 +618,8 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 			return drop_fragment(kn);
 		if (s)
 			return xlate_static(kn, skb, &p, KNAT_SRC, s->out);
-		if (!source_plausible(pool, skb, state)) {
-			knat_stats_inc(kn, KNAT_STAT_DROP_SPOOFED);
-			return NF_DROP;
-		}
+		if (!source_plausible(pool, skb, state))
+			return drop_spoofed(kn);
 		m = knat_map_new(kn, pool, &p.src);
 		if (PTR_ERR(m) == -ESTALE) {
 			/*
@@ -625,10 +630,8 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 			pool = pool_for_outbound(kn, p.src.addr, state->out);
 			if (!pool)
 				return NF_ACCEPT;
-			if (!source_plausible(pool, skb, state)) {
-				knat_stats_inc(kn, KNAT_STAT_DROP_SPOOFED);
-				return NF_DROP;
-			}
+			if (!source_plausible(pool, skb, state))
+				return drop_spoofed(kn);
 			m = knat_map_new(kn, pool, &p.src);
 		}
 		if (IS_ERR(m)) {
@@ -639,8 +642,7 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 		}
 		map_note_iif(m, IPCB(skb)->iif, state);
 	} else if (!map_source_plausible(m, skb, state)) {
-		knat_stats_inc(kn, KNAT_STAT_DROP_SPOOFED);
-		return NF_DROP;
+		return drop_spoofed(kn);
 	}
 	if (p.fragment)
 		return drop_fragment(kn);

@@ -268,11 +268,17 @@ def collect(port, count, timeout):
 SOAK_PORTS = 2000      # flows per inside address
 
 
+def ipv4_packet(src, dst, proto, body):
+    """IPv4 header (the kernel fills in its checksum) + body, for a raw
+    socket; addresses as 4 bytes."""
+    return struct.pack("!BBHHHBBH", 0x45, 0, 20 + len(body), 0, 0, 64,
+                       proto, 0) + src + dst + body
+
+
 def udp_packet(src, dst, sport, dport, payload=b"knat"):
     """IPv4 + UDP (checksum 0) for a raw socket; addresses as 4 bytes."""
-    return (struct.pack("!BBHHHBBH", 0x45, 0, 28 + len(payload), 0, 0, 64,
-                        17, 0) + src + dst +
-            struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload)
+    return ipv4_packet(src, dst, 17, struct.pack(
+        "!HHHH", sport, dport, 8 + len(payload), 0) + payload)
 
 
 def soak_packet(sender, f):
@@ -346,10 +352,8 @@ def protocols(src, dst):
     short = {1: 2, 6: 4, 17: 4}
     for proto in range(256):
         body = bytes([proto]) * short.get(proto, 8)
-        hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), 0, 0, 64,
-                          proto, 0, socket.inet_aton(src),
-                          socket.inet_aton(dst))
-        s.sendto(hdr + body, (dst, 0))
+        s.sendto(ipv4_packet(socket.inet_aton(src), socket.inet_aton(dst),
+                             proto, body), (dst, 0))
     print(256)
     return 0
 
