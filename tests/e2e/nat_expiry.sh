@@ -29,6 +29,8 @@ ask "$C1" tcp 198.51.100.2 8000 5001 >/dev/null || fail "tcp"
 m=$(maps)
 echo "$m"
 expect_eq "mappings" "$(lines maps)" 2
+# Nothing else made one: an extra mapping would blur the counts below.
+expect_eq "mappings created" "$(stat "$RTR" mappings_created)" 2
 grep -q "^tcp .*transitory" <<< "$m" || fail "a closed TCP mapping must be transitory"
 
 step "both still there ${EARLY} s after the first packet (timeout ${TIMEOUT} s)"
@@ -45,6 +47,7 @@ age=$(((t1 - t0) / 1000000))
 	fail "the check ran $age s after the first packet, not before the timeout"
 grep -q "^udp .*:5000 " <<< "$m" || fail "the UDP mapping went before its timeout ($age s)"
 grep -q "^tcp .*:5001 " <<< "$m" || fail "the TCP mapping went before its timeout ($age s)"
+expect_eq "mappings created so far" "$(stat "$RTR" mappings_created)" 2
 expect_eq "mappings expired so far" "$(stat "$RTR" mappings_expired)" 0
 echo "   both there after at most $age s"
 
