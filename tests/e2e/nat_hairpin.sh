@@ -18,6 +18,14 @@ got=$(ask "$C1" udp "${o2%:*}" "${o2#*:}" 5000) || fail "hairpin: no reply"
 expect_eq "c2 saw c1 as" "$got" "$o1"
 [ "$(stat "$RTR" hairpinned)" -ge 1 ] || fail "hairpinned not counted"
 
+step "two sockets of one host: c1:5002 -> c1's own outside endpoint (RFC 5780)"
+serve "$C1" udp 5000
+got=$(ask "$C1" udp "${o1%:*}" "${o1#*:}" 5002) || fail "hairpin to the same host: no reply"
+m=$($KNAT -n "$RTR" mapping show inside 10.0.1.2) || fail "mapping show failed"
+o1b=$(awk '$1 == "udp" && $2 == "10.0.1.2:5002" { print $4 }' <<< "$m")
+[ -n "$o1b" ] || fail "no mapping for c1:5002: $m"
+expect_eq "c1:5000 saw c1:5002 as" "$got" "$o1b"
+
 step "a hairpinned error: c2's port unreachable reaches c1 about c1's packet"
 o2b=$(ask "$C2" udp 198.51.100.2 7000 6001) || fail "c2: no reply"
 # Nothing listens on c2:6001. c1's socket hears the error only if its

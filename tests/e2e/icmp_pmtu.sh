@@ -1,0 +1,19 @@
+#!/bin/bash
+# Path MTU discovery through knat (RFC 1191, RFC 5508 REQ-3): the
+# server's last link is 1280 bytes; r2 says so in a fragmentation-needed
+# error, knat translates it in, and c1 learns 1280 from r2 itself.
+. "$(dirname "$0")/_lib.sh"
+need tracepath
+topo_icmp
+ip -n "$R2" link set up0 mtu 1280
+ip -n "$SRV" link set eth0 mtu 1280
+${NAT_SETUP:-$KNAT -n "$RTR" pool add 203.0.113.1 out out0}
+
+step "tracepath c1 -> srv"
+out=$(in_ns "$C1" tracepath -n -m 6 192.0.2.2) || fail "tracepath: exit $?"
+sed 's/^/   /' <<< "$out"
+# The hop that says "pmtu" is the one whose error told it.
+said=$(awk '/pmtu/ && !/LOCALHOST|Resume/ { print $2 " " $NF }' <<< "$out")
+expect_eq "who told c1 the path MTU, and what" "$said" "198.51.100.2 1280"
+grep -q "Resume: pmtu 1280 " <<< "$out" || fail "c1 did not settle on 1280"
+grep -q "reached" <<< "$out" || fail "tracepath did not reach srv"
