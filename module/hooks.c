@@ -282,6 +282,81 @@ static bool map_source_plausible(const struct knat_map *m,
 	return true;
 }
 
+/* Does @dev lead out of some pool (an uplink, where no inside host is)? */
+static bool is_uplink(struct knat_net *kn, const struct net_device *dev)
+{
+	const struct knat_pool *pool;
+
+	list_for_each_entry_rcu(pool, &kn->pools, list)
+		if (pool->out_ifindex == dev->ifindex)
+			return true;
+	return false;
+}
+
+/* The first pool that would map @saddr, whatever its way out. */
+static struct knat_pool *pool_taking(struct knat_net *kn, __be32 saddr)
+{
+	struct knat_pool *pool;
+
+	list_for_each_entry_rcu(pool, &kn->pools, list)
+		if ((saddr & pool->from_mask) == pool->from_addr &&
+		    !knat_pool_has_addr(pool, saddr))
+			return pool;
+	return NULL;
+}
+
+/*
+ * Hairpinning (RFC 4787 REQ-9, RFC 5382 REQ-8, RFC 5508 REQ-7): a packet
+ * from an inside host to an outside endpoint of this router goes back in
+ * with the sender's outside view for its source, so that the receiver's
+ * replies come back through here too. The view of a 1:1 host is its
+ * address; of another, its mapping (@hm, made if need be) in @pool, or
+ * if none is given in the first pool that takes it. 0: not an inside
+ * host's packet; 1: *@view set; else refused (counted, the host told).
+ */
+static int hairpin_view(struct knat_net *kn, struct sk_buff *skb,
+			const struct knat_pkt *p,
+			const struct nf_hook_state *state,
+			struct knat_pool *pool, struct knat_key *view,
+			struct knat_map **hm)
+{
+	const struct knat_static *s;
+
+	*hm = NULL;
+	if (!state->in || is_uplink(kn, state->in))
+		return 0;
+	s = knat_static_by_in(kn, p->src.addr);
+	if (s) {
+		if (!route_back_via(state->net, p->src.addr, skb, state->in))
+			return 0;
+		*view = p->src;
+		view->addr = s->out;
+		return 1;
+	}
+	pool = pool ?: pool_taking(kn, p->src.addr);
+	if (!pool || !from_inside(pool, p->src.addr, skb, state))
+		return 0;
+	*hm = map_get(kn, pool, &p->src);
+	if (IS_ERR(*hm)) {
+		refuse(kn, skb, state->in, pool, &p->src, PTR_ERR(*hm));
+		return PTR_ERR(*hm);
+	}
+	*view = (*hm)->out;
+	return 1;
+}
+
+/* The sender's mapping of a hairpinned packet: an outbound packet's. */
+static void hairpin_note(struct knat_net *kn, struct knat_map *hm,
+			 const struct knat_pkt *p)
+{
+	if (!hm || !hm->block)
+		return;	/* a 1:1 host, or a forward's server */
+	knat_map_note_peer(kn, hm, p->dst.addr, p->dst.port);
+	if (p->src.proto == IPPROTO_TCP)
+		knat_map_track_tcp(hm, p->tcp_flags, true);
+	knat_map_refresh(kn, hm);
+}
+
 /*
  * A packet knat translates before the kernel forwards it has its TTL
  * checked here: the kernel's own time exceeded would quote it translated
@@ -477,16 +552,53 @@ static unsigned int xlate_static(struct knat_net *kn, struct sk_buff *skb,
 	return NF_ACCEPT;
 }
 
+/*
+ * To a 1:1 address: on to its inside host, from the sender's outside view
+ * if an inside host sent it (hairpinning).
+ */
+static unsigned int in_static(struct knat_net *kn, struct sk_buff *skb,
+			      const struct knat_pkt *p,
+			      const struct nf_hook_state *state,
+			      const struct knat_static *s)
+{
+	struct knat_key to = p->dst, view;
+	struct knat_map *hm;
+	int hp;
+
+	if (p->fragment)
+		return drop_fragment(kn);
+	if (ttl_expires_here(kn, skb, state, s->in))
+		return NF_DROP;
+	hp = hairpin_view(kn, skb, p, state, NULL, &view, &hm);
+	if (hp < 0)
+		return NF_DROP;
+	if (!hp)
+		return xlate_static(kn, skb, p, KNAT_DST, s->in);
+	hairpin_note(kn, hm, p);
+	/* A query's identifier is the sender's view's, written last. */
+	to.addr = s->in;
+	if (knat_xlate(skb, p, KNAT_DST, &to) ||
+	    knat_xlate(skb, p, KNAT_SRC, &view)) {
+		knat_stats_inc(kn, KNAT_STAT_DROP_NOMEM);
+		return NF_DROP;
+	}
+	skb_dst_drop(skb);
+	knat_stats_inc(kn, KNAT_STAT_HAIRPIN);
+	knat_stats_xlated(kn, false, p->dst.proto, skb->len);
+	knat_stats_xlated(kn, true, p->dst.proto, skb->len);
+	return NF_ACCEPT;
+}
+
 static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 				    const struct nf_hook_state *state)
 {
 	struct knat_net *kn = priv;
-	struct knat_map *m, *hm = NULL;
+	struct knat_map *m, *hm;
 	struct knat_key peer;
 	struct knat_pool *pool;
 	struct knat_pkt p;
 	bool pooled;
-	int err;
+	int err, hp;
 
 	err = knat_pkt_parse(skb, &p);
 	if (err == -EPROTONOSUPPORT && p.src.proto == IPPROTO_ICMP)
@@ -501,13 +613,8 @@ static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 	if (!m) {
 		struct knat_static *s = knat_static_by_out(kn, p.dst.addr);
 
-		if (s) {
-			if (p.fragment)
-				return drop_fragment(kn);
-			if (ttl_expires_here(kn, skb, state, s->in))
-				return NF_DROP;
-			return xlate_static(kn, skb, &p, KNAT_DST, s->in);
-		}
+		if (s)
+			return in_static(kn, skb, &p, state, s);
 		if (!pooled)
 			return NF_ACCEPT;
 		/* The router's own address: its own sockets may want this. */
@@ -521,21 +628,16 @@ static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 	}
 	if (p.fragment)
 		return drop_fragment(kn);
-	peer = p.src;
 	pool = m->block ? m->block->pa->pool : NULL;
-	if (pool && from_inside(pool, p.src.addr, skb, state)) {
-		/* Hairpin: the receiver must see the sender's outside view. */
-		hm = map_get(kn, pool, &p.src);
-		if (IS_ERR(hm)) {
-			refuse(kn, skb, state->in, pool, &p.src, PTR_ERR(hm));
-			return NF_DROP;
-		}
-		peer = hm->out;
-		knat_map_note_peer(kn, hm, p.dst.addr, p.dst.port);
-		if (p.src.proto == IPPROTO_TCP)
-			knat_map_track_tcp(hm, p.tcp_flags, true);
-		knat_map_refresh(kn, hm);
-	}
+	hp = hairpin_view(kn, skb, &p, state, pool, &peer, &hm);
+	if (hp < 0)
+		return NF_DROP;
+	if (!hp)
+		peer = p.src;
+	else if (!hm && p.src.proto == IPPROTO_ICMP)
+		/* A 1:1 host's query reply keeps the querier's identifier. */
+		peer.port = m->in.port;
+	hairpin_note(kn, hm, &p);
 	if (m->block && !knat_map_peer_allowed(kn, m, peer.addr, peer.port)) {
 		knat_stats_inc(kn, KNAT_STAT_DROP_FILTERED);
 		return NF_DROP;
@@ -547,15 +649,15 @@ static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 		knat_map_refresh(kn, m);
 	}
 	if (knat_xlate(skb, &p, KNAT_DST, &m->in) ||
-	    (hm && knat_xlate(skb, &p, KNAT_SRC, &hm->out))) {
+	    (hp && knat_xlate(skb, &p, KNAT_SRC, &peer))) {
 		knat_stats_inc(kn, KNAT_STAT_DROP_NOMEM);
 		return NF_DROP;
 	}
 	/* The route was for the old destination, if one was attached. */
 	skb_dst_drop(skb);
-	knat_stats_inc(kn, hm ? KNAT_STAT_HAIRPIN : KNAT_STAT_IN_XLATED);
+	knat_stats_inc(kn, hp ? KNAT_STAT_HAIRPIN : KNAT_STAT_IN_XLATED);
 	knat_stats_xlated(kn, false, p.dst.proto, skb->len);
-	if (hm)
+	if (hp)
 		knat_stats_xlated(kn, true, p.dst.proto, skb->len);
 	return NF_ACCEPT;
 }
