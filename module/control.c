@@ -11,6 +11,7 @@
 #include "hooks.h"
 #include "stats.h"
 #include "table.h"
+#include "twin.h"
 
 #define KNAT_GC_INTERVAL	HZ
 
@@ -186,6 +187,13 @@ void knat_mapping_flush(struct knat_net *kn)
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_mapping_flush);
 
+void knat_gc_kick(struct knat_net *kn)
+{
+	if (!delayed_work_pending(&kn->gc_work) && !READ_ONCE(kn->exiting))
+		queue_delayed_work(system_power_efficient_wq, &kn->gc_work,
+				   KNAT_GC_INTERVAL);
+}
+
 static void knat_gc(struct work_struct *work)
 {
 	struct knat_net *kn = container_of(to_delayed_work(work),
@@ -194,9 +202,10 @@ static void knat_gc(struct work_struct *work)
 
 	mutex_lock(&kn->lock);
 	knat_table_expire(kn);
+	knat_twins_expire(kn);
 	list_for_each_entry(pool, &kn->pools, list)
 		knat_pool_recool(kn, pool);
-	if (!list_empty(&kn->pools))
+	if (!list_empty(&kn->pools) || atomic_read(&kn->twins.nelems))
 		queue_delayed_work(system_power_efficient_wq, &kn->gc_work,
 				   KNAT_GC_INTERVAL);
 	mutex_unlock(&kn->lock);
@@ -221,7 +230,16 @@ int knat_control_init(struct knat_net *kn)
 		return err;
 	err = knat_subs_init(kn);
 	if (err)
-		knat_table_exit(kn);
+		goto err_table;
+	err = knat_twins_init(kn);
+	if (err)
+		goto err_subs;
+	return 0;
+
+err_subs:
+	knat_subs_exit(kn);
+err_table:
+	knat_table_exit(kn);
 	return err;
 }
 
@@ -241,4 +259,5 @@ void knat_control_exit(struct knat_net *kn)
 	rcu_barrier();
 	knat_table_exit(kn);
 	knat_subs_exit(kn);
+	knat_twins_exit(kn);
 }

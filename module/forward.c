@@ -113,6 +113,8 @@ int knat_forward_add(struct knat_net *kn, const struct knat_forward *req,
 		m->in.port = htons(ntohs(f->in.port) + i);
 		m->out = f->out;
 		m->out.port = htons(ntohs(f->out.port) + i);
+		if (knat_static_by_in(kn, f->in.addr))
+			atomic_set(&m->flags, BIT(KNAT_MAP_TWIN));
 		err = knat_map_insert(kn, m, &existing);
 		if (err) {
 			knat_map_discard(m);
@@ -175,6 +177,39 @@ struct knat_static *knat_static_by_in(struct knat_net *kn, __be32 addr)
 	return NULL;
 }
 
+/*
+ * The forwards to @in, now that it has (@twin) or no longer has a 1:1
+ * entry: their replies must, or need no longer, tell a forward's
+ * connection (twin.c) from the 1:1 address's.
+ */
+static void forwards_mark_twin(struct knat_net *kn, __be32 in, bool twin)
+{
+	const struct knat_forward *f;
+	struct knat_key key;
+	struct knat_map *m;
+	u16 i;
+
+	list_for_each_entry(f, &kn->forwards, list) {
+		if (f->in.addr != in)
+			continue;
+		key = f->in;
+		for (i = 0; i < f->count; i++) {
+			key.port = htons(ntohs(f->in.port) + i);
+			rcu_read_lock();
+			m = knat_map_lookup_in(kn, &key);
+			if (m && !m->block) {
+				if (twin)
+					atomic_or(BIT(KNAT_MAP_TWIN), &m->flags);
+				else
+					atomic_andnot(BIT(KNAT_MAP_TWIN), &m->flags);
+			}
+			rcu_read_unlock();
+			if (i % 1024 == 1023)
+				cond_resched();
+		}
+	}
+}
+
 int knat_static_add(struct knat_net *kn, __be32 out, __be32 in,
 		    struct netlink_ext_ack *extack)
 {
@@ -206,6 +241,7 @@ int knat_static_add(struct knat_net *kn, __be32 out, __be32 in,
 	}
 	outside_add(kn, out);
 	list_add_tail_rcu(&s->list, &kn->statics);
+	forwards_mark_twin(kn, in, true);
 	return 0;
 }
 
@@ -220,6 +256,7 @@ int knat_static_del(struct knat_net *kn, __be32 out,
 		return -ENOENT;
 	}
 	list_del_rcu(&s->list);
+	forwards_mark_twin(kn, s->in, false);
 	kfree_rcu(s, rcu);
 	outside_rebuild(kn);
 	knat_hooks_maybe_disable(kn);

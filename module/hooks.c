@@ -23,6 +23,7 @@
 #include "icmp_send.h"
 #include "stats.h"
 #include "table.h"
+#include "twin.h"
 #include "xlate.h"
 
 /* The pool that maps sources like @saddr leaving through @out. */
@@ -282,6 +283,18 @@ static bool map_source_plausible(const struct knat_map *m,
 	return true;
 }
 
+/*
+ * @m, a mapping of an inside endpoint sending to @peer: is it the one to
+ * translate by? Not a twin server's forward, unless @peer's connection
+ * came in through it (twin.c); else the 1:1 entry answers.
+ */
+static bool map_answers(struct knat_net *kn, const struct knat_map *m,
+			const struct knat_key *peer, u8 tcp_flags)
+{
+	return !(knat_map_flags(m) & BIT(KNAT_MAP_TWIN)) ||
+	       knat_twin_answer(kn, &m->in, peer, tcp_flags);
+}
+
 /* Does @dev lead out of some pool (an uplink, where no inside host is)? */
 static bool is_uplink(struct knat_net *kn, const struct net_device *dev)
 {
@@ -329,6 +342,14 @@ static int hairpin_view(struct knat_net *kn, struct sk_buff *skb,
 	if (s) {
 		if (!route_back_via(state->net, p->src.addr, skb, state->in))
 			return 0;
+		/* A twin server's reply to whom its forward let in. */
+		*hm = knat_map_lookup_in(kn, &p->src);
+		if (*hm && !map_answers(kn, *hm, &p->dst, p->tcp_flags))
+			*hm = NULL;
+		if (*hm) {
+			*view = (*hm)->out;
+			return 1;
+		}
 		*view = p->src;
 		view->addr = s->out;
 		return 1;
@@ -490,7 +511,8 @@ static unsigned int out_icmp_error(struct knat_net *kn, struct sk_buff *skb,
 		return NF_DROP;
 	}
 	m = knat_map_lookup_in(kn, &e.idst);
-	if (m && map_usable_out(m, state->out)) {
+	if (m && map_usable_out(m, state->out) &&
+	    map_answers(kn, m, &e.isrc, 0)) {
 		to = m->out;
 	} else {
 		s = knat_static_by_in(kn, e.idst.addr);
@@ -644,6 +666,15 @@ static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 	}
 	if (ttl_expires_here(kn, skb, state, m->in.addr))
 		return NF_DROP;
+	if (knat_map_flags(m) & BIT(KNAT_MAP_TWIN)) {
+		err = knat_twin_note(kn, &m->in, &peer, p.tcp_flags);
+		if (err) {
+			knat_stats_inc(kn, err == -ENFILE ?
+				       KNAT_STAT_DROP_MAPPING_LIMIT :
+				       KNAT_STAT_DROP_NOMEM);
+			return NF_DROP;
+		}
+	}
 	if (p.dst.proto == IPPROTO_TCP) {
 		knat_map_track_tcp(m, p.tcp_flags, false);
 		knat_map_refresh(kn, m);
@@ -706,6 +737,8 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 					  p.fragment ? KNAT_STAT_DROP_FRAGMENT :
 					  KNAT_STAT_DROP_MALFORMED);
 	m = knat_map_lookup_in(kn, &p.src);
+	if (m && !map_answers(kn, m, &p.dst, p.tcp_flags))
+		m = NULL;	/* by the 1:1 entry */
 	if (m && !map_usable_out(m, state->out))
 		return out_untranslatable(kn, &p, state,
 					  KNAT_STAT_DROP_OTHER_UPLINK);

@@ -86,6 +86,7 @@ struct knat_net {
 	struct rhashtable_iter expire_iter;	/* GC's walk, under lock */
 	bool expire_walking;
 	struct rhashtable subs;		/* struct knat_sub by inside address */
+	struct rhashtable twins;	/* twin.c: a twin server's connections */
 	struct delayed_work gc_work;
 	struct work_struct addr_work;	/* ifaddr.c: after address changes */
 	bool exiting;			/* no more work queued (pre_exit) */
@@ -118,6 +119,8 @@ void knat_genl_exit(void);
 int knat_defrag_get(void);
 void knat_defrag_put(void);
 int knat_hooks_enable(struct knat_net *kn);
+/* The GC runs soon, if it was idle (any context). */
+void knat_gc_kick(struct knat_net *kn);
 void knat_hooks_disable(struct knat_net *kn);
 
 #endif /* _KNAT_H */

@@ -16,6 +16,7 @@ enum {
 	KNAT_MAP_FIN_OUT,
 	KNAT_MAP_FIN_IN,
 	KNAT_MAP_RST,
+	KNAT_MAP_TWIN,		/* a forward's, to a host with a 1:1 entry */
 };
 
 /*

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* KUnit: the mapping table, keyed both ways; expiry; flush. */
 #include <kunit/test.h>
+#include <linux/delay.h>
 #include <net/tcp.h>
 #include "knat_test_util.h"
 #include "peers.h"
+#include "twin.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
@@ -632,6 +634,64 @@ static void table_hash_flood(struct kunit *test)
 	knat_test_net_free(other);
 }
 
+/*
+ * A twin server's connections (twin.c): a reply is the forward's only for
+ * the very peer endpoint that came in through it; TCP keeps the
+ * transitory timeout until the server answered and after a FIN; the
+ * entries count against max-mappings.
+ */
+static void table_twin_connections(struct kunit *test)
+{
+	struct knat_net *kn = knat_test_net(test);
+	struct knat_key in = knat_test_key(IPPROTO_UDP, 0x0a000014, 53);
+	struct knat_key peer = knat_test_key(IPPROTO_UDP, 0xc6336402, 41000);
+	struct knat_key other = peer;
+
+	/* No GC in a test namespace: expiry is called by hand. */
+	kn->exiting = true;
+	KUNIT_ASSERT_EQ(test, knat_twins_init(kn), 0);
+	kn->cfg.timeout[KNAT_P_UDP] = 0;
+	KUNIT_EXPECT_FALSE(test, knat_twin_answer(kn, &in, &peer, 0));
+	KUNIT_EXPECT_EQ(test, knat_twin_note(kn, &in, &peer, 0), 0);
+	KUNIT_EXPECT_TRUE(test, knat_twin_answer(kn, &in, &peer, 0));
+	other.port = htons(41001);
+	KUNIT_EXPECT_FALSE(test, knat_twin_answer(kn, &in, &other, 0));
+	other = peer;
+	other.addr = htonl(0xc6336403);
+	KUNIT_EXPECT_FALSE(test, knat_twin_answer(kn, &in, &other, 0));
+	in.port = htons(54);
+	KUNIT_EXPECT_FALSE(test, knat_twin_answer(kn, &in, &peer, 0));
+	in.port = htons(53);
+	msleep(2 * jiffies_to_msecs(1) + 1);
+	knat_twins_expire(kn);
+	KUNIT_EXPECT_FALSE(test, knat_twin_answer(kn, &in, &peer, 0));
+
+	/* TCP: a SYN alone is transitory, an answer makes it established. */
+	kn->cfg.timeout_tcp_trans = 0;
+	kn->cfg.timeout[KNAT_P_TCP] = 600;
+	in.proto = peer.proto = IPPROTO_TCP;
+	KUNIT_EXPECT_EQ(test, knat_twin_note(kn, &in, &peer, TCPHDR_SYN), 0);
+	KUNIT_EXPECT_TRUE(test, knat_twin_answer(kn, &in, &peer,
+						 TCPHDR_SYN | TCPHDR_ACK));
+	msleep(2 * jiffies_to_msecs(1) + 1);
+	knat_twins_expire(kn);
+	KUNIT_EXPECT_TRUE(test, knat_twin_answer(kn, &in, &peer, TCPHDR_ACK));
+	KUNIT_EXPECT_EQ(test, knat_twin_note(kn, &in, &peer, TCPHDR_FIN), 0);
+	msleep(2 * jiffies_to_msecs(1) + 1);
+	knat_twins_expire(kn);
+	KUNIT_EXPECT_FALSE(test, knat_twin_answer(kn, &in, &peer, TCPHDR_ACK));
+
+	/* As many as max-mappings, no more. */
+	kn->cfg.max_mappings = 2;
+	KUNIT_EXPECT_EQ(test, knat_twin_note(kn, &in, &peer, TCPHDR_SYN), 0);
+	KUNIT_EXPECT_EQ(test, knat_twin_note(kn, &in, &other, TCPHDR_SYN), 0);
+	other.port = htons(41002);
+	KUNIT_EXPECT_EQ(test, knat_twin_note(kn, &in, &other, TCPHDR_SYN), -ENFILE);
+	KUNIT_EXPECT_EQ(test, knat_twin_note(kn, &in, &peer, TCPHDR_ACK), 0);
+	knat_twins_exit(kn);
+	knat_test_net_free(kn);
+}
+
 static struct kunit_case table_test_cases[] = {
 	KUNIT_CASE(table_lookup_both_ways),
 	KUNIT_CASE(table_insert_collisions),
@@ -645,6 +705,7 @@ static struct kunit_case table_test_cases[] = {
 	KUNIT_CASE(table_reap_misses_none),
 	KUNIT_CASE(table_expire_in_slices),
 	KUNIT_CASE(table_hash_flood),
+	KUNIT_CASE(table_twin_connections),
 	{}
 };
 
