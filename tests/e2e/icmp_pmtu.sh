@@ -7,6 +7,8 @@ need tracepath
 topo_icmp
 ip -n "$R2" link set up0 mtu 1280
 ip -n "$SRV" link set eth0 mtu 1280
+# NAT_SETUP: another NAT's setup instead (nftables on the host, to see a
+# peer's behaviour).
 ${NAT_SETUP:-$KNAT -n "$RTR" pool add 203.0.113.1 out out0}
 
 step "tracepath c1 -> srv"

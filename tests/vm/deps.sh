@@ -13,7 +13,7 @@ pkgs=(
 	# the CLI
 	libmnl-dev pkg-config
 	# scenarios
-	iproute2 iputils-ping traceroute tcpdump nftables
+	iproute2 iputils-ping iputils-tracepath traceroute tcpdump nftables
 	iperf3 netcat-openbsd procps util-linux coreutils ethtool bash-completion
 	# benchmarks: charts, profiles
 	gnuplot-nox linux-perf
