@@ -11,6 +11,7 @@
 #include "forward.h"
 #include "stats.h"
 #include "table.h"
+#include "twin.h"
 
 /*
  * After a removal: the filter from what remains. Word by word, so a
@@ -87,6 +88,7 @@ int knat_forward_add(struct knat_net *kn, const struct knat_forward *req,
 {
 	struct knat_map *m, *existing;
 	struct knat_forward *f;
+	bool twin;
 	u16 i;
 	int err;
 
@@ -103,6 +105,7 @@ int knat_forward_add(struct knat_net *kn, const struct knat_forward *req,
 	if (err)
 		goto err_free;
 	outside_add(kn, f->out.addr);
+	twin = knat_static_by_in(kn, f->in.addr);
 	for (i = 0; i < f->count; i++) {
 		m = knat_map_alloc_gfp(GFP_KERNEL_ACCOUNT);
 		if (!m) {
@@ -113,7 +116,7 @@ int knat_forward_add(struct knat_net *kn, const struct knat_forward *req,
 		m->in.port = htons(ntohs(f->in.port) + i);
 		m->out = f->out;
 		m->out.port = htons(ntohs(f->out.port) + i);
-		if (knat_static_by_in(kn, f->in.addr))
+		if (twin)
 			atomic_set(&m->flags, BIT(KNAT_MAP_TWIN));
 		err = knat_map_insert(kn, m, &existing);
 		if (err) {
@@ -151,6 +154,8 @@ int knat_forward_del(struct knat_net *kn, const struct knat_key *out,
 	}
 	forward_unmap(kn, f, f->count);
 	list_del_rcu(&f->list);
+	if (knat_static_by_in(kn, f->in.addr))
+		knat_twins_forget(kn, &f->in, f->count);
 	kfree_rcu(f, rcu);
 	outside_rebuild(kn);
 	knat_hooks_maybe_disable(kn);
@@ -255,8 +260,10 @@ int knat_static_del(struct knat_net *kn, __be32 out,
 		NL_SET_ERR_MSG(extack, "no 1:1 entry for that outside address");
 		return -ENOENT;
 	}
-	list_del_rcu(&s->list);
+	/* Flags first: a reply finding neither entry nor 1:1 takes the forward. */
 	forwards_mark_twin(kn, s->in, false);
+	list_del_rcu(&s->list);
+	knat_twins_forget(kn, &(struct knat_key){ .addr = s->in }, 0);
 	kfree_rcu(s, rcu);
 	outside_rebuild(kn);
 	knat_hooks_maybe_disable(kn);

@@ -295,6 +295,14 @@ static bool map_answers(struct knat_net *kn, const struct knat_map *m,
 	       knat_twin_answer(kn, &m->in, peer, tcp_flags);
 }
 
+/* As map_answers(), for an ICMP error quoting @peer's packet to @m. */
+static bool quote_answers(struct knat_net *kn, const struct knat_map *m,
+			  const struct knat_key *peer)
+{
+	return !(knat_map_flags(m) & BIT(KNAT_MAP_TWIN)) ||
+	       knat_twin_known(kn, &m->in, peer);
+}
+
 /* Does @dev lead out of some pool (an uplink, where no inside host is)? */
 static bool is_uplink(struct knat_net *kn, const struct net_device *dev)
 {
@@ -306,14 +314,26 @@ static bool is_uplink(struct knat_net *kn, const struct net_device *dev)
 	return false;
 }
 
-/* The first pool that would map @saddr, whatever its way out. */
-static struct knat_pool *pool_taking(struct knat_net *kn, __be32 saddr)
+static bool pool_takes(const struct knat_pool *pool, __be32 saddr)
 {
-	struct knat_pool *pool;
+	return (saddr & pool->from_mask) == pool->from_addr &&
+	       !knat_pool_has_addr(pool, saddr);
+}
 
+/*
+ * The pool to map @saddr in for a hairpin to @daddr: the one owning
+ * @daddr (a forward on a pool's or a masquerade address: that uplink's),
+ * else the first that takes @saddr.
+ */
+static struct knat_pool *pool_taking(struct knat_net *kn, __be32 saddr,
+				     __be32 daddr)
+{
+	struct knat_pool *pool = pool_owning(kn, daddr);
+
+	if (pool && pool_takes(pool, saddr))
+		return pool;
 	list_for_each_entry_rcu(pool, &kn->pools, list)
-		if ((saddr & pool->from_mask) == pool->from_addr &&
-		    !knat_pool_has_addr(pool, saddr))
+		if (pool_takes(pool, saddr))
 			return pool;
 	return NULL;
 }
@@ -340,21 +360,25 @@ static int hairpin_view(struct knat_net *kn, struct sk_buff *skb,
 		return 0;
 	s = knat_static_by_in(kn, p->src.addr);
 	if (s) {
+		struct knat_map *f = NULL;
+
 		if (!route_back_via(state->net, p->src.addr, skb, state->in))
 			return 0;
 		/* A twin server's reply to whom its forward let in. */
-		*hm = knat_map_lookup_in(kn, &p->src);
-		if (*hm && !map_answers(kn, *hm, &p->dst, p->tcp_flags))
-			*hm = NULL;
-		if (*hm) {
-			*view = (*hm)->out;
+		if (p->src.proto != IPPROTO_ICMP)
+			f = knat_map_lookup_in(kn, &p->src);
+		if (f && !f->block && (knat_map_flags(f) & BIT(KNAT_MAP_TWIN)) &&
+		    knat_twin_answer(kn, &f->in, &p->dst, p->tcp_flags)) {
+			*hm = f;
+			*view = f->out;
 			return 1;
 		}
 		*view = p->src;
 		view->addr = s->out;
 		return 1;
 	}
-	pool = pool ?: pool_taking(kn, p->src.addr);
+	if (!pool || !pool_takes(pool, p->src.addr))
+		pool = pool_taking(kn, p->src.addr, p->dst.addr);
 	if (!pool || !from_inside(pool, p->src.addr, skb, state))
 		return 0;
 	*hm = map_get(kn, pool, &p->src);
@@ -364,6 +388,35 @@ static int hairpin_view(struct knat_net *kn, struct sk_buff *skb,
 	}
 	*view = (*hm)->out;
 	return 1;
+}
+
+/*
+ * A hairpinned packet, its destination translated: routed while its
+ * source is still the inside host's (the view may be the router's own
+ * address, as under masquerade, which the kernel would take for a
+ * martian source; nor is a hairpin a case for a redirect), then given
+ * the sender's outside view. Should that route fail, the kernel routes
+ * it as it leaves here, and judges.
+ */
+static unsigned int hairpin_finish(struct knat_net *kn, struct sk_buff *skb,
+				   const struct knat_pkt *p,
+				   const struct nf_hook_state *state,
+				   const struct knat_key *view)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+
+	skb_dst_drop(skb);
+	if (!ip_route_input_noref(skb, iph->daddr, iph->saddr, iph->tos,
+				  state->in))
+		IPCB(skb)->flags &= ~IPSKB_DOREDIRECT;
+	if (knat_xlate(skb, p, KNAT_SRC, view)) {
+		knat_stats_inc(kn, KNAT_STAT_DROP_NOMEM);
+		return NF_DROP;
+	}
+	knat_stats_inc(kn, KNAT_STAT_HAIRPIN);
+	knat_stats_xlated(kn, false, p->dst.proto, skb->len);
+	knat_stats_xlated(kn, true, p->dst.proto, skb->len);
+	return NF_ACCEPT;
 }
 
 /* The sender's mapping of a hairpinned packet: an outbound packet's. */
@@ -421,10 +474,11 @@ static unsigned int in_icmp_error(struct knat_net *kn, struct sk_buff *skb,
 {
 	enum knat_icmp_verdict v;
 	struct knat_map *m, *hm = NULL;
-	struct knat_static *s = NULL;
+	struct knat_static *s = NULL, *hs;
 	const struct knat_pool *pool;
 	struct knat_icmp_err e;
 	struct knat_key to, peer;
+	bool hairpin = false;
 
 	if (!pool_owning(kn, p->dst.addr) && !knat_outside_owned(kn, p->dst.addr))
 		return NF_ACCEPT;
@@ -461,9 +515,21 @@ static unsigned int in_icmp_error(struct knat_net *kn, struct sk_buff *skb,
 	peer = e.idst;
 	pool = m && m->block ? m->block->pa->pool : NULL;
 	if (pool && from_inside(pool, p->src.addr, skb, state)) {
+		/* As hairpin_view(): the erring host's outside view. */
+		hs = knat_static_by_in(kn, e.idst.addr);
 		hm = knat_map_lookup_in(kn, &e.idst);
-		if (hm)
+		if (hm && hs && (hm->block || !quote_answers(kn, hm, &e.isrc)))
+			hm = NULL;
+		if (hm) {
 			peer = hm->out;
+			hairpin = true;
+		} else if (hs) {
+			peer.addr = hs->out;
+			/* A query's identifier: the querier's, as in @to. */
+			if (e.idst.proto == IPPROTO_ICMP)
+				peer.port = to.port;
+			hairpin = true;
+		}
 	}
 	/* Only errors about a peer the inside host talked to get in. */
 	if (m && m->block && !knat_map_peer_allowed(kn, m, peer.addr, peer.port)) {
@@ -471,7 +537,7 @@ static unsigned int in_icmp_error(struct knat_net *kn, struct sk_buff *skb,
 		return NF_DROP;
 	}
 	if (knat_icmp_err_xlate(skb, &e, KNAT_SRC, &to, to.addr) ||
-	    (hm && knat_icmp_err_xlate(skb, &e, KNAT_DST, &hm->out, hm->out.addr))) {
+	    (hairpin && knat_icmp_err_xlate(skb, &e, KNAT_DST, &peer, peer.addr))) {
 		knat_stats_inc(kn, KNAT_STAT_DROP_NOMEM);
 		return NF_DROP;
 	}
@@ -511,8 +577,10 @@ static unsigned int out_icmp_error(struct knat_net *kn, struct sk_buff *skb,
 		return NF_DROP;
 	}
 	m = knat_map_lookup_in(kn, &e.idst);
-	if (m && map_usable_out(m, state->out) &&
-	    map_answers(kn, m, &e.isrc, 0)) {
+	if (m && !quote_answers(kn, m, &e.isrc) &&
+	    knat_static_by_in(kn, e.idst.addr))
+		m = NULL;	/* by the 1:1 entry */
+	if (m && map_usable_out(m, state->out)) {
 		to = m->out;
 	} else {
 		s = knat_static_by_in(kn, e.idst.addr);
@@ -599,16 +667,11 @@ static unsigned int in_static(struct knat_net *kn, struct sk_buff *skb,
 	hairpin_note(kn, hm, p);
 	/* A query's identifier is the sender's view's, written last. */
 	to.addr = s->in;
-	if (knat_xlate(skb, p, KNAT_DST, &to) ||
-	    knat_xlate(skb, p, KNAT_SRC, &view)) {
+	if (knat_xlate(skb, p, KNAT_DST, &to)) {
 		knat_stats_inc(kn, KNAT_STAT_DROP_NOMEM);
 		return NF_DROP;
 	}
-	skb_dst_drop(skb);
-	knat_stats_inc(kn, KNAT_STAT_HAIRPIN);
-	knat_stats_xlated(kn, false, p->dst.proto, skb->len);
-	knat_stats_xlated(kn, true, p->dst.proto, skb->len);
-	return NF_ACCEPT;
+	return hairpin_finish(kn, skb, p, state, &view);
 }
 
 static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
@@ -670,7 +733,7 @@ static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 		err = knat_twin_note(kn, &m->in, &peer, p.tcp_flags);
 		if (err) {
 			knat_stats_inc(kn, err == -ENFILE ?
-				       KNAT_STAT_DROP_MAPPING_LIMIT :
+				       KNAT_STAT_DROP_TWIN_LIMIT :
 				       KNAT_STAT_DROP_NOMEM);
 			return NF_DROP;
 		}
@@ -679,17 +742,16 @@ static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 		knat_map_track_tcp(m, p.tcp_flags, false);
 		knat_map_refresh(kn, m);
 	}
-	if (knat_xlate(skb, &p, KNAT_DST, &m->in) ||
-	    (hp && knat_xlate(skb, &p, KNAT_SRC, &peer))) {
+	if (knat_xlate(skb, &p, KNAT_DST, &m->in)) {
 		knat_stats_inc(kn, KNAT_STAT_DROP_NOMEM);
 		return NF_DROP;
 	}
+	if (hp)
+		return hairpin_finish(kn, skb, &p, state, &peer);
 	/* The route was for the old destination, if one was attached. */
 	skb_dst_drop(skb);
-	knat_stats_inc(kn, hp ? KNAT_STAT_HAIRPIN : KNAT_STAT_IN_XLATED);
+	knat_stats_inc(kn, KNAT_STAT_IN_XLATED);
 	knat_stats_xlated(kn, false, p.dst.proto, skb->len);
-	if (hp)
-		knat_stats_xlated(kn, true, p.dst.proto, skb->len);
 	return NF_ACCEPT;
 }
 
@@ -737,7 +799,8 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 					  p.fragment ? KNAT_STAT_DROP_FRAGMENT :
 					  KNAT_STAT_DROP_MALFORMED);
 	m = knat_map_lookup_in(kn, &p.src);
-	if (m && !map_answers(kn, m, &p.dst, p.tcp_flags))
+	if (m && !map_answers(kn, m, &p.dst, p.tcp_flags) &&
+	    knat_static_by_in(kn, p.src.addr))
 		m = NULL;	/* by the 1:1 entry */
 	if (m && !map_usable_out(m, state->out))
 		return out_untranslatable(kn, &p, state,

@@ -8,9 +8,9 @@
  * is not here came in by the 1:1 address, and leaves by it.
  *
  * Entries are made by inbound packets (GFP_ATOMIC, at most max-mappings
- * of them), refreshed by traffic both ways, expired by the GC like
- * mappings: a TCP connection gets the transitory timeout until the server
- * has answered and after a FIN or RST, the established one in between.
+ * of them), refreshed by traffic both ways and expired by the GC: 30 s
+ * until confirmed (the peer spoke after the server's answer), then the
+ * protocol's timeout, TCP's transitory one once closed.
  */
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
@@ -30,10 +30,24 @@ struct knat_twin {
 	struct rhash_head node;
 	struct knat_twin_key key;
 	u32 expires;			/* jiffies, low 32 bits */
-	u8 answered;			/* the server replied */
-	u8 closed;			/* TCP: a FIN or a RST went by */
+	u8 state;			/* BIT(TWIN_*) */
 	struct rcu_head rcu;
 };
+
+/*
+ * Confirmed only once the peer spoke again after the server's answer (as
+ * conntrack's "assured"): a forged source, which never hears the answer,
+ * holds an entry for KNAT_TWIN_UNCONFIRMED seconds, not for a timeout.
+ */
+enum {
+	TWIN_ANSWERED,		/* the server replied */
+	TWIN_CONFIRMED,		/* and the peer went on */
+	TWIN_FIN_IN,
+	TWIN_FIN_OUT,
+	TWIN_RST,
+};
+
+#define KNAT_TWIN_UNCONFIRMED	30	/* seconds */
 
 static const struct rhashtable_params twin_params = {
 	.head_offset = offsetof(struct knat_twin, node),
@@ -52,20 +66,54 @@ static struct knat_twin_key twin_key(const struct knat_key *in,
 	};
 }
 
-static void twin_refresh(struct knat_net *kn, struct knat_twin *t, u8 tcp_flags)
+/*
+ * A packet of @t's connection went by, from the peer (@inbound) or the
+ * server. TCP as the mapping table has it (RFC 7857 section 2.2): a RST
+ * or both FINs close, any later segment reopens after a RST, a SYN from
+ * the peer starts over.
+ */
+static void twin_track(struct knat_twin *t, u8 tcp_flags, bool inbound)
 {
-	u32 timeout, expires;
+	u8 st = READ_ONCE(t->state), old = st;
 
 	if (t->key.proto == IPPROTO_TCP) {
-		if ((tcp_flags & (TCPHDR_FIN | TCPHDR_RST)) && !READ_ONCE(t->closed))
-			WRITE_ONCE(t->closed, 1);
-		timeout = READ_ONCE(t->answered) && !READ_ONCE(t->closed) ?
-			  READ_ONCE(kn->cfg.timeout[KNAT_P_TCP]) :
-			  READ_ONCE(kn->cfg.timeout_tcp_trans);
-	} else {
-		timeout = READ_ONCE(kn->cfg.timeout[KNAT_P_UDP]);
+		if (inbound && (tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN)
+			st = 0;
+		if (tcp_flags & TCPHDR_RST)
+			st |= BIT(TWIN_RST);
+		else
+			st &= ~BIT(TWIN_RST);
+		if (tcp_flags & TCPHDR_FIN)
+			st |= BIT(inbound ? TWIN_FIN_IN : TWIN_FIN_OUT);
 	}
-	expires = (u32)jiffies + timeout * HZ;
+	if (!inbound)
+		st |= BIT(TWIN_ANSWERED);
+	else if (st & BIT(TWIN_ANSWERED))
+		st |= BIT(TWIN_CONFIRMED);
+	if (st != old)
+		WRITE_ONCE(t->state, st);
+}
+
+static u32 twin_timeout(const struct knat_net *kn, u8 st, u8 proto)
+{
+	if (!(st & BIT(TWIN_CONFIRMED)))
+		return KNAT_TWIN_UNCONFIRMED;
+	if (proto != IPPROTO_TCP)
+		return READ_ONCE(kn->cfg.timeout[KNAT_P_UDP]);
+	if ((st & BIT(TWIN_RST)) ||
+	    ((st & BIT(TWIN_FIN_IN)) && (st & BIT(TWIN_FIN_OUT))))
+		return READ_ONCE(kn->cfg.timeout_tcp_trans);
+	return READ_ONCE(kn->cfg.timeout[KNAT_P_TCP]);
+}
+
+static void twin_refresh(struct knat_net *kn, struct knat_twin *t,
+			 u8 tcp_flags, bool inbound)
+{
+	u32 expires;
+
+	twin_track(t, tcp_flags, inbound);
+	expires = (u32)jiffies +
+		  twin_timeout(kn, READ_ONCE(t->state), t->key.proto) * HZ;
 	/* Skip the store (and the cache line bounce) within a second. */
 	if (abs((s32)(expires - READ_ONCE(t->expires))) >= HZ)
 		WRITE_ONCE(t->expires, expires);
@@ -97,7 +145,7 @@ int knat_twin_note(struct knat_net *kn, const struct knat_key *in,
 
 	t = rhashtable_lookup(&kn->twins, &key, twin_params);
 	if (t) {
-		twin_refresh(kn, t, tcp_flags);
+		twin_refresh(kn, t, tcp_flags, true);
 		return 0;
 	}
 	/* A connection's state each: no more of them than of mappings. */
@@ -107,14 +155,14 @@ int knat_twin_note(struct knat_net *kn, const struct knat_key *in,
 	if (!t)
 		return -ENOMEM;
 	t->key = key;
-	twin_refresh(kn, t, tcp_flags);
+	twin_refresh(kn, t, tcp_flags, true);
 	old = rhashtable_lookup_get_insert_fast(&kn->twins, &t->node,
 						twin_params);
 	if (old) {
 		kfree(t);	/* never visible */
 		if (IS_ERR(old))
 			return PTR_ERR(old);
-		twin_refresh(kn, old, tcp_flags);
+		twin_refresh(kn, old, tcp_flags, true);
 	}
 	knat_gc_kick(kn);
 	return 0;
@@ -130,29 +178,51 @@ bool knat_twin_answer(struct knat_net *kn, const struct knat_key *in,
 	t = rhashtable_lookup(&kn->twins, &key, twin_params);
 	if (!t)
 		return false;
-	if (!READ_ONCE(t->answered))
-		WRITE_ONCE(t->answered, 1);
-	twin_refresh(kn, t, tcp_flags);
+	twin_refresh(kn, t, tcp_flags, false);
 	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_twin_answer);
 
+bool knat_twin_known(struct knat_net *kn, const struct knat_key *in,
+		     const struct knat_key *peer)
+{
+	struct knat_twin_key key = twin_key(in, peer);
+
+	return rhashtable_lookup(&kn->twins, &key, twin_params);
+}
+EXPORT_SYMBOL_IF_KUNIT(knat_twin_known);
+
 /*
- * GC, under kn->lock: expired entries go. RCU is held for 1024 entries
- * at most; an entry a pause skips goes on the next run.
+ * Under kn->lock: the entries of @in's address (with @in->proto, of @n
+ * ports from @in's), or with no @in the expired ones. RCU is held for
+ * 1024 entries at most; an entry a pause skips goes on the next run.
  */
-void knat_twins_expire(struct knat_net *kn)
+static bool twin_of(const struct knat_twin *t, const struct knat_key *in,
+		    u16 n)
+{
+	u16 first = ntohs(in->port), port = ntohs(t->key.in_port);
+
+	return t->key.in_addr == in->addr &&
+	       (!in->proto || (t->key.proto == in->proto &&
+			       port >= first && port - first < n));
+}
+
+static void twins_reap(struct knat_net *kn, const struct knat_key *in,
+		       u16 ports)
 {
 	struct rhashtable_iter iter;
 	struct knat_twin *t;
 	unsigned int n = 0;
+	bool doomed;
 
 	rhashtable_walk_enter(&kn->twins, &iter);
 	rhashtable_walk_start(&iter);
 	while ((t = rhashtable_walk_next(&iter))) {
 		if (IS_ERR(t))
 			continue;	/* -EAGAIN: resized, go on */
-		if (time_after32((u32)jiffies, READ_ONCE(t->expires)) &&
+		doomed = in ? twin_of(t, in, ports) :
+			 time_after32((u32)jiffies, READ_ONCE(t->expires));
+		if (doomed &&
 		    !rhashtable_remove_fast(&kn->twins, &t->node, twin_params))
 			kfree_rcu(t, rcu);
 		if (++n % 1024 == 0) {
@@ -164,5 +234,20 @@ void knat_twins_expire(struct knat_net *kn)
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
 }
+
+/* GC: the expired entries go. */
+void knat_twins_expire(struct knat_net *kn)
+{
+	twins_reap(kn, NULL, 0);
+}
 EXPORT_SYMBOL_IF_KUNIT(knat_twins_expire);
 
+/*
+ * A forward of @n ports from @in went, or (@in->proto 0) the 1:1 entry of
+ * @in's address: their connections are no twin's any more.
+ */
+void knat_twins_forget(struct knat_net *kn, const struct knat_key *in, u16 n)
+{
+	twins_reap(kn, in, n);
+}
+EXPORT_SYMBOL_IF_KUNIT(knat_twins_forget);

@@ -13,6 +13,10 @@ int knat_twin_note(struct knat_net *kn, const struct knat_key *in,
 /* Is @in's packet to @peer a reply on a forward's connection? */
 bool knat_twin_answer(struct knat_net *kn, const struct knat_key *in,
 		      const struct knat_key *peer, u8 tcp_flags);
+/* The same, for an ICMP error about the connection: no state changes. */
+bool knat_twin_known(struct knat_net *kn, const struct knat_key *in,
+		     const struct knat_key *peer);
 void knat_twins_expire(struct knat_net *kn);
+void knat_twins_forget(struct knat_net *kn, const struct knat_key *in, u16 n);
 
 #endif /* _KNAT_TWIN_H */

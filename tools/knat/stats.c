@@ -59,6 +59,7 @@ static const char *const stat_names[__KNAT_STAT_MAX] = {
 	[KNAT_STAT_DROP_UNSUPPORTED] = "drop_unsupported",
 	[KNAT_STAT_DROP_OTHER_UPLINK] = "drop_other_uplink",
 	[KNAT_STAT_DROP_CONTENDED] = "drop_contended",
+	[KNAT_STAT_DROP_TWIN_LIMIT] = "drop_twin_limit",
 };
 
 #define STATS_MAX	64	/* counters a newer module may send */

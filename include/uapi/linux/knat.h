@@ -245,6 +245,7 @@ enum knat_stat {
 	KNAT_STAT_DROP_UNSUPPORTED,	/* inside, of a protocol knat cannot map */
 	KNAT_STAT_DROP_OTHER_UPLINK,	/* mapped by a pool of another out */
 	KNAT_STAT_DROP_CONTENDED,	/* new flow lost a race with the control path */
+	KNAT_STAT_DROP_TWIN_LIMIT,	/* a twin server's connections at max-mappings */
 	__KNAT_STAT_MAX
 };
 
