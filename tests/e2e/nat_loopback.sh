@@ -4,6 +4,8 @@
 # reaches c2's services by their outside addresses, and c2 sees c1's
 # outside endpoint (its mapping's), never its inside address, so that its
 # replies come back through the router and are translated on the way.
+# Filtering is the default (ADF): hairpinned errors pass it too. A
+# masquerade pool (the router's own address as the view) works as well.
 . "$(dirname "$0")/_lib.sh"
 topo_nat
 $KNAT -n "$RTR" pool add 203.0.113.0/25 out out0
@@ -20,6 +22,11 @@ outside_of() {
 step "c1 -> a forward's outside address (tcp 203.0.113.250:8080, udp :5353)"
 $KNAT -n "$RTR" forward add tcp 203.0.113.250:8080 to 10.0.1.3:80
 $KNAT -n "$RTR" forward add udp 203.0.113.250:5353 to 10.0.1.3:53
+# Forged from outside with inside sources: forwarded, never hairpinned
+# (no mapping, no subscriber for them).
+in_ns "$SRV" $PEER spoof 10.0.1.50 20 203.0.113.250 5353 >/dev/null
+sleep 1
+expect_eq "mappings after 20 forged datagrams" "$(stat "$RTR" mappings)" 0
 got=$(ask "$C1" tcp 203.0.113.250 8080 5000) || fail "tcp loopback to the forward"
 expect_eq "c2 saw c1 (tcp) as" "$got" "$(outside_of tcp 5000)"
 got=$(ask "$C1" udp 203.0.113.250 5353 5001) || fail "udp loopback to the forward"
@@ -34,6 +41,10 @@ got=$(ask "$C1" tcp 203.0.113.200 80 5002) || fail "tcp loopback to the 1:1 addr
 expect_eq "c2 saw c1 (tcp) as" "$got" "$(outside_of tcp 5002)"
 got=$(ask "$C1" udp 203.0.113.200 53 5003) || fail "udp loopback to the 1:1 address"
 expect_eq "c2 saw c1 (udp) as" "$got" "$(outside_of udp 5003)"
+# c2's port unreachable about c1's datagram reaches c1, through ADF.
+out=$(ask "$C1" udp 203.0.113.200 54 5004 5 2>&1) && fail "answered: $out"
+grep -q "Connection refused" <<< "$out" || fail "c1 saw: $out"
+echo "   c1: $out"
 capture "$RTR" c2p "$CAP"
 in_ns "$C1" ping -c 2 -W 3 203.0.113.200 >/dev/null || fail "ping 203.0.113.200: no reply"
 capture_stop
@@ -46,3 +57,14 @@ grep -q "^reply 10\.0\.1\.3 > 203\.0\.113\.[0-9]* " <<< "$echo" ||
 grep -q "10\.0\.1\.2" <<< "$echo" && fail "c1's inside address reached c2"
 [ "$(stat "$RTR" hairpinned)" -ge 6 ] || fail "hairpinned: $(stat "$RTR" hairpinned), want 6 at least"
 rm -f "$CAP" "$CAP.log"
+$KNAT -n "$RTR" static del 203.0.113.200
+
+step "masquerade: c1 -> a forward on the router's own address (198.51.100.1:8080)"
+# The view is then a local address of the router: routed as c1's, not
+# taken by the kernel for a martian source.
+$KNAT -n "$RTR" pool del pool1
+$KNAT -n "$RTR" masquerade add out out0
+$KNAT -n "$RTR" forward add tcp 198.51.100.1:8080 to 10.0.1.3:80
+got=$(ask "$C1" tcp 198.51.100.1 8080 5005) || fail "tcp loopback under masquerade"
+expect_eq "c2 saw c1 as" "$got" "$(outside_of tcp 5005)"
+case $got in 198.51.100.1:*) ;; *) fail "c1's view is not the router's address: $got" ;; esac

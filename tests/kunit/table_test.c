@@ -636,10 +636,50 @@ static void table_hash_flood(struct kunit *test)
 
 /*
  * A twin server's connections (twin.c): a reply is the forward's only for
- * the very peer endpoint that came in through it; TCP keeps the
- * transitory timeout until the server answered and after a FIN; the
- * entries count against max-mappings.
+ * the very peer endpoint that came in through it; an entry is kept past
+ * KNAT_TWIN_UNCONFIRMED only once the peer spoke after the server's
+ * answer; TCP is transitory after both FINs or a RST, reopened by later
+ * segments; the entries count against max-mappings.
  */
+static void twin_gc(struct knat_net *kn)
+{
+	msleep(2 * jiffies_to_msecs(1) + 1);
+	knat_twins_expire(kn);
+}
+
+static bool twin_has(struct knat_net *kn, const struct knat_key *in,
+		     const struct knat_key *peer)
+{
+	bool known;
+
+	rcu_read_lock();
+	known = knat_twin_known(kn, in, peer);
+	rcu_read_unlock();
+	return known;
+}
+
+static int twin_in(struct knat_net *kn, const struct knat_key *in,
+		   const struct knat_key *peer, u8 flags)
+{
+	int err;
+
+	rcu_read_lock();
+	err = knat_twin_note(kn, in, peer, flags);
+	rcu_read_unlock();
+	return err;
+}
+
+static bool twin_out(struct knat_net *kn, const struct knat_key *in,
+		     const struct knat_key *peer, u8 flags)
+{
+	bool known;
+
+	rcu_read_lock();
+	known = knat_twin_answer(kn, in, peer, flags);
+	rcu_read_unlock();
+	return known;
+}
+
 static void table_twin_connections(struct kunit *test)
 {
 	struct knat_net *kn = knat_test_net(test);
@@ -647,47 +687,74 @@ static void table_twin_connections(struct kunit *test)
 	struct knat_key peer = knat_test_key(IPPROTO_UDP, 0xc6336402, 41000);
 	struct knat_key other = peer;
 
-	/* No GC in a test namespace: expiry is called by hand. */
+	/* No GC work in a test namespace: expiry is called by hand. */
 	kn->exiting = true;
 	KUNIT_ASSERT_EQ(test, knat_twins_init(kn), 0);
 	kn->cfg.timeout[KNAT_P_UDP] = 0;
-	KUNIT_EXPECT_FALSE(test, knat_twin_answer(kn, &in, &peer, 0));
-	KUNIT_EXPECT_EQ(test, knat_twin_note(kn, &in, &peer, 0), 0);
-	KUNIT_EXPECT_TRUE(test, knat_twin_answer(kn, &in, &peer, 0));
+	kn->cfg.timeout[KNAT_P_TCP] = 0;
+	kn->cfg.timeout_tcp_trans = 0;
+
+	KUNIT_EXPECT_FALSE(test, twin_out(kn, &in, &peer, 0));
+	KUNIT_EXPECT_EQ(test, twin_in(kn, &in, &peer, 0), 0);
+	KUNIT_EXPECT_TRUE(test, twin_out(kn, &in, &peer, 0));
 	other.port = htons(41001);
-	KUNIT_EXPECT_FALSE(test, knat_twin_answer(kn, &in, &other, 0));
+	KUNIT_EXPECT_FALSE(test, twin_out(kn, &in, &other, 0));
 	other = peer;
 	other.addr = htonl(0xc6336403);
-	KUNIT_EXPECT_FALSE(test, knat_twin_answer(kn, &in, &other, 0));
+	KUNIT_EXPECT_FALSE(test, twin_out(kn, &in, &other, 0));
 	in.port = htons(54);
-	KUNIT_EXPECT_FALSE(test, knat_twin_answer(kn, &in, &peer, 0));
+	KUNIT_EXPECT_FALSE(test, twin_out(kn, &in, &peer, 0));
 	in.port = htons(53);
-	msleep(2 * jiffies_to_msecs(1) + 1);
-	knat_twins_expire(kn);
-	KUNIT_EXPECT_FALSE(test, knat_twin_answer(kn, &in, &peer, 0));
+	/* Unconfirmed (a forged source never hears the answer): kept 30 s. */
+	twin_gc(kn);
+	KUNIT_EXPECT_TRUE(test, twin_has(kn, &in, &peer));
+	/* Confirmed: the protocol's timeout, here 0. */
+	KUNIT_EXPECT_EQ(test, twin_in(kn, &in, &peer, 0), 0);
+	twin_gc(kn);
+	KUNIT_EXPECT_FALSE(test, twin_has(kn, &in, &peer));
 
-	/* TCP: a SYN alone is transitory, an answer makes it established. */
-	kn->cfg.timeout_tcp_trans = 0;
+	/* TCP: established once the peer's ACK follows the SYN-ACK. */
 	kn->cfg.timeout[KNAT_P_TCP] = 600;
-	in.proto = peer.proto = IPPROTO_TCP;
-	KUNIT_EXPECT_EQ(test, knat_twin_note(kn, &in, &peer, TCPHDR_SYN), 0);
-	KUNIT_EXPECT_TRUE(test, knat_twin_answer(kn, &in, &peer,
-						 TCPHDR_SYN | TCPHDR_ACK));
-	msleep(2 * jiffies_to_msecs(1) + 1);
-	knat_twins_expire(kn);
-	KUNIT_EXPECT_TRUE(test, knat_twin_answer(kn, &in, &peer, TCPHDR_ACK));
-	KUNIT_EXPECT_EQ(test, knat_twin_note(kn, &in, &peer, TCPHDR_FIN), 0);
-	msleep(2 * jiffies_to_msecs(1) + 1);
-	knat_twins_expire(kn);
-	KUNIT_EXPECT_FALSE(test, knat_twin_answer(kn, &in, &peer, TCPHDR_ACK));
+	in.proto = IPPROTO_TCP;
+	peer.proto = IPPROTO_TCP;
+	other.proto = IPPROTO_TCP;
+	KUNIT_EXPECT_EQ(test, twin_in(kn, &in, &peer, TCPHDR_SYN), 0);
+	KUNIT_EXPECT_TRUE(test, twin_out(kn, &in, &peer, TCPHDR_SYN | TCPHDR_ACK));
+	KUNIT_EXPECT_EQ(test, twin_in(kn, &in, &peer, TCPHDR_ACK), 0);
+	twin_gc(kn);
+	KUNIT_EXPECT_TRUE(test, twin_has(kn, &in, &peer));
+	/* One FIN leaves it established; a RST closes, a segment reopens. */
+	KUNIT_EXPECT_EQ(test, twin_in(kn, &in, &peer, TCPHDR_FIN | TCPHDR_ACK), 0);
+	twin_gc(kn);
+	KUNIT_EXPECT_TRUE(test, twin_has(kn, &in, &peer));
+	KUNIT_EXPECT_EQ(test, twin_in(kn, &in, &peer, TCPHDR_RST), 0);
+	KUNIT_EXPECT_TRUE(test, twin_out(kn, &in, &peer, TCPHDR_ACK));
+	twin_gc(kn);
+	KUNIT_EXPECT_TRUE(test, twin_has(kn, &in, &peer));
+	/* Both FINs: transitory (here 0). */
+	KUNIT_EXPECT_TRUE(test, twin_out(kn, &in, &peer, TCPHDR_FIN | TCPHDR_ACK));
+	twin_gc(kn);
+	KUNIT_EXPECT_FALSE(test, twin_has(kn, &in, &peer));
 
-	/* As many as max-mappings, no more. */
+	/* As many as max-mappings, no more; known ones still refresh. */
 	kn->cfg.max_mappings = 2;
-	KUNIT_EXPECT_EQ(test, knat_twin_note(kn, &in, &peer, TCPHDR_SYN), 0);
-	KUNIT_EXPECT_EQ(test, knat_twin_note(kn, &in, &other, TCPHDR_SYN), 0);
+	KUNIT_EXPECT_EQ(test, twin_in(kn, &in, &peer, TCPHDR_SYN), 0);
+	KUNIT_EXPECT_EQ(test, twin_in(kn, &in, &other, TCPHDR_SYN), 0);
 	other.port = htons(41002);
-	KUNIT_EXPECT_EQ(test, knat_twin_note(kn, &in, &other, TCPHDR_SYN), -ENFILE);
-	KUNIT_EXPECT_EQ(test, knat_twin_note(kn, &in, &peer, TCPHDR_ACK), 0);
+	KUNIT_EXPECT_EQ(test, twin_in(kn, &in, &other, TCPHDR_SYN), -ENFILE);
+	KUNIT_EXPECT_EQ(test, twin_in(kn, &in, &peer, TCPHDR_ACK), 0);
+	/* A forward's going forgets its connections, the others stay. */
+	knat_twins_forget(kn, &in, 1);
+	KUNIT_EXPECT_FALSE(test, twin_has(kn, &in, &peer));
+	KUNIT_EXPECT_EQ(test, twin_in(kn, &in, &other, TCPHDR_SYN), 0);
+	in.port = htons(80);
+	KUNIT_EXPECT_EQ(test, twin_in(kn, &in, &peer, TCPHDR_SYN), 0);
+	in.port = htons(53);
+	knat_twins_forget(kn, &in, 1);
+	in.port = htons(80);
+	KUNIT_EXPECT_TRUE(test, twin_has(kn, &in, &peer));
+	knat_twins_forget(kn, &(struct knat_key){ .addr = in.addr }, 0);
+	KUNIT_EXPECT_FALSE(test, twin_has(kn, &in, &peer));
 	knat_twins_exit(kn);
 	knat_test_net_free(kn);
 }
