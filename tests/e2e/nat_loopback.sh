@@ -24,9 +24,11 @@ $KNAT -n "$RTR" forward add tcp 203.0.113.250:8080 to 10.0.1.3:80
 $KNAT -n "$RTR" forward add udp 203.0.113.250:5353 to 10.0.1.3:53
 # Forged from outside with inside sources: forwarded, never hairpinned
 # (no mapping, no subscriber for them).
+n=$(stat "$RTR" mappings)
 in_ns "$SRV" $PEER spoof 10.0.1.50 20 203.0.113.250 5353 >/dev/null
 sleep 1
-expect_eq "mappings after 20 forged datagrams" "$(stat "$RTR" mappings)" 0
+expect_eq "mappings after 20 forged datagrams (the forwards' 2)" "$(stat "$RTR" mappings)" "$n"
+expect_eq "subscribers after them" "$(lines $KNAT -n "$RTR" subscriber show)" 0
 got=$(ask "$C1" tcp 203.0.113.250 8080 5000) || fail "tcp loopback to the forward"
 expect_eq "c2 saw c1 (tcp) as" "$got" "$(outside_of tcp 5000)"
 got=$(ask "$C1" udp 203.0.113.250 5353 5001) || fail "udp loopback to the forward"
