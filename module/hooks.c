@@ -391,17 +391,15 @@ static int hairpin_view(struct knat_net *kn, struct sk_buff *skb,
 }
 
 /*
- * A hairpinned packet, its destination translated: routed while its
- * source is still the inside host's (the view may be the router's own
- * address, as under masquerade, which the kernel would take for a
- * martian source; nor is a hairpin a case for a redirect), then given
- * the sender's outside view. Should that route fail, the kernel routes
- * it as it leaves here, and judges.
+ * A hairpinned packet (or error), its destination translated, is routed
+ * while its source is still the inside host's: the view it gets next may
+ * be the router's own address, as under masquerade, which the kernel
+ * would take for a martian source, and a hairpin is no case for a
+ * redirect. Should that route fail, the kernel routes it as it leaves
+ * here, and judges.
  */
-static unsigned int hairpin_finish(struct knat_net *kn, struct sk_buff *skb,
-				   const struct knat_pkt *p,
-				   const struct nf_hook_state *state,
-				   const struct knat_key *view)
+static void hairpin_route(struct sk_buff *skb,
+			  const struct nf_hook_state *state)
 {
 	const struct iphdr *iph = ip_hdr(skb);
 
@@ -409,6 +407,15 @@ static unsigned int hairpin_finish(struct knat_net *kn, struct sk_buff *skb,
 	if (!ip_route_input_noref(skb, iph->daddr, iph->saddr, iph->tos,
 				  state->in))
 		IPCB(skb)->flags &= ~IPSKB_DOREDIRECT;
+}
+
+/* ... and then given the sender's outside view. */
+static unsigned int hairpin_finish(struct knat_net *kn, struct sk_buff *skb,
+				   const struct knat_pkt *p,
+				   const struct nf_hook_state *state,
+				   const struct knat_key *view)
+{
+	hairpin_route(skb, state);
 	if (knat_xlate(skb, p, KNAT_SRC, view)) {
 		knat_stats_inc(kn, KNAT_STAT_DROP_NOMEM);
 		return NF_DROP;
@@ -475,7 +482,6 @@ static unsigned int in_icmp_error(struct knat_net *kn, struct sk_buff *skb,
 	enum knat_icmp_verdict v;
 	struct knat_map *m, *hm = NULL;
 	struct knat_static *s = NULL, *hs;
-	const struct knat_pool *pool;
 	struct knat_icmp_err e;
 	struct knat_key to, peer;
 	bool hairpin = false;
@@ -513,8 +519,9 @@ static unsigned int in_icmp_error(struct knat_net *kn, struct sk_buff *skb,
 		return NF_DROP;
 	}
 	peer = e.idst;
-	pool = m && m->block ? m->block->pa->pool : NULL;
-	if (pool && from_inside(pool, p->src.addr, skb, state)) {
+	/* From an inside host (any: a pool's, a 1:1 one, a forward's)? */
+	if (state->in && !is_uplink(kn, state->in) &&
+	    route_back_via(state->net, p->src.addr, skb, state->in)) {
 		/* As hairpin_view(): the erring host's outside view. */
 		hs = knat_static_by_in(kn, e.idst.addr);
 		hm = knat_map_lookup_in(kn, &e.idst);
@@ -536,12 +543,18 @@ static unsigned int in_icmp_error(struct knat_net *kn, struct sk_buff *skb,
 		knat_stats_inc(kn, KNAT_STAT_DROP_FILTERED);
 		return NF_DROP;
 	}
-	if (knat_icmp_err_xlate(skb, &e, KNAT_SRC, &to, to.addr) ||
-	    (hairpin && knat_icmp_err_xlate(skb, &e, KNAT_DST, &peer, peer.addr))) {
+	if (knat_icmp_err_xlate(skb, &e, KNAT_SRC, &to, to.addr)) {
 		knat_stats_inc(kn, KNAT_STAT_DROP_NOMEM);
 		return NF_DROP;
 	}
 	skb_dst_drop(skb);
+	if (hairpin) {
+		hairpin_route(skb, state);
+		if (knat_icmp_err_xlate(skb, &e, KNAT_DST, &peer, peer.addr)) {
+			knat_stats_inc(kn, KNAT_STAT_DROP_NOMEM);
+			return NF_DROP;
+		}
+	}
 	knat_stats_inc(kn, KNAT_STAT_ICMP_ERR_IN);
 	knat_stats_xlated(kn, false, IPPROTO_ICMP, skb->len);
 	return NF_ACCEPT;

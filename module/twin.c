@@ -30,14 +30,14 @@ struct knat_twin {
 	struct rhash_head node;
 	struct knat_twin_key key;
 	u32 expires;			/* jiffies, low 32 bits */
-	u8 state;			/* BIT(TWIN_*) */
+	u32 state;			/* BIT(TWIN_*) */
 	struct rcu_head rcu;
 };
 
 /*
  * Confirmed only once the peer spoke again after the server's answer (as
- * conntrack's "assured"): a forged source, which never hears the answer,
- * holds an entry for KNAT_TWIN_UNCONFIRMED seconds, not for a timeout.
+ * conntrack's "assured"; for TCP an ACK, neither SYN nor RST): until then
+ * an entry lives KNAT_TWIN_UNCONFIRMED seconds at most, not a timeout.
  */
 enum {
 	TWIN_ANSWERED,		/* the server replied */
@@ -68,16 +68,19 @@ static struct knat_twin_key twin_key(const struct knat_key *in,
 
 /*
  * A packet of @t's connection went by, from the peer (@inbound) or the
- * server. TCP as the mapping table has it (RFC 7857 section 2.2): a RST
- * or both FINs close, any later segment reopens after a RST, a SYN from
- * the peer starts over.
+ * server. TCP: a FIN or a RST makes it transitory, a later segment other
+ * than a RST undoes the RST (RFC 7857 section 2.2), and only a closed
+ * entry starts over on the peer's SYN: the outside, unfiltered, cannot
+ * demote a live one. Lockless; a lost race redoes the update.
  */
-static void twin_track(struct knat_twin *t, u8 tcp_flags, bool inbound)
+static u32 twin_next(u32 st, u8 proto, u8 tcp_flags, bool inbound)
 {
-	u8 st = READ_ONCE(t->state), old = st;
+	const u32 closed = BIT(TWIN_RST) | BIT(TWIN_FIN_IN) | BIT(TWIN_FIN_OUT);
+	bool confirms = inbound;
 
-	if (t->key.proto == IPPROTO_TCP) {
-		if (inbound && (tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN)
+	if (proto == IPPROTO_TCP) {
+		if (inbound && (st & closed) &&
+		    (tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN)
 			st = 0;
 		if (tcp_flags & TCPHDR_RST)
 			st |= BIT(TWIN_RST);
@@ -85,24 +88,39 @@ static void twin_track(struct knat_twin *t, u8 tcp_flags, bool inbound)
 			st &= ~BIT(TWIN_RST);
 		if (tcp_flags & TCPHDR_FIN)
 			st |= BIT(inbound ? TWIN_FIN_IN : TWIN_FIN_OUT);
+		confirms = inbound && (tcp_flags & TCPHDR_ACK) &&
+			   !(tcp_flags & (TCPHDR_SYN | TCPHDR_RST));
 	}
 	if (!inbound)
 		st |= BIT(TWIN_ANSWERED);
-	else if (st & BIT(TWIN_ANSWERED))
+	else if (confirms && (st & BIT(TWIN_ANSWERED)))
 		st |= BIT(TWIN_CONFIRMED);
-	if (st != old)
-		WRITE_ONCE(t->state, st);
+	return st;
 }
 
-static u32 twin_timeout(const struct knat_net *kn, u8 st, u8 proto)
+static void twin_track(struct knat_twin *t, u8 tcp_flags, bool inbound)
 {
+	u32 old = READ_ONCE(t->state), st;
+
+	do {
+		st = twin_next(old, t->key.proto, tcp_flags, inbound);
+		if (st == old)
+			return;
+	} while (!try_cmpxchg(&t->state, &old, st));
+}
+
+/* Unconfirmed: 30 s, or the protocol's shorter transitory timeout. */
+static u32 twin_timeout(const struct knat_net *kn, u32 st, u8 proto)
+{
+	u32 trans = proto == IPPROTO_TCP ? READ_ONCE(kn->cfg.timeout_tcp_trans) :
+					   READ_ONCE(kn->cfg.timeout[KNAT_P_UDP]);
+
 	if (!(st & BIT(TWIN_CONFIRMED)))
-		return KNAT_TWIN_UNCONFIRMED;
+		return min_t(u32, KNAT_TWIN_UNCONFIRMED, trans);
 	if (proto != IPPROTO_TCP)
-		return READ_ONCE(kn->cfg.timeout[KNAT_P_UDP]);
-	if ((st & BIT(TWIN_RST)) ||
-	    ((st & BIT(TWIN_FIN_IN)) && (st & BIT(TWIN_FIN_OUT))))
-		return READ_ONCE(kn->cfg.timeout_tcp_trans);
+		return trans;
+	if (st & (BIT(TWIN_RST) | BIT(TWIN_FIN_IN) | BIT(TWIN_FIN_OUT)))
+		return trans;
 	return READ_ONCE(kn->cfg.timeout[KNAT_P_TCP]);
 }
 
@@ -148,6 +166,10 @@ int knat_twin_note(struct knat_net *kn, const struct knat_key *in,
 		twin_refresh(kn, t, tcp_flags, true);
 		return 0;
 	}
+	/* A connection begins with a SYN: anything else makes no state. */
+	if (in->proto == IPPROTO_TCP &&
+	    (tcp_flags & (TCPHDR_SYN | TCPHDR_ACK | TCPHDR_RST)) != TCPHDR_SYN)
+		return 0;
 	/* A connection's state each: no more of them than of mappings. */
 	if (atomic_read(&kn->twins.nelems) >= READ_ONCE(kn->cfg.max_mappings))
 		return -ENFILE;
