@@ -59,6 +59,13 @@ grep -q "^reply 10\.0\.1\.3 > 203\.0\.113\.[0-9]* " <<< "$echo" ||
 grep -q "10\.0\.1\.2" <<< "$echo" && fail "c1's inside address reached c2"
 [ "$(stat "$RTR" hairpinned)" -ge 6 ] || fail "hairpinned: $(stat "$RTR" hairpinned), want 6 at least"
 rm -f "$CAP" "$CAP.log"
+
+step "c2, a 1:1 host, -> a forward to c1's closed port: the error reaches c2"
+$KNAT -n "$RTR" forward add udp 203.0.113.250:5354 to 10.0.1.2:54
+out=$(ask "$C2" udp 203.0.113.250 5354 6000 5 2>&1) && fail "answered: $out"
+grep -q "Connection refused" <<< "$out" || fail "c2 saw: $out"
+echo "   c2: $out"
+$KNAT -n "$RTR" forward del udp 203.0.113.250:5354
 $KNAT -n "$RTR" static del 203.0.113.200
 
 step "masquerade: c1 -> a forward on the router's own address (198.51.100.1:8080)"
@@ -70,3 +77,8 @@ $KNAT -n "$RTR" forward add tcp 198.51.100.1:8080 to 10.0.1.3:80
 got=$(ask "$C1" tcp 198.51.100.1 8080 5005) || fail "tcp loopback under masquerade"
 expect_eq "c2 saw c1 as" "$got" "$(outside_of tcp 5005)"
 case $got in 198.51.100.1:*) ;; *) fail "c1's view is not the router's address: $got" ;; esac
+# An error about a hairpinned datagram, its source the router's address.
+$KNAT -n "$RTR" forward add udp 198.51.100.1:5353 to 10.0.1.3:54
+out=$(ask "$C1" udp 198.51.100.1 5353 5006 5 2>&1) && fail "answered: $out"
+grep -q "Connection refused" <<< "$out" || fail "c1 saw: $out"
+echo "   c1: $out"

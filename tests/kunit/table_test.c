@@ -636,10 +636,11 @@ static void table_hash_flood(struct kunit *test)
 
 /*
  * A twin server's connections (twin.c): a reply is the forward's only for
- * the very peer endpoint that came in through it; an entry is kept past
- * KNAT_TWIN_UNCONFIRMED only once the peer spoke after the server's
- * answer; TCP is transitory after both FINs or a RST, reopened by later
- * segments; the entries count against max-mappings.
+ * the very peer endpoint that came in through it; a TCP entry is made by
+ * a SYN only and kept past the short unconfirmed timeout only once the
+ * peer acked the server's answer (a RST does not); a FIN or a RST makes
+ * it transitory, a later segment undoes a RST, an outside SYN demotes
+ * nothing; there are at most max-mappings entries.
  */
 static void twin_gc(struct knat_net *kn)
 {
@@ -680,6 +681,16 @@ static bool twin_out(struct knat_net *kn, const struct knat_key *in,
 	return known;
 }
 
+/* A TCP handshake through the forward: SYN in, SYN-ACK out, then @third. */
+static void twin_handshake(struct kunit *test, struct knat_net *kn,
+			   const struct knat_key *in,
+			   const struct knat_key *peer, u8 third)
+{
+	KUNIT_EXPECT_EQ(test, twin_in(kn, in, peer, TCPHDR_SYN), 0);
+	KUNIT_EXPECT_TRUE(test, twin_out(kn, in, peer, TCPHDR_SYN | TCPHDR_ACK));
+	KUNIT_EXPECT_EQ(test, twin_in(kn, in, peer, third), 0);
+}
+
 static void table_twin_connections(struct kunit *test)
 {
 	struct knat_net *kn = knat_test_net(test);
@@ -691,9 +702,10 @@ static void table_twin_connections(struct kunit *test)
 	kn->exiting = true;
 	KUNIT_ASSERT_EQ(test, knat_twins_init(kn), 0);
 	kn->cfg.timeout[KNAT_P_UDP] = 0;
-	kn->cfg.timeout[KNAT_P_TCP] = 0;
+	kn->cfg.timeout[KNAT_P_TCP] = 600;
 	kn->cfg.timeout_tcp_trans = 0;
 
+	/* Only the very peer endpoint, to the very inside endpoint. */
 	KUNIT_EXPECT_FALSE(test, twin_out(kn, &in, &peer, 0));
 	KUNIT_EXPECT_EQ(test, twin_in(kn, &in, &peer, 0), 0);
 	KUNIT_EXPECT_TRUE(test, twin_out(kn, &in, &peer, 0));
@@ -705,39 +717,45 @@ static void table_twin_connections(struct kunit *test)
 	in.port = htons(54);
 	KUNIT_EXPECT_FALSE(test, twin_out(kn, &in, &peer, 0));
 	in.port = htons(53);
-	/* Unconfirmed (a forged source never hears the answer): kept 30 s. */
-	twin_gc(kn);
-	KUNIT_EXPECT_TRUE(test, twin_has(kn, &in, &peer));
-	/* Confirmed: the protocol's timeout, here 0. */
-	KUNIT_EXPECT_EQ(test, twin_in(kn, &in, &peer, 0), 0);
 	twin_gc(kn);
 	KUNIT_EXPECT_FALSE(test, twin_has(kn, &in, &peer));
 
-	/* TCP: established once the peer's ACK follows the SYN-ACK. */
-	kn->cfg.timeout[KNAT_P_TCP] = 600;
 	in.proto = IPPROTO_TCP;
 	peer.proto = IPPROTO_TCP;
 	other.proto = IPPROTO_TCP;
+	/* Only a SYN makes an entry. */
+	KUNIT_EXPECT_EQ(test, twin_in(kn, &in, &peer, TCPHDR_ACK), 0);
+	KUNIT_EXPECT_FALSE(test, twin_has(kn, &in, &peer));
+	/* Unconfirmed (here the transitory 0 s): answered, never acked. */
 	KUNIT_EXPECT_EQ(test, twin_in(kn, &in, &peer, TCPHDR_SYN), 0);
 	KUNIT_EXPECT_TRUE(test, twin_out(kn, &in, &peer, TCPHDR_SYN | TCPHDR_ACK));
-	KUNIT_EXPECT_EQ(test, twin_in(kn, &in, &peer, TCPHDR_ACK), 0);
+	twin_gc(kn);
+	KUNIT_EXPECT_FALSE(test, twin_has(kn, &in, &peer));
+	/* A RST confirms nothing. */
+	twin_handshake(test, kn, &in, &peer, TCPHDR_RST);
+	twin_gc(kn);
+	KUNIT_EXPECT_FALSE(test, twin_has(kn, &in, &peer));
+	/* The peer's ACK confirms: established (600 s). */
+	twin_handshake(test, kn, &in, &peer, TCPHDR_ACK);
 	twin_gc(kn);
 	KUNIT_EXPECT_TRUE(test, twin_has(kn, &in, &peer));
-	/* One FIN leaves it established; a RST closes, a segment reopens. */
-	KUNIT_EXPECT_EQ(test, twin_in(kn, &in, &peer, TCPHDR_FIN | TCPHDR_ACK), 0);
+	/* A SYN from outside does not demote a live entry. */
+	KUNIT_EXPECT_EQ(test, twin_in(kn, &in, &peer, TCPHDR_SYN), 0);
 	twin_gc(kn);
 	KUNIT_EXPECT_TRUE(test, twin_has(kn, &in, &peer));
-	KUNIT_EXPECT_EQ(test, twin_in(kn, &in, &peer, TCPHDR_RST), 0);
+	/* A RST makes it transitory, a later segment undoes that. */
+	KUNIT_EXPECT_TRUE(test, twin_out(kn, &in, &peer, TCPHDR_RST));
 	KUNIT_EXPECT_TRUE(test, twin_out(kn, &in, &peer, TCPHDR_ACK));
 	twin_gc(kn);
 	KUNIT_EXPECT_TRUE(test, twin_has(kn, &in, &peer));
-	/* Both FINs: transitory (here 0). */
-	KUNIT_EXPECT_TRUE(test, twin_out(kn, &in, &peer, TCPHDR_FIN | TCPHDR_ACK));
+	/* One FIN: transitory (0 s). */
+	KUNIT_EXPECT_EQ(test, twin_in(kn, &in, &peer, TCPHDR_FIN | TCPHDR_ACK), 0);
 	twin_gc(kn);
 	KUNIT_EXPECT_FALSE(test, twin_has(kn, &in, &peer));
 
 	/* As many as max-mappings, no more; known ones still refresh. */
 	kn->cfg.max_mappings = 2;
+	kn->cfg.timeout_tcp_trans = 240;
 	KUNIT_EXPECT_EQ(test, twin_in(kn, &in, &peer, TCPHDR_SYN), 0);
 	KUNIT_EXPECT_EQ(test, twin_in(kn, &in, &other, TCPHDR_SYN), 0);
 	other.port = htons(41002);
