@@ -480,7 +480,7 @@ static unsigned int in_icmp_error(struct knat_net *kn, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
 	enum knat_icmp_verdict v;
-	struct knat_map *m, *hm = NULL;
+	struct knat_map *m, *hm;
 	struct knat_static *s = NULL, *hs;
 	struct knat_icmp_err e;
 	struct knat_key to, peer;
@@ -519,14 +519,14 @@ static unsigned int in_icmp_error(struct knat_net *kn, struct sk_buff *skb,
 		return NF_DROP;
 	}
 	peer = e.idst;
-	/* From an inside host (any: a pool's, a 1:1 one, a forward's)? */
-	if (state->in && !is_uplink(kn, state->in) &&
+	/* As hairpin_view(): the quoted destination's outside view, if... */
+	hs = knat_static_by_in(kn, e.idst.addr);
+	hm = knat_map_lookup_in(kn, &e.idst);
+	if (hm && hs && (hm->block || !quote_answers(kn, hm, &e.isrc)))
+		hm = NULL;
+	/* ...an inside host (any: a pool's, a 1:1 one, a forward's) erred. */
+	if ((hm || hs) && state->in && !is_uplink(kn, state->in) &&
 	    route_back_via(state->net, p->src.addr, skb, state->in)) {
-		/* As hairpin_view(): the erring host's outside view. */
-		hs = knat_static_by_in(kn, e.idst.addr);
-		hm = knat_map_lookup_in(kn, &e.idst);
-		if (hm && hs && (hm->block || !quote_answers(kn, hm, &e.isrc)))
-			hm = NULL;
 		if (hm) {
 			peer = hm->out;
 			hairpin = true;
