@@ -116,11 +116,26 @@ topo_nat() {
 # -S: no site-packages (not needed), a third less start-up time.
 PEER="/usr/bin/python3 -S $(dirname "${BASH_SOURCE[0]}")/peer.py"
 
-# serve NS udp|tcp PORT[,PORT...] [udp|tcp PORTS]...: peers answering
-# with what they see, until exit; one process per protocol, all started
-# before waiting for any (a process takes seconds to start under TCG).
+# listening NS PROTO: the local "ADDR:PORT" of each listening socket
+# (UDP-Lite: ss knows none, /proc/net/udplite has them, ports in hex).
+listening() {
+	case $2 in
+	udplite)
+		local h
+		ip netns exec "$1" awk 'NR > 1 { split($2, a, ":"); print a[2] }' \
+			/proc/net/udplite | while read -r h; do echo "0.0.0.0:$((16#$h))"; done ;;
+	*)
+		local -A flag=([tcp]=-lnt [udp]=-lnu [sctp]=-lnS [dccp]=-lnd)
+		ip netns exec "$1" ss -H "${flag[$2]}" | awk '{ print $4 }' ;;
+	esac
+}
+
+# serve NS PROTO PORT[,PORT...] [PROTO PORTS]...: peers answering with
+# what they see (PROTO udp, tcp, udplite, sctp, dccp), until exit; one
+# process per protocol, all started before waiting for any (a process
+# takes seconds to start under TCG).
 serve() {
-	local ns=$1 i ok flag n
+	local ns=$1 i ok n
 	shift
 	local specs=("$@")
 	while [ $# -ge 2 ]; do
@@ -131,10 +146,8 @@ serve() {
 	for _ in $(seq 100); do
 		ok=1
 		for ((i = 0; i < ${#specs[@]}; i += 2)); do
-			flag=-lnt
-			[ "${specs[i]}" = udp ] && flag=-lnu
 			n=$(tr , '\n' <<< "${specs[i + 1]}" | wc -l)
-			[ "$(ip netns exec "$ns" ss -H $flag | awk '{ print $4 }' |
+			[ "$(listening "$ns" "${specs[i]}" |
 				grep -cE ":(${specs[i + 1]//,/|})\$")" -ge "$n" ] || ok=0
 		done
 		[ $ok = 1 ] && return 0
@@ -154,7 +167,7 @@ serve_sink() {
 	fail "sink on $1 tcp/$2 did not start"
 }
 
-# ask NS udp|tcp DST DPORT SPORT: prints "ADDR:PORT" the server saw.
+# ask NS PROTO DST DPORT SPORT: prints "ADDR:PORT" the server saw.
 ask() {
 	ip netns exec "$1" $PEER ask "$2" "$3" "$4" "$5" "${6:-3}"
 }

@@ -61,9 +61,33 @@ import sys
 import time
 
 
-def tcp_listener(port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+# The protocols the peers speak: socket type, protocol, connected
+# (accept) or datagrams. UDP-Lite covers its header only (the partial
+# checksum a NAT must keep right); DCCP needs a service code.
+PROTOS = {
+    "udp": (socket.SOCK_DGRAM, 0, False),
+    "tcp": (socket.SOCK_STREAM, 0, True),
+    "udplite": (socket.SOCK_DGRAM, 136, False),
+    "sctp": (socket.SOCK_STREAM, 132, True),
+    "dccp": (6, 33, True),         # SOCK_DCCP, IPPROTO_DCCP
+}
+SOL_DCCP, DCCP_SOCKOPT_SERVICE = 269, 2
+UDPLITE_SEND_CSCOV = 10
+
+
+def proto_socket(proto):
+    kind, num, _ = PROTOS[proto]
+    s = socket.socket(socket.AF_INET, kind, num)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if proto == "dccp":
+        s.setsockopt(SOL_DCCP, DCCP_SOCKOPT_SERVICE, struct.pack("!I", 42))
+    if proto == "udplite":
+        s.setsockopt(136, UDPLITE_SEND_CSCOV, 8)
+    return s
+
+
+def stream_listener(proto, port):
+    s = proto_socket(proto)
     s.bind(("0.0.0.0", port))
     s.listen(64)
     return s
@@ -72,12 +96,12 @@ def tcp_listener(port):
 def serve(proto, ports):
     """Answers on every port of the list, one process for all of them."""
     socks = []
+    stream = PROTOS[proto][2]
     for port in ports:
-        if proto == "tcp":
-            socks.append(tcp_listener(port))
+        if stream:
+            socks.append(stream_listener(proto, port))
             continue
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s = proto_socket(proto)
         s.bind(("0.0.0.0", port))
         # Answer from the address asked, as a real server on a host with
         # two addresses must: clients are connected to that address.
@@ -85,7 +109,7 @@ def serve(proto, ports):
         socks.append(s)
     while True:
         for s in select.select(socks, [], [])[0]:
-            (answer_tcp if proto == "tcp" else answer_udp)(s)
+            (answer_stream if stream else answer_udp)(s)
 
 
 def answer_udp(s):
@@ -103,7 +127,7 @@ def answer_udp(s):
         pass    # no route back: what an untranslated client gets
 
 
-def answer_tcp(s):
+def answer_stream(s):
     c, peer = s.accept()
     try:
         c.recv(2048)
@@ -113,23 +137,16 @@ def answer_tcp(s):
 
 
 def ask(proto, dst, dport, src, timeout):
-    kind = socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM
     saddr, _, sport = src.rpartition(":")
-    s = socket.socket(socket.AF_INET, kind)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s = proto_socket(proto)
     s.settimeout(timeout)
     s.bind((saddr or "0.0.0.0", int(sport)))
     try:
-        if proto == "udp":
-            # Connected: ICMP errors about it are reported, and only the
-            # address asked may answer.
-            s.connect((dst, dport))
-            s.send(b"hello")
-            data = s.recv(2048)
-        else:
-            s.connect((dst, dport))
-            s.sendall(b"hello")
-            data = s.recv(2048)
+        # Datagrams connected too: ICMP errors about them are reported,
+        # and only the address asked may answer.
+        s.connect((dst, dport))
+        s.sendall(b"hello")
+        data = s.recv(2048)
     except OSError as e:
         print("no answer: %s" % e, file=sys.stderr)
         return 1
@@ -203,7 +220,7 @@ PATTERN = bytes(range(256)) * 257
 def sink(port):
     """TCP: reads each connection to its end, checks it is push's pattern,
     answers the byte count."""
-    s = tcp_listener(port)
+    s = stream_listener("tcp", port)
     while True:
         c, _ = s.accept()
         n, corrupt = 0, None
@@ -369,8 +386,9 @@ def icmp(dst, kind, ident):
 
 def l4_fault(raw):
     """What is wrong with the checksums of an IPv4 datagram (bytes, the
-    whole of it): "IP header", "ICMP", "TCP" or "UDP"; None when all
-    verify (a later fragment has no transport header; UDP may have none)."""
+    whole of it): "IP header", "ICMP", "TCP", "UDP", "UDP-Lite", "DCCP"
+    or "SCTP"; None when all verify (a later fragment has no transport
+    header; UDP may have none)."""
     ihl = (raw[0] & 15) * 4
     if checksum(raw[:ihl]):
         return "IP header"
@@ -379,13 +397,35 @@ def l4_fault(raw):
         return None
     if proto == 1:
         return "ICMP" if checksum(l4) else None
-    if proto in (6, 17):
-        if proto == 17 and struct.unpack("!H", l4[6:8])[0] == 0:
-            return None
-        pseudo = raw[12:20] + struct.pack("!BBH", 0, proto, len(l4))
-        if checksum(pseudo + l4):
-            return "TCP" if proto == 6 else "UDP"
+    if proto == 132:
+        want = struct.pack("<I", crc32c(l4[:8] + b"\0" * 4 + l4[12:]))
+        return "SCTP" if l4[8:12] != want else None
+    if proto not in (6, 17, 33, 136):
+        return None
+    covered = l4
+    if proto == 17 and struct.unpack("!H", l4[6:8])[0] == 0:
+        return None
+    if proto == 136:    # UDP-Lite: coverage 0 is the whole datagram
+        cov = struct.unpack("!H", l4[4:6])[0]
+        covered = l4[:cov] if cov else l4
+    if proto == 33:     # DCCP: CsCov 0 is the whole packet
+        cscov = l4[5] & 15
+        if cscov:
+            covered = l4[:l4[4] * 4 + (cscov - 1) * 4]
+    pseudo = raw[12:20] + struct.pack("!BBH", 0, proto, len(l4))
+    if checksum(pseudo + covered):
+        return {6: "TCP", 17: "UDP", 33: "DCCP", 136: "UDP-Lite"}[proto]
     return None
+
+
+def crc32c(data):
+    """CRC32c (Castagnoli), as SCTP carries it (RFC 4960 appendix B)."""
+    crc = 0xffffffff
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82f63b78 if crc & 1 else 0)
+    return crc ^ 0xffffffff
 
 
 def checksum(data):
