@@ -20,6 +20,7 @@
 #include <net/udp.h>
 #include <kunit/visibility.h>
 #include "alloc.h"
+#include "proto.h"
 #include "forward.h"
 #include "events.h"
 #include "stats.h"
@@ -81,7 +82,7 @@ static int pool_addr_init(struct knat_pool *pool, struct knat_pool_addr *pa,
 	pa->blocks = kvcalloc(pool->blocks_per_addr, sizeof(*pa->blocks),
 			      GFP_KERNEL_ACCOUNT);
 	pa->free = kvcalloc(pool->blocks_per_addr, sizeof(u32), GFP_KERNEL_ACCOUNT);
-	bits = kvcalloc(array3_size(pool->blocks_per_addr, KNAT_P_MAX, words),
+	bits = kvcalloc(array3_size(pool->blocks_per_addr, KNAT_P_PORTED, words),
 			sizeof(long), GFP_KERNEL_ACCOUNT);
 	if (!pa->blocks || !pa->free || !bits) {
 		kvfree(bits);
@@ -93,8 +94,8 @@ static int pool_addr_init(struct knat_pool *pool, struct knat_pool_addr *pa,
 		b->pa = pa;
 		b->first_port = pool->port_lo + i * pool->block_size;
 		INIT_LIST_HEAD(&b->node);
-		for (p = 0; p < KNAT_P_MAX; p++)
-			b->bits[p] = bits + (i * KNAT_P_MAX + p) * words;
+		for (p = 0; p < KNAT_P_PORTED; p++)
+			b->bits[p] = bits + (i * KNAT_P_PORTED + p) * words;
 		/* Fisher-Yates: blocks are handed out in a random order. */
 		j = get_random_u32_below(i + 1);
 		pa->free[i] = pa->free[j];
@@ -286,7 +287,7 @@ static void block_forget_reservations(struct knat_block *b)
 
 	if (!b->reserved)
 		return;
-	for (p = 0; p < KNAT_P_MAX; p++)
+	for (p = 0; p < KNAT_P_PORTED; p++)
 		memset(b->bits[p], 0, words * sizeof(long));
 	b->used = 0;
 	b->reserved = 0;
@@ -545,14 +546,13 @@ struct knat_block *knat_port_alloc(struct knat_net *kn, struct knat_pool *pool,
 				   struct knat_key *out)
 {
 	int want_odd = parity ? ntohs(in->port) & 1 : -1;
+	bool ports = knat_proto_of(in->proto)->ports;
 	int tries = 0, bit = -1, budget = 64;
 	struct knat_block *b;
 	struct knat_sub *sub;
 	bool gone = false;
 	long err;
 
-	if (knat_proto_idx(in->proto) < 0)
-		return ERR_PTR(-EPROTONOSUPPORT);
 again:
 	sub = sub_get(kn, pool, in->addr);
 	if (IS_ERR(sub))
@@ -564,6 +564,17 @@ again:
 		if (++tries > 3)
 			return ERR_PTR(-EAGAIN);
 		goto again;
+	}
+	if (!ports) {
+		/* As many mappings without ports as a block has ports. */
+		if (sub->npins >= pool->block_size) {
+			spin_unlock_bh(&sub->lock);
+			return ERR_PTR(-EDQUOT);
+		}
+		b = list_first_entry_or_null(&sub->blocks, struct knat_block,
+					     node);
+		if (b)
+			goto pin;
 	}
 	list_for_each_entry(b, &sub->blocks, node) {
 		bit = block_pick(kn, b, in->proto, want_odd, &budget);
@@ -580,6 +591,8 @@ again:
 			break;
 		list_add(&b->node, &sub->blocks);
 		sub->nblocks++;
+		if (!ports)
+			goto pin;
 		bit = block_pick(kn, b, in->proto, want_odd, &budget);
 		if (bit >= 0)
 			goto found;
@@ -605,12 +618,17 @@ again:
 refuse:
 	spin_unlock_bh(&sub->lock);
 	return ERR_PTR(-ENOSPC);
+pin:
+	/* No port: the mapping holds the block, and its address, in use. */
+	b->used++;
+	sub->npins++;
 found:
 	spin_unlock_bh(&sub->lock);
 	out->addr = b->pa->addr;
-	out->port = htons(b->first_port + bit);
+	out->port = ports ? htons(b->first_port + bit) : 0;
 	out->proto = in->proto;
 	out->pad = 0;
+	out->raddr = in->raddr;
 	return b;
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_port_alloc);
@@ -623,7 +641,11 @@ void knat_port_release(struct knat_net *kn, struct knat_block *b,
 	bool gone = false;
 
 	spin_lock_bh(&sub->lock);
-	__clear_bit(ntohs(port) - b->first_port, b->bits[knat_proto_idx(proto)]);
+	if (knat_proto_of(proto)->ports)
+		__clear_bit(ntohs(port) - b->first_port,
+			    b->bits[knat_proto_idx(proto)]);
+	else
+		sub->npins--;
 	if (--b->used == b->reserved)
 		gone = sub_drop_block(kn, sub, b);
 	spin_unlock_bh(&sub->lock);

@@ -24,7 +24,7 @@ struct knat_block {
 	u16 first_port;
 	u16 used;			/* bits set, all protocols */
 	u16 reserved;			/* of which owned by others (forwards, services) */
-	unsigned long *bits[KNAT_P_MAX];
+	unsigned long *bits[KNAT_P_PORTED];
 };
 
 /*
@@ -107,6 +107,7 @@ struct knat_sub {
 	spinlock_t lock;		/* its blocks' bitmaps and list */
 	bool dead;
 	u16 nblocks;
+	u16 npins;			/* mappings without ports (knat_port_alloc()) */
 	int in_iif;			/* where its packets came in, last seen */
 	int in_genid;			/* ... under these routes (rt_genid) */
 	struct list_head blocks;
@@ -163,6 +164,9 @@ void knat_subs_exit(struct knat_net *kn);
  * @parity asks for an outside port of the same parity as in->port.
  * A port found owned by a forward or, on a router address, by a router
  * service is reserved in its block and another one is picked.
+ * A protocol without ports gets no port, only the subscriber's address:
+ * its mapping pins one of the subscriber's blocks (taking one if it has
+ * none), at most block_size such mappings a subscriber.
  * Returns the block holding the port, or an ERR_PTR: -ENOSPC pool full,
  * -EDQUOT subscriber at its limit, -ENOMEM.
  */

@@ -21,6 +21,11 @@ void knat_config_defaults(struct knat_config *cfg)
 	cfg->timeout[KNAT_P_TCP] = 7440;	/* RFC 5382 REQ-5 */
 	cfg->timeout_tcp_trans = 240;
 	cfg->timeout[KNAT_P_ICMP] = 60;		/* RFC 5508 REQ-1 */
+	/* No state is tracked for these: their idle timers are UDP's. */
+	cfg->timeout[KNAT_P_SCTP] = 300;	/* heartbeats: 30 s */
+	cfg->timeout[KNAT_P_UDPLITE] = 300;
+	cfg->timeout[KNAT_P_DCCP] = 300;
+	cfg->timeout[KNAT_P_OTHER] = 300;	/* GRE keepalives, IKE's DPD */
 	cfg->cooling = 120;			/* RFC 6888 REQ-8 */
 	cfg->block_size = 256;
 	cfg->max_blocks = 16;

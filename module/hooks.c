@@ -21,6 +21,7 @@
 #include "hooks.h"
 #include "icmp_err.h"
 #include "icmp_send.h"
+#include "proto.h"
 #include "stats.h"
 #include "table.h"
 #include "twin.h"
@@ -86,6 +87,12 @@ static void refuse(struct knat_net *kn, struct sk_buff *skb,
 	}
 	knat_icmp_send(kn, skb, in_dev, ICMP_DEST_UNREACH, ICMP_PKT_FILTERED);
 	switch (err) {
+	case -EADDRINUSE:
+		knat_stats_inc(kn, KNAT_STAT_DROP_ADDR_TAKEN);
+		break;
+	case -EPROTONOSUPPORT:
+		knat_stats_inc(kn, KNAT_STAT_DROP_UNSUPPORTED);
+		break;
 	case -ENOSPC:
 		knat_stats_inc(kn, KNAT_STAT_DROP_POOL_FULL);
 		break;
@@ -117,6 +124,8 @@ knat_map_new(struct knat_net *kn, struct knat_pool *pool,
 	 */
 	if (smp_load_acquire(&pool->dead))
 		return ERR_PTR(-ESTALE);
+	if (knat_proto_of(in->proto)->unmapped)
+		return ERR_PTR(-EPROTONOSUPPORT);
 	if (READ_ONCE(pool->noaddr))
 		return ERR_PTR(-ENOSPC);
 	if (knat_mappings_full(kn, 1))
@@ -138,9 +147,14 @@ knat_map_new(struct knat_net *kn, struct knat_pool *pool,
 		knat_stats_inc(kn, KNAT_STAT_MAP_CREATED);
 		return m;
 	}
-	/* Lost a race: to another CPU for @in, or to a forward just added. */
+	/*
+	 * Lost a race: to another CPU for @in, or to a forward just added.
+	 * Without ports, the outside key is another inside host's: refused.
+	 */
 	knat_port_release(kn, b, in->proto, m->out.port);
 	knat_map_discard(m);
+	if (!existing && err == -EEXIST && in->raddr)
+		err = -EADDRINUSE;
 	return existing ?: ERR_PTR(err);
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_map_new);
@@ -620,8 +634,14 @@ static unsigned int out_icmp_error(struct knat_net *kn, struct sk_buff *skb,
 /*
  * A fragment reassembly left alone (notrack before defragmentation): a
  * later one has no transport header, so neither a mapping nor a checksum
- * to rewrite; it would be damaged, not translated.
+ * to rewrite; it would be damaged, not translated. Without ports, a
+ * fragment is translated like any packet.
  */
+static bool frag_unmappable(const struct knat_pkt *p)
+{
+	return p->fragment && p->kp->ports;
+}
+
 static unsigned int drop_fragment(struct knat_net *kn)
 {
 	knat_stats_inc(kn, KNAT_STAT_DROP_FRAGMENT);
@@ -668,7 +688,7 @@ static unsigned int in_static(struct knat_net *kn, struct sk_buff *skb,
 	struct knat_map *hm;
 	int hp;
 
-	if (p->fragment)
+	if (frag_unmappable(p))
 		return drop_fragment(kn);
 	if (ttl_expires_here(kn, skb, state, s->in))
 		return NF_DROP;
@@ -724,7 +744,7 @@ static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 		knat_stats_inc(kn, KNAT_STAT_DROP_NO_MAPPING);
 		return NF_DROP;
 	}
-	if (p.fragment)
+	if (frag_unmappable(&p))
 		return drop_fragment(kn);
 	pool = m->block ? m->block->pa->pool : NULL;
 	hp = hairpin_view(kn, skb, &p, state, pool, &peer, &hm);
@@ -809,7 +829,7 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 	if (err)
 		return out_untranslatable(kn, &p, state,
 					  err != -EINVAL ? KNAT_STAT_DROP_UNSUPPORTED :
-					  p.fragment ? KNAT_STAT_DROP_FRAGMENT :
+					  frag_unmappable(&p) ? KNAT_STAT_DROP_FRAGMENT :
 					  KNAT_STAT_DROP_MALFORMED);
 	m = knat_map_lookup_in(kn, &p.src);
 	if (m && !map_answers(kn, m, &p.dst, p.tcp_flags) &&
@@ -825,7 +845,7 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 		if (!s && !pool)
 			return NF_ACCEPT;
 		/* No ports to read, none to map a fragment by. */
-		if (p.fragment)
+		if (frag_unmappable(&p))
 			return drop_fragment(kn);
 		if (s)
 			return xlate_static(kn, skb, &p, KNAT_SRC, s->out);
@@ -855,7 +875,7 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 	} else if (!map_source_plausible(m, skb, state)) {
 		return drop_spoofed(kn);
 	}
-	if (p.fragment)
+	if (frag_unmappable(&p))
 		return drop_fragment(kn);
 	knat_map_note_peer(kn, m, p.dst.addr, p.dst.port);
 	if (p.src.proto == IPPROTO_TCP)

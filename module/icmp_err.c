@@ -4,27 +4,28 @@
  * is about, as that packet was on the error sender's side of knat; the
  * quote is translated back along with the outer header. The quoted
  * transport checksum is updated only where the quote holds it (RFC 792
- * guarantees 8 bytes: UDP's checksum, not TCP's).
+ * guarantees 8 bytes: UDP's checksum, not TCP's) and covers no more.
  */
 #include <linux/icmp.h>
 #include <linux/ip.h>
-#include <linux/tcp.h>
-#include <linux/udp.h>
+#include <asm/unaligned.h>
 #include <net/checksum.h>
 #include <net/ip.h>
 #include <kunit/visibility.h>
 #include "icmp_err.h"
+#include "proto.h"
 
 enum knat_icmp_verdict knat_icmp_err_parse(struct sk_buff *skb,
 					   const struct knat_pkt *p,
 					   struct knat_icmp_err *e)
 {
+	const struct knat_proto *kp;
 	struct icmphdr _ih;
 	struct iphdr _iph;
 	const struct icmphdr *ih;
 	const struct iphdr *iph;
-	__be16 _ports[2];
-	const __be16 *ports;
+	u8 _h[8];
+	const u8 *h;
 	unsigned int len;
 
 	memset(e, 0, sizeof(*e));
@@ -58,52 +59,39 @@ enum knat_icmp_verdict knat_icmp_err_parse(struct sk_buff *skb,
 	e->idst.addr = iph->daddr;
 	e->isrc.proto = iph->protocol;
 	e->idst.proto = iph->protocol;
-	switch (iph->protocol) {
-	case IPPROTO_TCP:
-	case IPPROTO_UDP:
-		ports = skb_header_pointer(skb, e->inner_th, sizeof(_ports),
-					   _ports);
-		e->isrc.port = ports[0];
-		e->idst.port = ports[1];
-		return KNAT_ICMP_OK;
-	case IPPROTO_ICMP:
-		ih = skb_header_pointer(skb, e->inner_th, sizeof(_ih), &_ih);
-		/* Never an error about an error. */
-		if (!knat_icmp_is_query(ih->type))
-			return KNAT_ICMP_UNTRANSLATABLE;
-		e->isrc.port = ih->un.echo.id;
-		e->idst.port = ih->un.echo.id;
+	kp = knat_proto_of(iph->protocol);
+	if (!kp->ports) {
+		e->isrc.raddr = iph->daddr;
+		e->idst.raddr = iph->saddr;
 		return KNAT_ICMP_OK;
 	}
-	return KNAT_ICMP_UNTRANSLATABLE;
+	/* Ports (and an ICMP query's identifier) are in the 8 bytes quoted. */
+	h = skb_header_pointer(skb, e->inner_th, sizeof(_h), _h);
+	/* Never an error about an error. */
+	if (iph->protocol == IPPROTO_ICMP && !knat_icmp_is_query(h[0]))
+		return KNAT_ICMP_UNTRANSLATABLE;
+	e->isrc.port = get_unaligned((const __be16 *)(h + kp->sport));
+	e->idst.port = get_unaligned((const __be16 *)(h + kp->dport));
+	return KNAT_ICMP_OK;
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_icmp_err_parse);
 
-/* The quoted transport checksum, if the quote holds it and it is in use. */
+/*
+ * The quoted transport checksum, if the quote holds it, it is in use, and
+ * it covers no more than the quote (not SCTP's).
+ */
 static __sum16 *inner_check(struct sk_buff *skb, const struct knat_icmp_err *e,
-			    bool *pseudo)
+			    const struct knat_proto *kp)
 {
-	unsigned int at;
+	unsigned int at = e->inner_th + kp->check;
 	__sum16 *check;
 
-	*pseudo = true;
-	switch (e->isrc.proto) {
-	case IPPROTO_TCP:
-		at = e->inner_th + offsetof(struct tcphdr, check);
-		break;
-	case IPPROTO_UDP:
-		at = e->inner_th + offsetof(struct udphdr, check);
-		break;
-	default:
-		at = e->inner_th + offsetof(struct icmphdr, checksum);
-		*pseudo = false;
-		break;
-	}
-	if (at + sizeof(*check) > e->quote_end)
+	if (kp->csum == KNAT_CSUM_NONE || kp->csum == KNAT_CSUM_CRC32C ||
+	    at + sizeof(*check) > e->quote_end)
 		return NULL;
 	check = (__sum16 *)(skb->data + at);
 	/* A zero UDP checksum means "none" and stays zero. */
-	if (e->isrc.proto == IPPROTO_UDP && !*check)
+	if (kp->csum == KNAT_CSUM_INET_OPT && !*check)
 		return NULL;
 	return check;
 }
@@ -112,33 +100,31 @@ int knat_icmp_err_xlate(struct sk_buff *skb, const struct knat_icmp_err *e,
 			enum knat_side side, const struct knat_key *to,
 			__be32 outer)
 {
+	const struct knat_proto *kp = knat_proto_of(e->isrc.proto);
 	struct icmphdr *ih;
 	struct iphdr *iph, *inner;
 	__be32 *addrp, *outerp;
 	__be16 *portp;
 	__sum16 *check;
-	bool pseudo;
 
 	if (skb_ensure_writable(skb, e->quote_end))
 		return -ENOMEM;
 	iph = ip_hdr(skb);
 	inner = (struct iphdr *)(skb->data + e->inner);
 	addrp = side == KNAT_SRC ? &inner->saddr : &inner->daddr;
-	if (e->isrc.proto == IPPROTO_ICMP)
-		portp = &((struct icmphdr *)(skb->data + e->inner_th))->un.echo.id;
-	else	/* TCP and UDP: source port, then destination port */
-		portp = (__be16 *)(skb->data + e->inner_th) +
-			(side == KNAT_SRC ? 0 : 1);
-
-	check = inner_check(skb, e, &pseudo);
-	if (check) {
-		if (pseudo)
-			csum_replace4(check, *addrp, to->addr);
-		csum_replace2(check, *portp, to->port);
-		if (e->isrc.proto == IPPROTO_UDP && !*check)
-			*check = CSUM_MANGLED_0;
+	if (kp->ports) {
+		portp = (__be16 *)(skb->data + e->inner_th +
+				   (side == KNAT_SRC ? kp->sport : kp->dport));
+		check = inner_check(skb, e, kp);
+		if (check) {
+			if (kp->csum != KNAT_CSUM_ICMP)
+				csum_replace4(check, *addrp, to->addr);
+			csum_replace2(check, *portp, to->port);
+			if (kp->mangle_zero && !*check)
+				*check = CSUM_MANGLED_0;
+		}
+		*portp = to->port;
 	}
-	*portp = to->port;
 	csum_replace4(&inner->check, *addrp, to->addr);
 	*addrp = to->addr;
 

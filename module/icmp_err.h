@@ -27,7 +27,7 @@ enum knat_icmp_verdict {
 	KNAT_ICMP_NOT_ERROR,		/* a query, or a type knat leaves alone */
 	KNAT_ICMP_TRUNCATED,		/* shorter than IP header + 8 bytes quoted */
 	KNAT_ICMP_BAD_CHECKSUM,
-	KNAT_ICMP_UNTRANSLATABLE,	/* quotes an error, a fragment, a protocol without ports */
+	KNAT_ICMP_UNTRANSLATABLE,	/* quotes an error or a fragment */
 };
 
 static inline bool knat_icmp_is_error(u8 type)

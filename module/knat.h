@@ -14,24 +14,34 @@
 
 #define KNAT_VERSION "0.4.0"
 
-/* Protocols knat translates; also the index of per-protocol state. */
+/*
+ * Protocols knat translates (proto.c), as the index of per-protocol state:
+ * those with ports first, each its own port space; then all without.
+ */
 enum knat_proto_idx {
 	KNAT_P_TCP,
 	KNAT_P_UDP,
 	KNAT_P_ICMP,
+	KNAT_P_SCTP,
+	KNAT_P_UDPLITE,
+	KNAT_P_DCCP,
+	KNAT_P_PORTED,		/* count of the above */
+	KNAT_P_OTHER = KNAT_P_PORTED,	/* GRE, ESP, ...: by address only */
 	KNAT_P_MAX
 };
 
 /*
  * One side of a mapping: the transport endpoint as seen inside or outside.
- * For ICMP queries the "port" is the echo identifier. 8 bytes, hashed
- * whole, so the pad must stay zero.
+ * For ICMP queries the "port" is the echo identifier. A protocol without
+ * ports has none: its mappings are per remote address, @raddr (0 for the
+ * others). 12 bytes, hashed whole, so the pad must stay zero.
  */
 struct knat_key {
 	__be32 addr;
 	__be16 port;
 	u8 proto;		/* IPPROTO_* */
 	u8 pad;
+	__be32 raddr;
 };
 
 /* Longest cooling in seconds, the CLI's bound too: cooling * HZ fits 32 bits. */
@@ -99,19 +109,6 @@ extern unsigned int knat_net_id;
 static inline struct knat_net *knat_pernet(const struct net *net)
 {
 	return net_generic(net, knat_net_id);
-}
-
-static inline int knat_proto_idx(u8 proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-		return KNAT_P_TCP;
-	case IPPROTO_UDP:
-		return KNAT_P_UDP;
-	case IPPROTO_ICMP:
-		return KNAT_P_ICMP;
-	}
-	return -1;
 }
 
 int knat_genl_init(void);

@@ -51,6 +51,10 @@ static const struct nla_policy knat_nl_policy[KNAT_A_MAX + 1] = {
 	[KNAT_A_CFG_TIMEOUT_TCP_EST] = NLA_POLICY_FULL_RANGE(NLA_U32, &timeout_range),
 	[KNAT_A_CFG_TIMEOUT_TCP_TRANS] = NLA_POLICY_FULL_RANGE(NLA_U32, &timeout_range),
 	[KNAT_A_CFG_TIMEOUT_ICMP] = NLA_POLICY_FULL_RANGE(NLA_U32, &timeout_range),
+	[KNAT_A_CFG_TIMEOUT_SCTP] = NLA_POLICY_FULL_RANGE(NLA_U32, &timeout_range),
+	[KNAT_A_CFG_TIMEOUT_UDPLITE] = NLA_POLICY_FULL_RANGE(NLA_U32, &timeout_range),
+	[KNAT_A_CFG_TIMEOUT_DCCP] = NLA_POLICY_FULL_RANGE(NLA_U32, &timeout_range),
+	[KNAT_A_CFG_TIMEOUT_OTHER] = NLA_POLICY_FULL_RANGE(NLA_U32, &timeout_range),
 	[KNAT_A_CFG_FILTERING] = NLA_POLICY_MAX(NLA_U8, KNAT_FILTER_APDF),
 	[KNAT_A_CFG_BLOCK_SIZE] = NLA_POLICY_RANGE(NLA_U16, 64, 4096),
 	[KNAT_A_CFG_MAX_BLOCKS] = NLA_POLICY_MIN(NLA_U16, 1),
@@ -210,11 +214,33 @@ static bool limit_raised(struct sk_buff *skb, struct genl_info *info,
 	return true;
 }
 
+/* The attributes of per-protocol settings and counts, by protocol index. */
+static const u16 timeout_attr[KNAT_P_MAX] = {
+	[KNAT_P_TCP] = KNAT_A_CFG_TIMEOUT_TCP_EST,
+	[KNAT_P_UDP] = KNAT_A_CFG_TIMEOUT_UDP,
+	[KNAT_P_ICMP] = KNAT_A_CFG_TIMEOUT_ICMP,
+	[KNAT_P_SCTP] = KNAT_A_CFG_TIMEOUT_SCTP,
+	[KNAT_P_UDPLITE] = KNAT_A_CFG_TIMEOUT_UDPLITE,
+	[KNAT_P_DCCP] = KNAT_A_CFG_TIMEOUT_DCCP,
+	[KNAT_P_OTHER] = KNAT_A_CFG_TIMEOUT_OTHER,
+};
+
+static const u16 mappings_attr[KNAT_P_MAX] = {
+	[KNAT_P_TCP] = KNAT_A_MAPPINGS_TCP,
+	[KNAT_P_UDP] = KNAT_A_MAPPINGS_UDP,
+	[KNAT_P_ICMP] = KNAT_A_MAPPINGS_ICMP,
+	[KNAT_P_SCTP] = KNAT_A_MAPPINGS_SCTP,
+	[KNAT_P_UDPLITE] = KNAT_A_MAPPINGS_UDPLITE,
+	[KNAT_P_DCCP] = KNAT_A_MAPPINGS_DCCP,
+	[KNAT_P_OTHER] = KNAT_A_MAPPINGS_OTHER,
+};
+
 static int knat_nl_config_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct knat_net *kn = knat_pernet(genl_info_net(info));
 	struct knat_config *cfg = &kn->cfg;
 	struct nlattr **a = info->attrs;
+	int i;
 
 	if (a[KNAT_A_CFG_BLOCK_SIZE] &&
 	    !is_power_of_2(nla_get_u16(a[KNAT_A_CFG_BLOCK_SIZE]))) {
@@ -234,18 +260,13 @@ static int knat_nl_config_set(struct sk_buff *skb, struct genl_info *info)
 	if (a[KNAT_A_CFG_MAX_ADDRESSES])
 		WRITE_ONCE(cfg->max_addrs,
 			   nla_get_u32(a[KNAT_A_CFG_MAX_ADDRESSES]));
-	if (a[KNAT_A_CFG_TIMEOUT_UDP])
-		WRITE_ONCE(cfg->timeout[KNAT_P_UDP],
-			   nla_get_u32(a[KNAT_A_CFG_TIMEOUT_UDP]));
-	if (a[KNAT_A_CFG_TIMEOUT_TCP_EST])
-		WRITE_ONCE(cfg->timeout[KNAT_P_TCP],
-			   nla_get_u32(a[KNAT_A_CFG_TIMEOUT_TCP_EST]));
+	for (i = 0; i < KNAT_P_MAX; i++)
+		if (a[timeout_attr[i]])
+			WRITE_ONCE(cfg->timeout[i],
+				   nla_get_u32(a[timeout_attr[i]]));
 	if (a[KNAT_A_CFG_TIMEOUT_TCP_TRANS])
 		WRITE_ONCE(cfg->timeout_tcp_trans,
 			   nla_get_u32(a[KNAT_A_CFG_TIMEOUT_TCP_TRANS]));
-	if (a[KNAT_A_CFG_TIMEOUT_ICMP])
-		WRITE_ONCE(cfg->timeout[KNAT_P_ICMP],
-			   nla_get_u32(a[KNAT_A_CFG_TIMEOUT_ICMP]));
 	if (a[KNAT_A_CFG_FILTERING])
 		WRITE_ONCE(cfg->filtering, nla_get_u8(a[KNAT_A_CFG_FILTERING]));
 	if (a[KNAT_A_CFG_BLOCK_SIZE])
@@ -274,6 +295,7 @@ static int knat_nl_config_get(struct sk_buff *skb, struct genl_info *info)
 	struct knat_config c;
 	struct sk_buff *msg;
 	void *hdr;
+	int i;
 
 	mutex_lock(&kn->lock);
 	c = kn->cfg;
@@ -281,10 +303,10 @@ static int knat_nl_config_get(struct sk_buff *skb, struct genl_info *info)
 	msg = knat_nl_reply_new(info, KNAT_CMD_CONFIG_GET, &hdr);
 	if (!msg)
 		return -ENOMEM;
-	if (nla_put_u32(msg, KNAT_A_CFG_TIMEOUT_UDP, c.timeout[KNAT_P_UDP]) ||
-	    nla_put_u32(msg, KNAT_A_CFG_TIMEOUT_TCP_EST, c.timeout[KNAT_P_TCP]) ||
-	    nla_put_u32(msg, KNAT_A_CFG_TIMEOUT_TCP_TRANS, c.timeout_tcp_trans) ||
-	    nla_put_u32(msg, KNAT_A_CFG_TIMEOUT_ICMP, c.timeout[KNAT_P_ICMP]) ||
+	for (i = 0; i < KNAT_P_MAX; i++)
+		if (nla_put_u32(msg, timeout_attr[i], c.timeout[i]))
+			goto nospace;
+	if (nla_put_u32(msg, KNAT_A_CFG_TIMEOUT_TCP_TRANS, c.timeout_tcp_trans) ||
 	    nla_put_u8(msg, KNAT_A_CFG_FILTERING, c.filtering) ||
 	    nla_put_u16(msg, KNAT_A_CFG_BLOCK_SIZE, c.block_size) ||
 	    nla_put_u16(msg, KNAT_A_CFG_MAX_BLOCKS, c.max_blocks) ||
@@ -294,12 +316,14 @@ static int knat_nl_config_get(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, KNAT_A_CFG_ICMP_BURST, c.icmp_burst) ||
 	    nla_put_u8(msg, KNAT_A_CFG_UNREACH_NO_MAPPING, c.unreach_no_mapping) ||
 	    nla_put_u32(msg, KNAT_A_CFG_MAX_MAPPINGS, c.max_mappings) ||
-	    nla_put_u32(msg, KNAT_A_CFG_MAX_ADDRESSES, c.max_addrs)) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
+	    nla_put_u32(msg, KNAT_A_CFG_MAX_ADDRESSES, c.max_addrs))
+		goto nospace;
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
+
+nospace:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
 }
 
 static int knat_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
@@ -321,14 +345,11 @@ static int knat_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 				      KNAT_A_PAD))
 			goto nospace;
 	nla_nest_end(msg, nest);
-	if (nla_put_u32(msg, KNAT_A_MAPPINGS, knat_stats_mappings(kn, -1)) ||
-	    nla_put_u32(msg, KNAT_A_MAPPINGS_TCP,
-			knat_stats_mappings(kn, KNAT_P_TCP)) ||
-	    nla_put_u32(msg, KNAT_A_MAPPINGS_UDP,
-			knat_stats_mappings(kn, KNAT_P_UDP)) ||
-	    nla_put_u32(msg, KNAT_A_MAPPINGS_ICMP,
-			knat_stats_mappings(kn, KNAT_P_ICMP)))
+	if (nla_put_u32(msg, KNAT_A_MAPPINGS, knat_stats_mappings(kn, -1)))
 		goto nospace;
+	for (i = 0; i < KNAT_P_MAX; i++)
+		if (nla_put_u32(msg, mappings_attr[i], knat_stats_mappings(kn, i)))
+			goto nospace;
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
 

@@ -63,6 +63,7 @@ static int map_fill(struct sk_buff *skb, struct netlink_callback *cb,
 	     nla_put_u8(skb, KNAT_A_TCP_STATE,
 			knat_map_tcp_established(knat_map_flags(m)) ?
 			KNAT_TCP_EST : KNAT_TCP_TRANS)) ||
+	    (m->in.raddr && nla_put_in_addr(skb, KNAT_A_REMOTE_ADDR, m->in.raddr)) ||
 	    (m->block && nla_put_string(skb, KNAT_A_POOL_NAME,
 					m->block->pa->pool->name))) {
 		genlmsg_cancel(skb, hdr);

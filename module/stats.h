@@ -5,6 +5,7 @@
 
 #include <linux/percpu.h>
 #include "knat.h"
+#include "proto.h"
 
 /* Counters are enum knat_stat of the uapi header: operators see them all. */
 struct knat_stats {
@@ -27,17 +28,28 @@ static inline void knat_stats_inc(struct knat_net *kn, enum knat_stat c)
 static inline void knat_stats_xlated(struct knat_net *kn, bool out, u8 proto,
 				     unsigned int len)
 {
-	int p = knat_proto_idx(proto);
-	int dir = out ? 0 : KNAT_P_MAX;
+	int p = knat_proto_idx(proto), base = KNAT_STAT_OUT_PKTS_TCP;
+	int n = KNAT_P_SCTP;
 
-	/* The layout of enum knat_stat this relies on. */
-	BUILD_BUG_ON(KNAT_STAT_OUT_PKTS_TCP + KNAT_P_MAX - KNAT_STAT_IN_PKTS_TCP);
-	BUILD_BUG_ON(KNAT_STAT_OUT_PKTS_TCP + 2 * KNAT_P_MAX - KNAT_STAT_OUT_BYTES_TCP);
+	/* The layout of enum knat_stat this relies on: two blocks. */
+	BUILD_BUG_ON(KNAT_STAT_OUT_PKTS_TCP + KNAT_P_SCTP - KNAT_STAT_IN_PKTS_TCP);
+	BUILD_BUG_ON(KNAT_STAT_OUT_PKTS_TCP + 2 * KNAT_P_SCTP - KNAT_STAT_OUT_BYTES_TCP);
 	BUILD_BUG_ON(KNAT_STAT_OUT_PKTS_TCP + KNAT_P_ICMP - KNAT_STAT_OUT_PKTS_ICMP);
-	if (p < 0)
-		return;
-	this_cpu_inc(kn->stats->cnt[KNAT_STAT_OUT_PKTS_TCP + dir + p]);
-	this_cpu_add(kn->stats->cnt[KNAT_STAT_OUT_BYTES_TCP + dir + p], len);
+	BUILD_BUG_ON(KNAT_STAT_OUT_PKTS_SCTP + KNAT_P_MAX - KNAT_P_SCTP -
+		     KNAT_STAT_IN_PKTS_SCTP);
+	BUILD_BUG_ON(KNAT_STAT_OUT_PKTS_SCTP + 3 * (KNAT_P_MAX - KNAT_P_SCTP) -
+		     KNAT_STAT_IN_BYTES_SCTP);
+	BUILD_BUG_ON(KNAT_STAT_OUT_PKTS_SCTP + KNAT_P_OTHER - KNAT_P_SCTP -
+		     KNAT_STAT_OUT_PKTS_OTHER);
+	if (p >= KNAT_P_SCTP) {
+		base = KNAT_STAT_OUT_PKTS_SCTP;
+		n = KNAT_P_MAX - KNAT_P_SCTP;
+		p -= KNAT_P_SCTP;
+	}
+	if (!out)
+		base += n;
+	this_cpu_inc(kn->stats->cnt[base + p]);
+	this_cpu_add(kn->stats->cnt[base + 2 * n + p], len);
 }
 
 /* Live mappings of protocol index @p, or of all protocols when @p < 0. */

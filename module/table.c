@@ -10,6 +10,7 @@
 #include <linux/slab.h>
 #include <net/tcp.h>
 #include <kunit/visibility.h>
+#include "proto.h"
 #include "table.h"
 #include "alloc.h"
 #include "peers.h"
@@ -34,7 +35,7 @@ static const struct rhashtable_params map_out_params = {
 int knat_cache_init(void)
 {
 	/* The memory target: 128 bytes a mapping, tables included. */
-	BUILD_BUG_ON(sizeof(struct knat_map) > 72);
+	BUILD_BUG_ON(sizeof(struct knat_map) > 80);
 	knat_peers_init();
 	knat_map_cache = KMEM_CACHE(knat_map, 0);
 	return knat_map_cache ? 0 : -ENOMEM;
@@ -164,16 +165,10 @@ EXPORT_SYMBOL_IF_KUNIT(knat_map_delete);
 
 static u32 map_timeout(const struct knat_net *kn, const struct knat_map *m)
 {
-	switch (m->in.proto) {
-	case IPPROTO_TCP:
-		if (!knat_map_tcp_established(knat_map_flags(m)))
-			return READ_ONCE(kn->cfg.timeout_tcp_trans);
-		return READ_ONCE(kn->cfg.timeout[KNAT_P_TCP]);
-	case IPPROTO_UDP:
-		return READ_ONCE(kn->cfg.timeout[KNAT_P_UDP]);
-	default:
-		return READ_ONCE(kn->cfg.timeout[KNAT_P_ICMP]);
-	}
+	if (m->in.proto == IPPROTO_TCP &&
+	    !knat_map_tcp_established(knat_map_flags(m)))
+		return READ_ONCE(kn->cfg.timeout_tcp_trans);
+	return READ_ONCE(kn->cfg.timeout[knat_proto_idx(m->in.proto)]);
 }
 
 /*
@@ -222,9 +217,10 @@ void knat_map_note_peer(struct knat_net *kn, struct knat_map *m,
 	/*
 	 * Forwards are never filtered, nor anything under EIF: no memory
 	 * for peers there (a filtering change applies from a mapping's next
-	 * outbound packet).
+	 * outbound packet). A mapping without ports is its remote's alone.
 	 */
-	if (!m->block || READ_ONCE(kn->cfg.filtering) == KNAT_FILTER_EIF)
+	if (!m->block || m->in.raddr ||
+	    READ_ONCE(kn->cfg.filtering) == KNAT_FILTER_EIF)
 		return;
 	knat_peers_note(m, addr, port);
 }
@@ -233,6 +229,9 @@ EXPORT_SYMBOL_IF_KUNIT(knat_map_note_peer);
 bool knat_map_peer_allowed(struct knat_net *kn, const struct knat_map *m,
 			   __be32 addr, __be16 port)
 {
+	/* Found by its remote: no one else's packet finds it. */
+	if (m->in.raddr)
+		return true;
 	switch (READ_ONCE(kn->cfg.filtering)) {
 	case KNAT_FILTER_EIF:
 		return true;

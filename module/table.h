@@ -22,7 +22,7 @@ enum {
 /*
  * One NAT mapping (RFC 4787 "mapping"): an inside endpoint and the outside
  * endpoint it is known by. Endpoint-independent: the peers it talked to are
- * only remembered, for filtering (peers.c). 72 bytes in its own slab cache:
+ * only remembered, for filtering (peers.c). 80 bytes in its own slab cache:
  * at a million mappings every byte here is a megabyte.
  */
 struct knat_map {

@@ -1,29 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * knat: parsing and rewriting IPv4 TCP, UDP and ICMP query headers.
- * Checksums are updated incrementally, which keeps a wrong checksum wrong
- * and works for CHECKSUM_PARTIAL (GSO, local) and CHECKSUM_COMPLETE alike.
+ * knat: parsing and rewriting IPv4 transport headers, as the protocol
+ * table (proto.c) describes them. Checksums are updated incrementally,
+ * which keeps a wrong checksum wrong and works for CHECKSUM_PARTIAL (GSO,
+ * local) and CHECKSUM_COMPLETE alike.
  */
-#include <linux/icmp.h>
+#include <linux/crc32.h>
 #include <linux/ip.h>
 #include <linux/tcp.h>
-#include <linux/udp.h>
+#include <asm/unaligned.h>
 #include <net/checksum.h>
 #include <net/ip.h>
 #include <kunit/visibility.h>
+#include "proto.h"
 #include "xlate.h"
 
 int knat_pkt_parse(struct sk_buff *skb, struct knat_pkt *p)
 {
 	const struct iphdr *iph = ip_hdr(skb);
-	union {
-		struct tcphdr tcp;
-		struct udphdr udp;
-		struct icmphdr icmp;
-	} _h;
-	const void *h;
+	const struct knat_proto *kp = knat_proto_of(iph->protocol);
+	u8 _h[sizeof(struct tcphdr)];	/* the longest hdrlen */
+	const u8 *h;
 
 	memset(p, 0, sizeof(*p));
+	p->kp = kp;
 	p->thoff = skb_network_offset(skb) + iph->ihl * 4;
 	p->src.addr = iph->saddr;
 	p->dst.addr = iph->daddr;
@@ -31,102 +31,91 @@ int knat_pkt_parse(struct sk_buff *skb, struct knat_pkt *p)
 	p->dst.proto = iph->protocol;
 	p->fragment = ip_is_fragment(iph);
 
-	switch (iph->protocol) {
-	case IPPROTO_TCP:
-		h = skb_header_pointer(skb, p->thoff, sizeof(_h.tcp), &_h);
-		if (!h)
-			return -EINVAL;
-		p->src.port = ((const struct tcphdr *)h)->source;
-		p->dst.port = ((const struct tcphdr *)h)->dest;
-		p->tcp_flags = ((const u8 *)h)[13];	/* CWR..FIN, as TCPHDR_* */
-		return 0;
-	case IPPROTO_UDP:
-		h = skb_header_pointer(skb, p->thoff, sizeof(_h.udp), &_h);
-		if (!h)
-			return -EINVAL;
-		p->src.port = ((const struct udphdr *)h)->source;
-		p->dst.port = ((const struct udphdr *)h)->dest;
-		return 0;
-	case IPPROTO_ICMP:
-		h = skb_header_pointer(skb, p->thoff, sizeof(_h.icmp), &_h);
-		if (!h)
-			return -EINVAL;
-		if (!knat_icmp_is_query(((const struct icmphdr *)h)->type))
-			return -EPROTONOSUPPORT;
-		/* A query's identifier plays the port on both sides. */
-		p->src.port = ((const struct icmphdr *)h)->un.echo.id;
-		p->dst.port = p->src.port;
+	if (!kp->ports) {
+		/* Each side's key names the other side's address. */
+		p->src.raddr = iph->daddr;
+		p->dst.raddr = iph->saddr;
 		return 0;
 	}
-	return -EPROTONOSUPPORT;
+	h = skb_header_pointer(skb, p->thoff, kp->hdrlen, _h);
+	if (!h)
+		return -EINVAL;
+	p->src.port = get_unaligned((const __be16 *)(h + kp->sport));
+	p->dst.port = get_unaligned((const __be16 *)(h + kp->dport));
+	return kp->classify ? kp->classify(h, p) : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_pkt_parse);
+
+/*
+ * SCTP's CRC32c covers the whole packet, so it is updated, not computed
+ * again: CRC32c is linear, and the CRC of a packet with two bytes changed
+ * is the old one xor the CRC register of the change alone, shifted over
+ * the bytes that follow it. A few dozen operations, whatever the length,
+ * and a corrupt packet stays corrupt. Unless the CRC is yet to be made
+ * (CHECKSUM_PARTIAL, or per segment of a GSO packet).
+ */
+void knat_crc32c_replace2(struct sk_buff *skb, __le32 *crc, unsigned int at,
+			  unsigned int len, __be16 from, __be16 to)
+{
+	__be16 d = from ^ to;
+	u32 reg;
+
+	if (skb->ip_summed == CHECKSUM_PARTIAL || skb_is_gso(skb) ||
+	    len < at + sizeof(d))
+		return;
+	reg = __crc32c_le(0, (const u8 *)&d, sizeof(d));
+	*crc ^= cpu_to_le32(__crc32c_le_shift(reg, len - at - sizeof(d)));
+}
+EXPORT_SYMBOL_IF_KUNIT(knat_crc32c_replace2);
 
 int knat_xlate(struct sk_buff *skb, const struct knat_pkt *p,
 	       enum knat_side side, const struct knat_key *to)
 {
-	unsigned int l4len;
-	__sum16 *check = NULL;
+	const struct knat_proto *kp = p->kp;
+	unsigned int at = side == KNAT_SRC ? kp->sport : kp->dport;
+	__sum16 *check;
 	__be16 *portp;
 	__be32 *addrp;
 	struct iphdr *iph;
-	void *th;
-	bool pseudo = true;
+	u8 *th;
 
-	switch (p->src.proto) {
-	case IPPROTO_TCP:
-		l4len = sizeof(struct tcphdr);
-		break;
-	case IPPROTO_UDP:
-		l4len = sizeof(struct udphdr);
-		break;
-	default:
-		l4len = sizeof(struct icmphdr);
-		break;
-	}
 	/* Also un-clones the skb (tcpdump on the router) before we write. */
-	if (skb_ensure_writable(skb, p->thoff + l4len))
+	if (skb_ensure_writable(skb, p->thoff + kp->hdrlen))
 		return -ENOMEM;
 	iph = ip_hdr(skb);
-	th = skb->data + p->thoff;
-
-	switch (p->src.proto) {
-	case IPPROTO_TCP: {
-		struct tcphdr *tcph = th;
-
-		portp = side == KNAT_SRC ? &tcph->source : &tcph->dest;
-		check = &tcph->check;
-		break;
-	}
-	case IPPROTO_UDP: {
-		struct udphdr *udph = th;
-
-		portp = side == KNAT_SRC ? &udph->source : &udph->dest;
-		/* A zero UDP checksum means "none" and stays zero. */
-		if (udph->check || skb->ip_summed == CHECKSUM_PARTIAL)
-			check = &udph->check;
-		break;
-	}
-	default: {
-		struct icmphdr *icmph = th;
-
-		portp = &icmph->un.echo.id;
-		check = &icmph->checksum;
-		pseudo = false;		/* ICMP has no pseudo-header */
-		break;
-	}
-	}
-
 	addrp = side == KNAT_SRC ? &iph->saddr : &iph->daddr;
-	if (check) {
-		if (pseudo)
+	if (kp->ports) {
+		th = skb->data + p->thoff;
+		portp = (__be16 *)(th + at);
+		check = (__sum16 *)(th + kp->check);
+		switch (kp->csum) {
+		case KNAT_CSUM_INET_OPT:
+			/* A zero UDP checksum means "none" and stays zero. */
+			if (!*check && skb->ip_summed != CHECKSUM_PARTIAL)
+				break;
+			fallthrough;
+		case KNAT_CSUM_INET:
 			inet_proto_csum_replace4(check, skb, *addrp, to->addr,
 						 true);
-		inet_proto_csum_replace2(check, skb, *portp, to->port, false);
-		if (p->src.proto == IPPROTO_UDP && !*check)
-			*check = CSUM_MANGLED_0;
+			fallthrough;
+		case KNAT_CSUM_ICMP:
+			inet_proto_csum_replace2(check, skb, *portp, to->port,
+						 false);
+			if (kp->mangle_zero && !*check)
+				*check = CSUM_MANGLED_0;
+			break;
+		case KNAT_CSUM_CRC32C:
+			knat_crc32c_replace2(skb, (__le32 *)check, at,
+					     skb_network_offset(skb) +
+					     ntohs(iph->tot_len) - p->thoff,
+					     *portp, to->port);
+			/* The device's sum was of the old bytes. */
+			if (skb->ip_summed == CHECKSUM_COMPLETE)
+				skb->ip_summed = CHECKSUM_NONE;
+			break;
+		}
+		*portp = to->port;
 	}
-	*portp = to->port;
 	csum_replace4(&iph->check, *addrp, to->addr);
 	*addrp = to->addr;
 	return 0;

@@ -7,8 +7,11 @@
 #include <linux/skbuff.h>
 #include "knat.h"
 
+struct knat_proto;
+
 /* The endpoints of an IPv4 packet as knat sees them. */
 struct knat_pkt {
+	const struct knat_proto *kp;	/* its protocol's entry (proto.c) */
 	struct knat_key src;
 	struct knat_key dst;
 	unsigned int thoff;	/* transport header offset from skb->data */
@@ -29,9 +32,10 @@ enum knat_side {
 };
 
 /*
- * Fills @p from @skb (skb->data at the IPv4 header). Returns 0 for TCP,
- * UDP and ICMP echo/timestamp queries, -EPROTONOSUPPORT for what knat does
- * not translate, -EINVAL for truncated headers.
+ * Fills @p from @skb (skb->data at the IPv4 header). Returns 0 for what
+ * knat translates (a protocol with ports, an ICMP query, one without
+ * ports), -EPROTONOSUPPORT for ICMP other than queries, -EINVAL for a
+ * transport header cut short.
  */
 int knat_pkt_parse(struct sk_buff *skb, struct knat_pkt *p);
 
@@ -41,5 +45,12 @@ int knat_pkt_parse(struct sk_buff *skb, struct knat_pkt *p);
  */
 int knat_xlate(struct sk_buff *skb, const struct knat_pkt *p,
 	       enum knat_side side, const struct knat_key *to);
+
+/*
+ * Updates SCTP's CRC32c *@crc for the 16 bits at @at of a packet of @len
+ * bytes (from its SCTP header) going from @from to @to.
+ */
+void knat_crc32c_replace2(struct sk_buff *skb, __le32 *crc, unsigned int at,
+			  unsigned int len, __be16 from, __be16 to);
 
 #endif /* _KNAT_XLATE_H */

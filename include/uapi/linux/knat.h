@@ -160,6 +160,15 @@ enum knat_attr {
 	KNAT_A_PORTS_USED,		/* u32, a subscriber's ports in use */
 	KNAT_A_CFG_MAX_MAPPINGS,	/* u32, >= 1 */
 	KNAT_A_CFG_MAX_ADDRESSES,	/* u32, >= 1 */
+	KNAT_A_CFG_TIMEOUT_SCTP,	/* u32, seconds */
+	KNAT_A_CFG_TIMEOUT_UDPLITE,	/* u32, seconds */
+	KNAT_A_CFG_TIMEOUT_DCCP,	/* u32, seconds */
+	KNAT_A_CFG_TIMEOUT_OTHER,	/* u32, seconds: protocols without ports */
+	KNAT_A_MAPPINGS_SCTP,		/* u32 */
+	KNAT_A_MAPPINGS_UDPLITE,	/* u32 */
+	KNAT_A_MAPPINGS_DCCP,		/* u32 */
+	KNAT_A_MAPPINGS_OTHER,		/* u32 */
+	KNAT_A_REMOTE_ADDR,		/* be32: a mapping without ports, its remote */
 	__KNAT_A_MAX
 };
 
@@ -246,6 +255,25 @@ enum knat_stat {
 	KNAT_STAT_DROP_OTHER_UPLINK,	/* mapped by a pool of another out */
 	KNAT_STAT_DROP_CONTENDED,	/* new flow lost a race with the control path */
 	KNAT_STAT_DROP_TWIN_LIMIT,	/* a twin server's connections at max-mappings */
+	/* As the TCP..ICMP block above; OTHER: protocols without ports. */
+	KNAT_STAT_OUT_PKTS_SCTP,
+	KNAT_STAT_OUT_PKTS_UDPLITE,
+	KNAT_STAT_OUT_PKTS_DCCP,
+	KNAT_STAT_OUT_PKTS_OTHER,
+	KNAT_STAT_IN_PKTS_SCTP,
+	KNAT_STAT_IN_PKTS_UDPLITE,
+	KNAT_STAT_IN_PKTS_DCCP,
+	KNAT_STAT_IN_PKTS_OTHER,
+	KNAT_STAT_OUT_BYTES_SCTP,
+	KNAT_STAT_OUT_BYTES_UDPLITE,
+	KNAT_STAT_OUT_BYTES_DCCP,
+	KNAT_STAT_OUT_BYTES_OTHER,
+	KNAT_STAT_IN_BYTES_SCTP,
+	KNAT_STAT_IN_BYTES_UDPLITE,
+	KNAT_STAT_IN_BYTES_DCCP,
+	KNAT_STAT_IN_BYTES_OTHER,
+	/* No ports: (protocol, outside address, remote) is another host's. */
+	KNAT_STAT_DROP_ADDR_TAKEN,
 	__KNAT_STAT_MAX
 };
 
