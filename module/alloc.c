@@ -541,6 +541,26 @@ static void sub_put(struct knat_net *kn, struct knat_sub *sub)
 	kfree_rcu(sub, rcu);
 }
 
+/*
+ * May @sub have one more mapping without ports, to in->raddr? Not if
+ * another inside host holds its outside key (@sub's address, the
+ * remote): refused before any block is taken for it, which would only
+ * cool. At most as many as a protocol has ports. Under sub->lock and RCU.
+ */
+static int sub_may_pin(struct knat_net *kn, const struct knat_pool *pool,
+		       const struct knat_sub *sub, const struct knat_key *in)
+{
+	struct knat_key k = { .addr = sub->pa->addr, .proto = in->proto,
+			      .raddr = in->raddr };
+	struct knat_map *m = knat_map_lookup_out(kn, &k);
+
+	if (m && m->in.addr != in->addr)
+		return -EADDRINUSE;
+	if (sub->npins >= pool->block_size * READ_ONCE(kn->cfg.max_blocks))
+		return -EDQUOT;
+	return 0;
+}
+
 struct knat_block *knat_port_alloc(struct knat_net *kn, struct knat_pool *pool,
 				   const struct knat_key *in, bool parity,
 				   struct knat_key *out)
@@ -566,11 +586,9 @@ again:
 		goto again;
 	}
 	if (!ports) {
-		/* As many mappings without ports as a block has ports. */
-		if (sub->npins >= pool->block_size) {
-			spin_unlock_bh(&sub->lock);
-			return ERR_PTR(-EDQUOT);
-		}
+		err = sub_may_pin(kn, pool, sub, in);
+		if (err)
+			goto fail;
 		b = list_first_entry_or_null(&sub->blocks, struct knat_block,
 					     node);
 		if (b)
@@ -603,9 +621,11 @@ again:
 			break;
 		err = -EDQUOT;
 	}
+fail:
 	/*
 	 * No block: a new subscriber that lost the last free one to another
-	 * CPU after sub_get() saw it. No release will ever put it: put it now.
+	 * CPU after sub_get() saw it, or was refused one without ports. No
+	 * release will ever put it: put it now.
 	 */
 	if (!sub->nblocks) {
 		sub_unpublish(kn, sub);

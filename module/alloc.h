@@ -107,7 +107,7 @@ struct knat_sub {
 	spinlock_t lock;		/* its blocks' bitmaps and list */
 	bool dead;
 	u16 nblocks;
-	u16 npins;			/* mappings without ports (knat_port_alloc()) */
+	u32 npins;			/* mappings without ports (knat_port_alloc()) */
 	int in_iif;			/* where its packets came in, last seen */
 	int in_genid;			/* ... under these routes (rt_genid) */
 	struct list_head blocks;
@@ -166,9 +166,10 @@ void knat_subs_exit(struct knat_net *kn);
  * service is reserved in its block and another one is picked.
  * A protocol without ports gets no port, only the subscriber's address:
  * its mapping pins one of the subscriber's blocks (taking one if it has
- * none), at most block_size such mappings a subscriber.
+ * none), at most max_blocks * block_size such mappings a subscriber.
  * Returns the block holding the port, or an ERR_PTR: -ENOSPC pool full,
- * -EDQUOT subscriber at its limit, -ENOMEM.
+ * -EDQUOT subscriber at its limit, -EADDRINUSE (no ports) the outside key
+ * another inside host's, -ENOMEM.
  */
 struct knat_block *knat_port_alloc(struct knat_net *kn, struct knat_pool *pool,
 				   const struct knat_key *in, bool parity,

@@ -59,7 +59,7 @@ $KNAT -n "$RTR" stats > "$TMPDIR/stats.txt"
 cat "$TMPDIR/stats.txt"
 wide=$(awk 'length > 80' "$TMPDIR/stats.txt")
 [ -z "$wide" ] || fail "lines over 80 columns: $wide"
-grep -q "^mappings 103: tcp 1, udp 101, icmp 1$" "$TMPDIR/stats.txt" ||
+grep -q "^mappings 103: tcp 1, udp 101, icmp 1, sctp 0, udplite 0, dccp 0, other 0$" "$TMPDIR/stats.txt" ||
 	fail "no mappings line"
 grep -q "^pool isp: " "$TMPDIR/stats.txt" || fail "no chart for pool isp"
 line=$(grep -A1 "busiest subscribers" "$TMPDIR/stats.txt" | tail -n 1) ||

@@ -48,10 +48,11 @@
                                    each; prints how many were sent
   peer.py protocols SRC DST        through a raw socket from SRC, one
                                    datagram of every IP protocol 0-255:
-                                   8 bytes of body, but TCP, UDP and ICMP
-                                   cut short (4, 4 and 2 bytes: nothing
-                                   can translate them); prints how many
-                                   were sent
+                                   8 bytes of body, but the six with
+                                   ports cut short (TCP, UDP, DCCP, SCTP,
+                                   UDP-Lite 4 bytes, ICMP 2: nothing can
+                                   translate them); prints how many were
+                                   sent
 """
 import select
 import signal
@@ -364,9 +365,9 @@ def spoof(first, count, dst, dport, sport=4000):
 
 
 def protocols(src, dst):
-    """Every protocol number once; the ones knat knows, truncated."""
+    """Every protocol number once; those with ports, truncated."""
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
-    short = {1: 2, 6: 4, 17: 4}
+    short = {1: 2, 6: 4, 17: 4, 33: 4, 132: 4, 136: 4}
     for proto in range(256):
         body = bytes([proto]) * short.get(proto, 8)
         s.sendto(ipv4_packet(socket.inet_aton(src), socket.inet_aton(dst),

@@ -46,10 +46,10 @@ echo "$m"
 
 step "a third inside host's tunnel to c1's server is refused, counted, not mixed up"
 # (GRE, 203.0.113.1, 198.51.100.2) is c1's: c2 cannot have it too.
-refused=$(stat "$RTR" drop_pool_full)
+refused=$(stat "$RTR" drop_addr_taken)
 ip -n "$C2" tunnel add gre9 mode gre local 10.0.1.3 remote 198.51.100.2 ttl 64
 ip -n "$C2" addr add 172.16.9.1/30 dev gre9
 ip -n "$C2" link set gre9 up
 in_ns "$C2" ping -c 2 -i 0.2 -W 1 172.16.9.2 > /dev/null && fail "c2 got through c1's GRE mapping"
-[ "$(($(stat "$RTR" drop_pool_full) - refused))" -ge 2 ] || fail "c2's GRE not counted as refused"
+[ "$(($(stat "$RTR" drop_addr_taken) - refused))" -ge 2 ] || fail "c2's GRE not counted as refused"
 in_ns "$C1" ping -c 2 -i 0.2 -W 2 172.16.1.2 > /dev/null || fail "c1's tunnel after c2's attempt"

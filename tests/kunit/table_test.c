@@ -3,8 +3,10 @@
 #include <kunit/test.h>
 #include <linux/delay.h>
 #include <net/tcp.h>
+#include "hooks.h"
 #include "knat_test_util.h"
 #include "peers.h"
+#include "proto.h"
 #include "twin.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
@@ -777,6 +779,87 @@ static void table_twin_connections(struct kunit *test)
 	knat_test_net_free(kn);
 }
 
+/* knat_map_new() for (@proto, @host) to @remote, as the packet path calls it. */
+static struct knat_map *addr_map(struct knat_net *kn, struct knat_pool *pool,
+				 u8 proto, u32 host, u32 remote)
+{
+	struct knat_key in = knat_test_key(proto, host, 0);
+	struct knat_map *m;
+
+	in.raddr = htonl(remote);
+	local_bh_disable();
+	rcu_read_lock();
+	m = knat_map_new(kn, pool, &in);
+	rcu_read_unlock();
+	local_bh_enable();
+	return m;
+}
+
+/*
+ * Protocols without ports: a mapping per (inside address, remote), on the
+ * subscriber's outside address; a second inside host wanting the same
+ * (protocol, outside address, remote) is refused, not mixed up; AH never
+ * mapped; a subscriber's count bounded; its block held while they live.
+ */
+static void table_addr_only(struct kunit *test)
+{
+	struct knat_net *kn = knat_test_net(test);
+	struct knat_pool *pool = knat_test_pool(test, 1, 2000, 64, 4);
+	struct knat_map *a1, *a2, *b, *m;
+	struct knat_key k;
+	int i;
+
+	a1 = addr_map(kn, pool, IPPROTO_GRE, 0x0a000002, 0xc6336402);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(a1));
+	KUNIT_EXPECT_EQ(test, ntohl(a1->out.addr), 0xcb007100);
+	KUNIT_EXPECT_EQ(test, a1->out.port, 0);
+	KUNIT_EXPECT_EQ(test, ntohl(a1->out.raddr), 0xc6336402);
+	k = a1->out;
+	rcu_read_lock();
+	KUNIT_EXPECT_PTR_EQ(test, knat_map_lookup_out(kn, &k), a1);
+	k.raddr = htonl(0xc6336403);	/* another remote finds nothing */
+	KUNIT_EXPECT_NULL(test, knat_map_lookup_out(kn, &k));
+	rcu_read_unlock();
+	/* The remote is the peer: only it finds the mapping, it may send. */
+	KUNIT_EXPECT_TRUE(test, knat_map_peer_allowed(kn, a1, a1->in.raddr, 0));
+
+	a2 = addr_map(kn, pool, IPPROTO_GRE, 0x0a000002, 0xc6336403);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(a2));
+	KUNIT_EXPECT_PTR_EQ(test, a2->block, a1->block);	/* pinned, no port */
+	KUNIT_EXPECT_EQ(test, atomic_read(&pool->nfree), 3);
+
+	/* Another host, the same (GRE, outside address, remote): refused. */
+	m = addr_map(kn, pool, IPPROTO_GRE, 0x0a000003, 0xc6336402);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(m), -EADDRINUSE);
+	/* ESP is another protocol: its own key. */
+	b = addr_map(kn, pool, IPPROTO_ESP, 0x0a000003, 0xc6336402);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
+	KUNIT_EXPECT_EQ(test, ntohl(b->out.addr), 0xcb007100);
+	/* AH's ICV covers the addresses: never mapped. */
+	m = addr_map(kn, pool, IPPROTO_AH, 0x0a000003, 0xc6336409);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(m), -EPROTONOSUPPORT);
+	KUNIT_EXPECT_EQ(test, knat_stats_mappings(kn, KNAT_P_OTHER), 3);
+	KUNIT_EXPECT_EQ(test, knat_stats_mappings(kn, -1), 3);
+
+	/* At most max_blocks * block_size a subscriber. */
+	kn->cfg.max_blocks = 1;
+	for (i = 1; i < 64; i++) {
+		m = addr_map(kn, pool, IPPROTO_GRE, 0x0a000003, 0xc6330000 + i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(m));
+	}
+	m = addr_map(kn, pool, IPPROTO_GRE, 0x0a000003, 0xc6330000 + i);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(m), -EDQUOT);
+
+	/* Gone, they give their blocks back to cool. */
+	knat_table_reap(kn, NULL, NULL);
+	KUNIT_EXPECT_EQ(test, knat_stats_read(kn, KNAT_STAT_BLOCK_FREE),
+			knat_stats_read(kn, KNAT_STAT_BLOCK_ALLOC));
+	KUNIT_EXPECT_EQ(test, knat_stats_read(kn, KNAT_STAT_BLOCK_ALLOC), 2);
+	synchronize_rcu();
+	knat_pool_destroy(pool);
+	knat_test_net_free(kn);
+}
+
 static struct kunit_case table_test_cases[] = {
 	KUNIT_CASE(table_lookup_both_ways),
 	KUNIT_CASE(table_insert_collisions),
@@ -791,6 +874,7 @@ static struct kunit_case table_test_cases[] = {
 	KUNIT_CASE(table_expire_in_slices),
 	KUNIT_CASE(table_hash_flood),
 	KUNIT_CASE(table_twin_connections),
+	KUNIT_CASE(table_addr_only),
 	{}
 };
 

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit: knat_pkt_parse() and knat_xlate() on crafted IPv4 packets. Every
- * checksum is verified afterwards with the kernel's own helpers, over
- * linear and paged skbs, and for CHECKSUM_PARTIAL packets.
+ * KUnit: knat_pkt_parse() and knat_xlate() on crafted IPv4 packets of
+ * every protocol of the table (proto.c) and one without ports (GRE). Every
+ * checksum (SCTP: CRC32c; UDP-Lite and DCCP: over their coverage) is
+ * verified afterwards, over linear and paged skbs, and for
+ * CHECKSUM_PARTIAL packets.
  */
 #include <kunit/test.h>
 #include <linux/icmp.h>
@@ -14,6 +16,7 @@
 #include <net/ip.h>
 #include <asm/unaligned.h>
 #include "knat_test_pkt.h"
+#include "proto.h"
 #include "xlate.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
@@ -45,6 +48,7 @@ struct xlate_case {
 	bool partial;		/* CHECKSUM_PARTIAL, as GSO or local output */
 	bool zero_udp_csum;
 	bool bad_csum;		/* a wrong checksum must stay wrong */
+	bool header_cov;	/* UDP-Lite, DCCP: the checksum covers the header only */
 };
 
 static const struct xlate_case xlate_cases[] = {
@@ -61,6 +65,21 @@ static const struct xlate_case xlate_cases[] = {
 	{ "udp bad csum", IPPROTO_UDP, KNAT_SRC, false, false, false, true },
 	{ "icmp echo src", IPPROTO_ICMP, KNAT_SRC },
 	{ "icmp echo dst paged", IPPROTO_ICMP, KNAT_DST, true },
+	{ "sctp src", IPPROTO_SCTP, KNAT_SRC },
+	{ "sctp dst paged", IPPROTO_SCTP, KNAT_DST, true },
+	{ "sctp src partial", IPPROTO_SCTP, KNAT_SRC, false, true },
+	{ "sctp dst bad crc", IPPROTO_SCTP, KNAT_DST, false, false, false, true },
+	{ "udplite src", IPPROTO_UDPLITE, KNAT_SRC },
+	{ "udplite dst header coverage", IPPROTO_UDPLITE, KNAT_DST, false, false,
+	  false, false, true },
+	{ "udplite src paged header coverage", IPPROTO_UDPLITE, KNAT_SRC, true,
+	  false, false, false, true },
+	{ "udplite bad csum", IPPROTO_UDPLITE, KNAT_SRC, false, false, false, true },
+	{ "dccp src", IPPROTO_DCCP, KNAT_SRC },
+	{ "dccp dst paged header coverage", IPPROTO_DCCP, KNAT_DST, true, false,
+	  false, false, true },
+	{ "gre src (no ports)", IPPROTO_GRE, KNAT_SRC },
+	{ "gre dst paged (no ports)", IPPROTO_GRE, KNAT_DST, true },
 };
 
 static void xlate_case_desc(const struct xlate_case *c, char *desc)
@@ -100,13 +119,46 @@ static void build_l4(u8 *l4, const struct xlate_case *c, __be32 s, __be32 d)
 			if (!uh->check)
 				uh->check = CSUM_MANGLED_0;
 		}
-	} else {
+	} else if (c->proto == IPPROTO_ICMP) {
 		struct icmphdr *ih = (struct icmphdr *)l4;
 
 		ih->type = ICMP_ECHO;
 		ih->un.echo.id = htons(ECHO_ID);
 		ih->un.echo.sequence = htons(ECHO_SEQ);
 		ih->checksum = csum_fold(csum_partial(l4, len, 0));
+	} else if (c->proto == IPPROTO_SCTP) {
+		struct sctphdr *sh = (struct sctphdr *)l4;
+
+		sh->source = htons(SRC_PORT);
+		sh->dest = htons(dst_port(IPPROTO_SCTP));
+		sh->vtag = htonl(0x12345678);
+		sh->checksum = cpu_to_le32(~__crc32c_le(~0, l4, len));
+	} else if (c->proto == IPPROTO_UDPLITE) {
+		struct udphdr *uh = (struct udphdr *)l4;
+		unsigned int cov = c->header_cov ? hl : len;
+
+		uh->source = htons(SRC_PORT);
+		uh->dest = htons(dst_port(IPPROTO_UDPLITE));
+		uh->len = htons(c->header_cov ? hl : 0);	/* coverage */
+		sum = csum_partial(l4, cov, 0);
+		uh->check = csum_tcpudp_magic(s, d, len, IPPROTO_UDPLITE, sum);
+		if (!uh->check)
+			uh->check = CSUM_MANGLED_0;
+	} else if (c->proto == IPPROTO_DCCP) {
+		struct dccp_hdr *dh = (struct dccp_hdr *)l4;
+		unsigned int cov = c->header_cov ? hl : len;
+
+		dh->dccph_sport = htons(SRC_PORT);
+		dh->dccph_dport = htons(dst_port(IPPROTO_DCCP));
+		dh->dccph_doff = hl / 4;
+		dh->dccph_cscov = c->header_cov ? 1 : 0;
+		dh->dccph_type = DCCP_PKT_DATA;
+		sum = csum_partial(l4, cov, 0);
+		dh->dccph_checksum = csum_tcpudp_magic(s, d, len, IPPROTO_DCCP,
+						       sum);
+	} else {
+		/* GRE: flags and version 0, protocol IPv4; nothing to map. */
+		put_unaligned_be16(ETH_P_IP, l4 + 2);
 	}
 }
 
@@ -145,20 +197,24 @@ static struct sk_buff *craft_skb(struct kunit *test, const struct xlate_case *c)
 	}
 	skb_set_transport_header(skb, sizeof(*iph));
 	if (c->bad_csum) {
-		__sum16 *check = c->proto == IPPROTO_TCP ?
-			&((struct tcphdr *)l4)->check : &((struct udphdr *)l4)->check;
+		__sum16 *check = (__sum16 *)(l4 + knat_proto_of(c->proto)->check);
 
 		*check = (__force __sum16)((__force u16)*check ^ 0x0101);
 	}
 	if (c->partial) {
 		/* As the stack leaves it: pseudo-header sum only, in place. */
-		__sum16 *check = c->proto == IPPROTO_TCP ?
-			&((struct tcphdr *)l4)->check : &((struct udphdr *)l4)->check;
+		__sum16 *check = (__sum16 *)(l4 + knat_proto_of(c->proto)->check);
 
 		skb->ip_summed = CHECKSUM_PARTIAL;
 		skb->csum_start = skb_transport_header(skb) - skb->head;
 		skb->csum_offset = (u8 *)check - l4;
-		*check = ~csum_tcpudp_magic(s, d, l4len, c->proto, 0);
+		if (c->proto == IPPROTO_SCTP) {
+			/* SCTP's CRC is the device's to compute, from zero. */
+			skb->csum_not_inet = 1;
+			put_unaligned(0, (__le32 *)check);
+		} else {
+			*check = ~csum_tcpudp_magic(s, d, l4len, c->proto, 0);
+		}
 	}
 	return skb;
 }
@@ -182,16 +238,14 @@ static u8 *skb_bytes(struct kunit *test, struct sk_buff *skb)
 /* Offsets in the transport header: the @side port (echo: identifier), the checksum. */
 static unsigned int port_off(u8 proto, enum knat_side side)
 {
-	if (proto == IPPROTO_ICMP)
-		return offsetof(struct icmphdr, un.echo.id);
-	return side == KNAT_SRC ? 0 : 2;	/* source, dest: TCP and UDP alike */
+	const struct knat_proto *kp = knat_proto_of(proto);
+
+	return side == KNAT_SRC ? kp->sport : kp->dport;
 }
 
 static unsigned int check_off(u8 proto)
 {
-	return proto == IPPROTO_TCP ? offsetof(struct tcphdr, check) :
-	       proto == IPPROTO_UDP ? offsetof(struct udphdr, check) :
-	       offsetof(struct icmphdr, checksum);
+	return knat_proto_of(proto)->check;
 }
 
 /*
@@ -211,10 +265,13 @@ static void expect_only_rewritten(struct kunit *test, const u8 *sent,
 	memcpy(want, sent, len);
 	memcpy(want + (side == KNAT_SRC ? offsetof(struct iphdr, saddr) :
 		       offsetof(struct iphdr, daddr)), &to->addr, 4);
-	memcpy(want + th + port_off(proto, side), &to->port, 2);
 	memcpy(want + offsetof(struct iphdr, check),
 	       got + offsetof(struct iphdr, check), 2);
-	memcpy(want + th + check_off(proto), got + th + check_off(proto), 2);
+	if (knat_proto_of(proto)->ports) {
+		memcpy(want + th + port_off(proto, side), &to->port, 2);
+		memcpy(want + th + check_off(proto), got + th + check_off(proto),
+		       proto == IPPROTO_SCTP ? 4 : 2);
+	}
 	for (i = 0; i < len && got[i] == want[i]; i++)
 		;
 	KUNIT_EXPECT_EQ_MSG(test, i, len,
@@ -228,7 +285,9 @@ static void expect_only_rewritten(struct kunit *test, const u8 *sent,
 static void xlate_rewrites_and_checksums(struct kunit *test)
 {
 	const struct xlate_case *c = test->param_value;
-	struct knat_key to = { .addr = htonl(0xcb007105), .port = htons(61000),
+	bool ports = knat_proto_of(c->proto)->ports;
+	struct knat_key to = { .addr = htonl(0xcb007105),
+			       .port = ports ? htons(61000) : 0,
 			       .proto = c->proto };
 	struct knat_pkt p;
 	struct sk_buff *skb = craft_skb(test, c);
@@ -246,10 +305,18 @@ static void xlate_rewrites_and_checksums(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, knat_pkt_parse(skb, &p), 0);
 	KUNIT_EXPECT_EQ(test, p.src.proto, c->proto);
 	KUNIT_EXPECT_EQ(test, p.thoff, 20U);
-	if (c->proto == IPPROTO_ICMP) {
+	if (!ports) {
+		/* Keyed by the address of the other side instead. */
+		KUNIT_EXPECT_EQ(test, p.src.port, 0);
+		KUNIT_EXPECT_EQ(test, p.dst.port, 0);
+		KUNIT_EXPECT_EQ(test, ntohl(p.src.raddr), DST_ADDR);
+		KUNIT_EXPECT_EQ(test, ntohl(p.dst.raddr), SRC_ADDR);
+	} else if (c->proto == IPPROTO_ICMP) {
 		KUNIT_EXPECT_EQ(test, ntohs(p.src.port), ECHO_ID);
 		KUNIT_EXPECT_EQ(test, ntohs(p.dst.port), ntohs(p.src.port));
+		KUNIT_EXPECT_EQ(test, p.src.raddr, 0);
 	} else {
+		KUNIT_EXPECT_EQ(test, p.src.raddr, 0);
 		KUNIT_EXPECT_EQ(test, ntohs(p.src.port), SRC_PORT);
 		KUNIT_EXPECT_EQ(test, ntohs(p.dst.port), dst_port(c->proto));
 	}
@@ -274,7 +341,7 @@ static void xlate_rewrites_and_checksums(struct kunit *test)
 		/* The identifier is both "ports": the sequence and type stay. */
 		KUNIT_EXPECT_EQ(test, l4[0], ICMP_ECHO);
 		KUNIT_EXPECT_EQ(test, get_unaligned_be16(l4 + 6), ECHO_SEQ);
-	} else {
+	} else if (ports) {
 		kept_port = ntohs(c->side == KNAT_SRC ? p.dst.port : p.src.port);
 		sent_port = c->side == KNAT_SRC ? dst_port(c->proto) : SRC_PORT;
 		KUNIT_EXPECT_EQ(test, kept_port, sent_port);
@@ -286,7 +353,10 @@ static void xlate_rewrites_and_checksums(struct kunit *test)
 			    payload_byte(min_t(unsigned int, i, PAYLOAD - 1)));
 	expect_only_rewritten(test, sent, got, skb->len, c->proto, c->side, &to);
 
-	if (c->partial) {
+	if (c->partial && c->proto == IPPROTO_SCTP) {
+		/* Left for the device: still zero. */
+		KUNIT_EXPECT_EQ(test, get_unaligned((u32 *)(l4 + check_off(c->proto))), 0);
+	} else if (c->partial) {
 		/* The device will finish it: only the pseudo-header is ours. */
 		__sum16 *check = (__sum16 *)(skb->head + skb->csum_start +
 					     skb->csum_offset);
@@ -302,7 +372,7 @@ static void xlate_rewrites_and_checksums(struct kunit *test)
 		/* Incremental update: the error is carried, never repaired. */
 		KUNIT_EXPECT_EQ(test, l4_verify(skb, c->proto), before);
 		KUNIT_EXPECT_NE(test, l4_verify(skb, c->proto), 0);
-	} else {
+	} else if (ports) {
 		KUNIT_EXPECT_EQ(test, l4_verify(skb, c->proto), 0);
 	}
 	kfree_skb(skb);
@@ -343,8 +413,20 @@ static void xlate_parse_refuses(struct kunit *test)
 	ip_hdr(skb)->protocol = IPPROTO_ICMP;
 	skb->data[20] = ICMP_DEST_UNREACH;
 	KUNIT_EXPECT_EQ(test, knat_pkt_parse(skb, &p), -EPROTONOSUPPORT);
+	/* Without ports, nothing is cut short: mapped by address. */
 	ip_hdr(skb)->protocol = IPPROTO_GRE;
-	KUNIT_EXPECT_EQ(test, knat_pkt_parse(skb, &p), -EPROTONOSUPPORT);
+	skb_trim(skb, 20);
+	KUNIT_EXPECT_EQ(test, knat_pkt_parse(skb, &p), 0);
+	/* With ports: each protocol's header must be whole. */
+	skb_put_zero(skb, 7);
+	ip_hdr(skb)->protocol = IPPROTO_SCTP;
+	KUNIT_EXPECT_EQ(test, knat_pkt_parse(skb, &p), -EINVAL);
+	ip_hdr(skb)->protocol = IPPROTO_UDPLITE;
+	KUNIT_EXPECT_EQ(test, knat_pkt_parse(skb, &p), -EINVAL);
+	ip_hdr(skb)->protocol = IPPROTO_DCCP;
+	KUNIT_EXPECT_EQ(test, knat_pkt_parse(skb, &p), -EINVAL);
+	skb_put_zero(skb, 1);
+	KUNIT_EXPECT_EQ(test, knat_pkt_parse(skb, &p), 0);
 	kfree_skb(skb);
 }
 

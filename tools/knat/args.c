@@ -90,32 +90,51 @@ int parse_ifname(const char *what, const char *arg, uint32_t *ifindex)
 	return 0;
 }
 
+/* Protocols by name; any other is known by its number. */
+static const struct {
+	const char *name;
+	uint8_t proto;
+} protos[] = {
+	{ "tcp", IPPROTO_TCP }, { "udp", IPPROTO_UDP }, { "icmp", IPPROTO_ICMP },
+	{ "sctp", IPPROTO_SCTP }, { "udplite", IPPROTO_UDPLITE },
+	{ "dccp", IPPROTO_DCCP }, { "gre", IPPROTO_GRE }, { "esp", IPPROTO_ESP },
+	{ "ah", IPPROTO_AH }, { "ipip", IPPROTO_IPIP }, { "ipv6", IPPROTO_IPV6 },
+};
+
+#define NPROTOS (sizeof(protos) / sizeof(protos[0]))
+
 int parse_proto(const char *what, const char *arg, uint8_t *proto)
 {
-	if (!strcmp(arg, "tcp"))
-		*proto = IPPROTO_TCP;
-	else if (!strcmp(arg, "udp"))
-		*proto = IPPROTO_UDP;
-	else if (!strcmp(arg, "icmp"))
-		*proto = IPPROTO_ICMP;
-	else {
-		fprintf(stderr, "knat: %s: '%s' is not tcp, udp or icmp\n", what, arg);
-		return -1;
+	unsigned long n;
+	char *end;
+	size_t i;
+
+	for (i = 0; i < NPROTOS; i++)
+		if (!strcmp(arg, protos[i].name)) {
+			*proto = protos[i].proto;
+			return 0;
+		}
+	n = strtoul(arg, &end, 10);
+	if (*arg >= '0' && *arg <= '9' && !*end && n <= 255) {
+		*proto = n;
+		return 0;
 	}
-	return 0;
+	fprintf(stderr, "knat: %s: '%s' is not a protocol (tcp, udp, icmp, sctp, "
+		"udplite, dccp, gre, esp, ah, ipip, ipv6 or a number 0-255)\n",
+		what, arg);
+	return -1;
 }
 
 const char *proto_name(uint8_t proto)
 {
-	switch (proto) {
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case IPPROTO_ICMP:
-		return "icmp";
-	}
-	return "?";
+	static char num[4];
+	size_t i;
+
+	for (i = 0; i < NPROTOS; i++)
+		if (protos[i].proto == proto)
+			return protos[i].name;
+	snprintf(num, sizeof(num), "%u", proto);
+	return num;
 }
 
 const char *need_value(int argc, char **argv, int i, const char *cmd)

@@ -18,6 +18,10 @@ static const struct setting {
 	{ "timeout-tcp-est", KNAT_A_CFG_TIMEOUT_TCP_EST, 4, 1, 86400 * 7 },
 	{ "timeout-tcp-trans", KNAT_A_CFG_TIMEOUT_TCP_TRANS, 4, 1, 86400 * 7 },
 	{ "timeout-icmp", KNAT_A_CFG_TIMEOUT_ICMP, 4, 1, 86400 * 7 },
+	{ "timeout-sctp", KNAT_A_CFG_TIMEOUT_SCTP, 4, 1, 86400 * 7 },
+	{ "timeout-udplite", KNAT_A_CFG_TIMEOUT_UDPLITE, 4, 1, 86400 * 7 },
+	{ "timeout-dccp", KNAT_A_CFG_TIMEOUT_DCCP, 4, 1, 86400 * 7 },
+	{ "timeout-other", KNAT_A_CFG_TIMEOUT_OTHER, 4, 1, 86400 * 7 },
 	{ "filtering", KNAT_A_CFG_FILTERING, 1, 0, 2 },
 	{ "block-size", KNAT_A_CFG_BLOCK_SIZE, 2, 64, 4096 },
 	{ "max-blocks-per-subscriber", KNAT_A_CFG_MAX_BLOCKS, 2, 1, 65535 },
@@ -42,7 +46,8 @@ static void config_usage(FILE *f)
 	      "       knat [-j] config show\nKeys:", f);
 	for (i = 0; i < NSETTINGS; i++)
 		fprintf(f, " %s", settings[i].key);
-	fputs("\nTimeouts and cooling are in seconds; filtering is eif, adf or apdf;\n"
+	fputs("\nTimeouts and cooling are in seconds (timeout-other: protocols without\n"
+	      "ports, GRE, ESP...); filtering is eif, adf or apdf;\n"
 	      "port-parity 1 gives even inside ports even outside ports (RFC 4787);\n"
 	      "icmp-rate (0: none) and icmp-burst bound the ICMP knat sends itself;\n"
 	      "unreach-no-mapping 1 answers unmapped inbound packets with 3/13;\n"

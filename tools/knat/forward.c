@@ -108,8 +108,8 @@ int cmd_forward(int argc, char **argv)
 				   "forward del: PROTO OUTSIDE:PORT");
 	if (parse_proto("proto", argv[2], &proto) < 0)
 		return EXIT_USAGE;
-	if (proto == IPPROTO_ICMP)
-		return usage_error("forward: 'icmp' has no ports: tcp or udp");
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+		return usage_error("forward: proto '%s': tcp or udp", argv[2]);
 	if (parse_endpoint("outside", argv[3], &oaddr, &olo, &ohi) < 0)
 		return EXIT_USAGE;
 	knat_nl_init(&nl);

@@ -9,13 +9,13 @@
 #include "json.h"
 
 static const char mapping_usage[] =
-	"Usage: knat [-j] mapping show [proto tcp|udp|icmp] [inside ADDR] [outside ADDR]\n"
+	"Usage: knat [-j] mapping show [proto PROTO] [inside ADDR] [outside ADDR]\n"
 	"       knat mapping flush\n";
 
 static int mapping_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[KNAT_A_MAX + 1];
-	char in[INET_ADDRSTRLEN], out[INET_ADDRSTRLEN];
+	char in[INET_ADDRSTRLEN], out[INET_ADDRSTRLEN], remote[INET_ADDRSTRLEN] = "";
 	struct in_addr a;
 	unsigned int inport, outport, expires;
 	const char *proto, *state = "", *pool = "";
@@ -36,6 +36,10 @@ static int mapping_cb(const struct nlmsghdr *nlh, void *data)
 			"established" : "transitory";
 	if (tb[KNAT_A_POOL_NAME])
 		pool = mnl_attr_get_str(tb[KNAT_A_POOL_NAME]);
+	if (tb[KNAT_A_REMOTE_ADDR]) {
+		a.s_addr = mnl_attr_get_u32(tb[KNAT_A_REMOTE_ADDR]);
+		inet_ntop(AF_INET, &a, remote, sizeof(remote));
+	}
 	(*n)++;
 	if (cli.json) {
 		json_begin('{', NULL);
@@ -45,17 +49,22 @@ static int mapping_cb(const struct nlmsghdr *nlh, void *data)
 		json_str("outside_addr", out);
 		json_uint("outside_port", outport);
 		json_uint("expires_ms", expires);
+		if (remote[0])
+			json_str("remote_addr", remote);
 		if (state[0])
 			json_str("tcp_state", state);
 		json_str("pool", pool);
 		json_end('}');
 		return MNL_CB_OK;
 	}
-	if (!pool[0])	/* a forward: permanent */
-		printf("%-4s %15s:%-5u -> %15s:%-5u forward\n", proto, in, inport,
+	if (remote[0])	/* no ports: one remote's */
+		printf("%-7s %15s       -> %15s       %6us remote %s\n", proto, in,
+		       out, (expires + 999) / 1000, remote);
+	else if (!pool[0])	/* a forward: permanent */
+		printf("%-7s %15s:%-5u -> %15s:%-5u forward\n", proto, in, inport,
 		       out, outport);
 	else
-		printf("%-4s %15s:%-5u -> %15s:%-5u %6us %s\n", proto, in, inport,
+		printf("%-7s %15s:%-5u -> %15s:%-5u %6us %s\n", proto, in, inport,
 		       out, outport, (expires + 999) / 1000, state);
 	return MNL_CB_OK;
 }

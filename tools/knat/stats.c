@@ -60,9 +60,26 @@ static const char *const stat_names[__KNAT_STAT_MAX] = {
 	[KNAT_STAT_DROP_OTHER_UPLINK] = "drop_other_uplink",
 	[KNAT_STAT_DROP_CONTENDED] = "drop_contended",
 	[KNAT_STAT_DROP_TWIN_LIMIT] = "drop_twin_limit",
+	[KNAT_STAT_OUT_PKTS_SCTP] = "out_packets_sctp",
+	[KNAT_STAT_OUT_PKTS_UDPLITE] = "out_packets_udplite",
+	[KNAT_STAT_OUT_PKTS_DCCP] = "out_packets_dccp",
+	[KNAT_STAT_OUT_PKTS_OTHER] = "out_packets_other",
+	[KNAT_STAT_IN_PKTS_SCTP] = "in_packets_sctp",
+	[KNAT_STAT_IN_PKTS_UDPLITE] = "in_packets_udplite",
+	[KNAT_STAT_IN_PKTS_DCCP] = "in_packets_dccp",
+	[KNAT_STAT_IN_PKTS_OTHER] = "in_packets_other",
+	[KNAT_STAT_OUT_BYTES_SCTP] = "out_bytes_sctp",
+	[KNAT_STAT_OUT_BYTES_UDPLITE] = "out_bytes_udplite",
+	[KNAT_STAT_OUT_BYTES_DCCP] = "out_bytes_dccp",
+	[KNAT_STAT_OUT_BYTES_OTHER] = "out_bytes_other",
+	[KNAT_STAT_IN_BYTES_SCTP] = "in_bytes_sctp",
+	[KNAT_STAT_IN_BYTES_UDPLITE] = "in_bytes_udplite",
+	[KNAT_STAT_IN_BYTES_DCCP] = "in_bytes_dccp",
+	[KNAT_STAT_IN_BYTES_OTHER] = "in_bytes_other",
+	[KNAT_STAT_DROP_ADDR_TAKEN] = "drop_addr_taken",
 };
 
-#define STATS_MAX	64	/* counters a newer module may send */
+#define STATS_MAX	128	/* counters a newer module may send */
 #define BUSIEST		5	/* subscribers charted per pool */
 #define BAR		40	/* bar width of the block chart, characters */
 #define BAR_SUB		16	/* ... of the subscriber chart */
@@ -74,10 +91,30 @@ struct pool_stats {
 	struct subscriber busy[BUSIEST];	/* most ports in use first */
 };
 
+/*
+ * Per protocol: its mappings' attribute and its first counter, out
+ * packets; in packets, out bytes and in bytes follow @stride apart.
+ */
+static const struct {
+	const char *name;
+	int maps_attr;
+	unsigned int first, stride;
+} protos[] = {
+	{ "tcp", KNAT_A_MAPPINGS_TCP, KNAT_STAT_OUT_PKTS_TCP, 3 },
+	{ "udp", KNAT_A_MAPPINGS_UDP, KNAT_STAT_OUT_PKTS_UDP, 3 },
+	{ "icmp", KNAT_A_MAPPINGS_ICMP, KNAT_STAT_OUT_PKTS_ICMP, 3 },
+	{ "sctp", KNAT_A_MAPPINGS_SCTP, KNAT_STAT_OUT_PKTS_SCTP, 4 },
+	{ "udplite", KNAT_A_MAPPINGS_UDPLITE, KNAT_STAT_OUT_PKTS_UDPLITE, 4 },
+	{ "dccp", KNAT_A_MAPPINGS_DCCP, KNAT_STAT_OUT_PKTS_DCCP, 4 },
+	{ "other", KNAT_A_MAPPINGS_OTHER, KNAT_STAT_OUT_PKTS_OTHER, 4 },
+};
+
+#define NPROTO (sizeof(protos) / sizeof(protos[0]))
+
 struct stats {
 	uint64_t cnt[STATS_MAX];
 	unsigned int ncnt;
-	uint32_t maps, maps_proto[3];
+	uint32_t maps, maps_proto[NPROTO];
 	unsigned int npools;
 	struct pool_stats *pools;
 };
@@ -85,9 +122,6 @@ struct stats {
 static int counters_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[KNAT_A_MAX + 1], *attr;
-	static const int proto_attr[3] = {
-		KNAT_A_MAPPINGS_TCP, KNAT_A_MAPPINGS_UDP, KNAT_A_MAPPINGS_ICMP,
-	};
 	struct stats *st = data;
 	unsigned int i;
 
@@ -95,9 +129,9 @@ static int counters_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_ERROR;
 	if (tb[KNAT_A_MAPPINGS])
 		st->maps = mnl_attr_get_u32(tb[KNAT_A_MAPPINGS]);
-	for (i = 0; i < 3; i++)
-		if (tb[proto_attr[i]])
-			st->maps_proto[i] = mnl_attr_get_u32(tb[proto_attr[i]]);
+	for (i = 0; i < NPROTO; i++)
+		if (tb[protos[i].maps_attr])
+			st->maps_proto[i] = mnl_attr_get_u32(tb[protos[i].maps_attr]);
 	mnl_attr_for_each_nested(attr, tb[KNAT_A_STATS]) {
 		i = mnl_attr_get_type(attr) - 1;
 		if (i < STATS_MAX) {
@@ -230,7 +264,8 @@ static void print_counters(const struct stats *st, const char *title,
 
 static bool is_per_proto(unsigned int i)
 {
-	return i >= KNAT_STAT_OUT_PKTS_TCP && i <= KNAT_STAT_IN_BYTES_ICMP;
+	return (i >= KNAT_STAT_OUT_PKTS_TCP && i <= KNAT_STAT_IN_BYTES_ICMP) ||
+	       (i >= KNAT_STAT_OUT_PKTS_SCTP && i <= KNAT_STAT_IN_BYTES_OTHER);
 }
 
 static bool is_drop(unsigned int i)
@@ -246,18 +281,19 @@ static bool is_other(unsigned int i)
 
 static void print_text(const struct stats *st)
 {
-	static const char *const proto[3] = { "tcp", "udp", "icmp" };
-	unsigned int i, d;
+	unsigned int i, d, c;
 
-	printf("mappings %u: tcp %u, udp %u, icmp %u\n\n", st->maps,
-	       st->maps_proto[0], st->maps_proto[1], st->maps_proto[2]);
-	printf("translated        %20s %20s\n", "packets", "bytes");
+	printf("mappings %u:", st->maps);
+	for (i = 0; i < NPROTO; i++)
+		printf("%s %s %u", i ? "," : "", protos[i].name, st->maps_proto[i]);
+	printf("\n\ntranslated        %20s %20s\n", "packets", "bytes");
 	for (d = 0; d < 2; d++)
-		for (i = 0; i < 3; i++)
+		for (i = 0; i < NPROTO; i++) {
+			c = protos[i].first + d * protos[i].stride;
 			printf("  %-4s %-10s %20llu %20llu\n", d ? "in" : "out",
-			       proto[i],
-			       (unsigned long long)st->cnt[KNAT_STAT_OUT_PKTS_TCP + d * 3 + i],
-			       (unsigned long long)st->cnt[KNAT_STAT_OUT_BYTES_TCP + d * 3 + i]);
+			       protos[i].name, (unsigned long long)st->cnt[c],
+			       (unsigned long long)st->cnt[c + 2 * protos[i].stride]);
+		}
 	print_counters(st, "translation, mappings, blocks, ICMP", is_other);
 	print_counters(st, "drops", is_drop);
 	for (i = 0; i < st->npools; i++)
@@ -271,9 +307,10 @@ static void print_json(const struct stats *st)
 
 	json_begin('{', NULL);
 	json_uint("mappings", st->maps);
-	json_uint("mappings_tcp", st->maps_proto[0]);
-	json_uint("mappings_udp", st->maps_proto[1]);
-	json_uint("mappings_icmp", st->maps_proto[2]);
+	for (i = 0; i < NPROTO; i++) {
+		snprintf(buf, sizeof(buf), "mappings_%s", protos[i].name);
+		json_uint(buf, st->maps_proto[i]);
+	}
 	for (i = 0; i < st->ncnt; i++)
 		json_uint(stat_name(i, buf, sizeof(buf)), st->cnt[i]);
 	json_begin('[', "pools");
