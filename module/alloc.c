@@ -647,7 +647,7 @@ found:
 	out->addr = b->pa->addr;
 	out->port = ports ? htons(b->first_port + bit) : 0;
 	out->proto = in->proto;
-	out->pad = 0;
+	out->uplink = 0;
 	out->raddr = in->raddr;
 	return b;
 }

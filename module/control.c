@@ -95,6 +95,26 @@ static int pool_clashes(struct knat_net *kn, const struct knat_pool_params *p,
 	return 0;
 }
 
+/*
+ * @ifindex is a pool's out: it gets a slot if it has none and one is
+ * free. With two slots taken, mappings are per uplink (hooks.c); beyond
+ * KNAT_UPLINKS, an uplink shares slot 0 (drop_other_uplink).
+ */
+static void uplink_note(struct knat_net *kn, int ifindex)
+{
+	u32 i, n = kn->nuplinks;
+
+	if (!ifindex)
+		return;
+	for (i = 0; i < n; i++)
+		if (kn->uplinks[i] == ifindex)
+			return;
+	if (n == KNAT_UPLINKS)
+		return;
+	WRITE_ONCE(kn->uplinks[n], ifindex);
+	smp_store_release(&kn->nuplinks, n + 1);
+}
+
 int knat_pool_add(struct knat_net *kn, struct knat_pool_params *p,
 		  struct netlink_ext_ack *extack)
 {
@@ -122,6 +142,7 @@ int knat_pool_add(struct knat_net *kn, struct knat_pool_params *p,
 		NL_SET_ERR_MSG(extack, "cannot register netfilter hooks");
 		return err;
 	}
+	uplink_note(kn, pool->out_ifindex);
 	list_add_tail_rcu(&pool->list, &kn->pools);
 	mod_delayed_work(system_power_efficient_wq, &kn->gc_work,
 			 KNAT_GC_INTERVAL);

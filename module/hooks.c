@@ -108,6 +108,22 @@ static void refuse(struct knat_net *kn, struct sk_buff *skb,
 	}
 }
 
+/*
+ * The slot of uplink @ifindex when the namespace has two or more, each
+ * with its own mappings of an inside endpoint; else 0.
+ */
+static u8 uplink_of(const struct knat_net *kn, int ifindex)
+{
+	u32 i, n = smp_load_acquire(&kn->nuplinks);
+
+	if (n < 2 || !ifindex)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (READ_ONCE(kn->uplinks[i]) == ifindex)
+			return i + 1;
+	return 0;
+}
+
 /* Creates the mapping of inside endpoint @in, which had none, in @pool. */
 VISIBLE_IF_KUNIT struct knat_map *
 knat_map_new(struct knat_net *kn, struct knat_pool *pool,
@@ -134,6 +150,7 @@ knat_map_new(struct knat_net *kn, struct knat_pool *pool,
 	if (!m)
 		return ERR_PTR(-ENOMEM);
 	m->in = *in;
+	m->in.uplink = uplink_of(kn, pool->out_ifindex);
 	b = knat_port_alloc(kn, pool, in, READ_ONCE(kn->cfg.port_parity),
 			    &m->out);
 	if (IS_ERR(b)) {
@@ -163,7 +180,32 @@ EXPORT_SYMBOL_IF_KUNIT(knat_map_new);
 static struct knat_map *map_get(struct knat_net *kn, struct knat_pool *pool,
 				const struct knat_key *in)
 {
-	return knat_map_lookup_in(kn, in) ?: knat_map_new(kn, pool, in);
+	struct knat_key k = *in;
+
+	k.uplink = uplink_of(kn, pool->out_ifindex);
+	return knat_map_lookup_in(kn, &k) ?: knat_map_new(kn, pool, in);
+}
+
+/*
+ * The mapping of inside endpoint @in for a packet leaving by @out: that
+ * uplink's, else one of no uplink's (a forward's, a pool's without out,
+ * one made while there was one uplink), which may be another's.
+ */
+static struct knat_map *lookup_in_via(struct knat_net *kn,
+				      const struct knat_key *in,
+				      const struct net_device *out)
+{
+	struct knat_key k = *in;
+	struct knat_map *m;
+
+	k.uplink = out ? uplink_of(kn, out->ifindex) : 0;
+	if (k.uplink) {
+		m = knat_map_lookup_in(kn, &k);
+		if (m)
+			return m;
+		k.uplink = 0;
+	}
+	return knat_map_lookup_in(kn, &k);
 }
 
 static bool map_usable_out(const struct knat_map *m,
@@ -603,7 +645,7 @@ static unsigned int out_icmp_error(struct knat_net *kn, struct sk_buff *skb,
 		knat_stats_inc(kn, icmp_verdict_stat[v]);
 		return NF_DROP;
 	}
-	m = knat_map_lookup_in(kn, &e.idst);
+	m = lookup_in_via(kn, &e.idst, state->out);
 	if (m && !quote_answers(kn, m, &e.isrc) &&
 	    knat_static_by_in(kn, e.idst.addr))
 		m = NULL;	/* by the 1:1 entry */
@@ -831,13 +873,17 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 					  err != -EINVAL ? KNAT_STAT_DROP_UNSUPPORTED :
 					  frag_unmappable(&p) ? KNAT_STAT_DROP_FRAGMENT :
 					  KNAT_STAT_DROP_MALFORMED);
-	m = knat_map_lookup_in(kn, &p.src);
+	m = lookup_in_via(kn, &p.src, state->out);
 	if (m && !map_answers(kn, m, &p.dst, p.tcp_flags) &&
 	    knat_static_by_in(kn, p.src.addr))
 		m = NULL;	/* by the 1:1 entry */
-	if (m && !map_usable_out(m, state->out))
-		return out_untranslatable(kn, &p, state,
-					  KNAT_STAT_DROP_OTHER_UPLINK);
+	if (m && !map_usable_out(m, state->out)) {
+		/* Another uplink's: this one's is made below, if it has a slot. */
+		if (!uplink_of(kn, state->out->ifindex))
+			return out_untranslatable(kn, &p, state,
+						  KNAT_STAT_DROP_OTHER_UPLINK);
+		m = NULL;
+	}
 	if (!m) {
 		struct knat_static *s = knat_static_by_in(kn, p.src.addr);
 
@@ -871,6 +917,10 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 			       pool, &p.src, PTR_ERR(m));
 			return NF_DROP;
 		}
+		/* Another CPU's, or a pool's without out met another uplink's. */
+		if (!map_usable_out(m, state->out))
+			return out_untranslatable(kn, &p, state,
+						  KNAT_STAT_DROP_OTHER_UPLINK);
 		map_note_iif(m, IPCB(skb)->iif, state);
 	} else if (!map_source_plausible(m, skb, state)) {
 		return drop_spoofed(kn);

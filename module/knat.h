@@ -34,15 +34,20 @@ enum knat_proto_idx {
  * One side of a mapping: the transport endpoint as seen inside or outside.
  * For ICMP queries the "port" is the echo identifier. A protocol without
  * ports has none: its mappings are per remote address, @raddr (0 for the
- * others). 12 bytes, hashed whole, so the pad must stay zero.
+ * others). On a router with two uplinks or more an inside key holds the
+ * slot of the uplink its mapping is for (a mapping per uplink), else 0.
+ * 12 bytes, hashed whole.
  */
 struct knat_key {
 	__be32 addr;
 	__be16 port;
 	u8 proto;		/* IPPROTO_* */
-	u8 pad;
+	u8 uplink;		/* inside keys: knat_net.uplinks slot + 1, or 0 */
 	__be32 raddr;
 };
+
+/* Uplinks (pools' out interfaces) a namespace tells apart. */
+#define KNAT_UPLINKS	16
 
 /* Longest cooling in seconds, the CLI's bound too: cooling * HZ fits 32 bits. */
 #define KNAT_COOLING_MAX	86400
@@ -89,6 +94,13 @@ struct knat_net {
 	/* Outside addresses of forwards and 1:1 entries, hashed: a filter. */
 	DECLARE_BITMAP(outside_addrs, KNAT_OUTSIDE_ADDRS);
 	u32 pool_seq;			/* for default pool names */
+	/*
+	 * Out interfaces of pools, in the order first seen, never reused
+	 * while the namespace lives: a slot names its mappings' uplink.
+	 * Written under lock, nuplinks last (release).
+	 */
+	int uplinks[KNAT_UPLINKS];
+	u32 nuplinks;
 	bool hooks_on;
 	struct nf_hook_ops hook_ops[2];	/* unregistered by address */
 	struct rhashtable map_in;	/* struct knat_map by inside key */
