@@ -116,43 +116,37 @@ topo_nat() {
 # -S: no site-packages (not needed), a third less start-up time.
 PEER="/usr/bin/python3 -S $(dirname "${BASH_SOURCE[0]}")/peer.py"
 
-# listening NS PROTO: the local "ADDR:PORT" of each listening socket
-# (UDP-Lite: ss knows none, /proc/net/udplite has them, ports in hex).
-listening() {
-	case $2 in
-	udplite)
-		local h
-		ip netns exec "$1" awk 'NR > 1 { split($2, a, ":"); print a[2] }' \
-			/proc/net/udplite | while read -r h; do echo "0.0.0.0:$((16#$h))"; done ;;
-	*)
-		local -A flag=([tcp]=-lnt [udp]=-lnu [sctp]=-lnS [dccp]=-lnd)
-		ip netns exec "$1" ss -H "${flag[$2]}" | awk '{ print $4 }' ;;
-	esac
-}
-
 # serve NS PROTO PORT[,PORT...] [PROTO PORTS]...: peers answering with
 # what they see (PROTO udp, tcp, udplite, sctp, dccp), until exit; one
 # process per protocol, all started before waiting for any (a process
-# takes seconds to start under TCG).
+# takes seconds to start under TCG). Each says it listens on every port
+# by a file of its own (ss lists no SCTP, DCCP or UDP-Lite sockets
+# without their diag modules), and a process that dies says nothing.
+SERVE_SEQ=0
 serve() {
-	local ns=$1 i ok n
+	local ns=$1 f ok files=()
 	shift
-	local specs=("$@")
+	local specs=("$*")
 	while [ $# -ge 2 ]; do
-		ip netns exec "$ns" $PEER serve "$1" "$2" &
+		f=/tmp/serve.$$.$((SERVE_SEQ += 1))
+		rm -f "$f"
+		files+=("$f")
+		PEER_READY=$f ip netns exec "$ns" $PEER serve "$1" "$2" &
 		PIDS+=($!)
 		shift 2
 	done
-	for _ in $(seq 100); do
+	for _ in $(seq 600); do
 		ok=1
-		for ((i = 0; i < ${#specs[@]}; i += 2)); do
-			n=$(tr , '\n' <<< "${specs[i + 1]}" | wc -l)
-			[ "$(listening "$ns" "${specs[i]}" |
-				grep -cE ":(${specs[i + 1]//,/|})\$")" -ge "$n" ] || ok=0
+		for f in "${files[@]}"; do
+			[ -e "$f" ] || ok=0
 		done
-		[ $ok = 1 ] && return 0
+		if [ $ok = 1 ]; then
+			rm -f "${files[@]}"
+			return 0
+		fi
 		sleep 0.1
 	done
+	rm -f "${files[@]}"
 	fail "servers on $ns (${specs[*]}) did not start"
 }
 
@@ -256,6 +250,16 @@ ns_setup() {
 	ip netns exec "$ns" sh -c '
 		sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv4.ip_forward=1
 		for d; do ethtool -K "$d" tx off >/dev/null; done' sh $devs
+}
+
+# tx_off NS...: checksum offload off on each NS's eth0 (topo_nat's hosts),
+# so that the checksums their packets carry are the senders' own, whole:
+# a capture then verifies what NAT made of them.
+tx_off() {
+	local ns
+	for ns; do
+		in_ns "$ns" ethtool -K eth0 tx off >/dev/null || fail "ethtool on $ns"
+	done
 }
 
 # capture NS IF FILE [NS IF FILE]...: tcpdump into FILE until

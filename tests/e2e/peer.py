@@ -54,6 +54,7 @@
                                    translate them); prints how many were
                                    sent
 """
+import os
 import select
 import signal
 import socket
@@ -108,6 +109,9 @@ def serve(proto, ports):
         # two addresses must: clients are connected to that address.
         s.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
         socks.append(s)
+    ready = os.environ.get("PEER_READY")
+    if ready:   # every port bound (and listening): tell serve() in _lib.sh
+        open(ready, "w").close()
     while True:
         for s in select.select(socks, [], [])[0]:
             (answer_stream if stream else answer_udp)(s)

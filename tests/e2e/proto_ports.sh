@@ -6,6 +6,12 @@
 # link no inside address and every CRC32c and checksum verifies.
 . "$(dirname "$0")/_lib.sh"
 topo_nat
+# The test kernel has them as modules (tests/vm/kernel.config); loaded
+# here, as a socket's autoload failed in the guest.
+modprobe sctp && modprobe dccp_ipv4 || fail "modprobe sctp, dccp_ipv4"
+# Senders make their checksums and SCTP's CRC32c in software.
+need ethtool
+tx_off "$C1" "$C2" "$SRV"
 $KNAT -n "$RTR" pool add 203.0.113.1 from 10.0.1.0/24 block 64
 serve "$SRV" sctp 9000 udplite 9001 dccp 9002
 cap=/tmp/proto_ports.$$.pcap
