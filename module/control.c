@@ -112,6 +112,7 @@ static void uplink_note(struct knat_net *kn, int ifindex)
 	if (n == KNAT_UPLINKS)
 		return;
 	WRITE_ONCE(kn->uplinks[n], ifindex);
+	/* The slot before its count: pairs with uplink_of()'s acquire. */
 	smp_store_release(&kn->nuplinks, n + 1);
 }
 

@@ -114,6 +114,7 @@ static void refuse(struct knat_net *kn, struct sk_buff *skb,
  */
 static u8 uplink_of(const struct knat_net *kn, int ifindex)
 {
+	/* Pairs with uplink_note()'s release: n slots are written. */
 	u32 i, n = smp_load_acquire(&kn->nuplinks);
 
 	if (n < 2 || !ifindex)

@@ -812,7 +812,7 @@ static void table_addr_only(struct kunit *test)
 	a1 = addr_map(kn, pool, IPPROTO_GRE, 0x0a000002, 0xc6336402);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a1));
 	KUNIT_EXPECT_EQ(test, ntohl(a1->out.addr), 0xcb007100);
-	KUNIT_EXPECT_EQ(test, a1->out.port, 0);
+	KUNIT_EXPECT_EQ(test, ntohs(a1->out.port), 0);
 	KUNIT_EXPECT_EQ(test, ntohl(a1->out.raddr), 0xc6336402);
 	k = a1->out;
 	rcu_read_lock();

@@ -307,16 +307,16 @@ static void xlate_rewrites_and_checksums(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, p.thoff, 20U);
 	if (!ports) {
 		/* Keyed by the address of the other side instead. */
-		KUNIT_EXPECT_EQ(test, p.src.port, 0);
-		KUNIT_EXPECT_EQ(test, p.dst.port, 0);
+		KUNIT_EXPECT_EQ(test, ntohs(p.src.port), 0);
+		KUNIT_EXPECT_EQ(test, ntohs(p.dst.port), 0);
 		KUNIT_EXPECT_EQ(test, ntohl(p.src.raddr), DST_ADDR);
 		KUNIT_EXPECT_EQ(test, ntohl(p.dst.raddr), SRC_ADDR);
 	} else if (c->proto == IPPROTO_ICMP) {
 		KUNIT_EXPECT_EQ(test, ntohs(p.src.port), ECHO_ID);
 		KUNIT_EXPECT_EQ(test, ntohs(p.dst.port), ntohs(p.src.port));
-		KUNIT_EXPECT_EQ(test, p.src.raddr, 0);
+		KUNIT_EXPECT_EQ(test, ntohl(p.src.raddr), 0);
 	} else {
-		KUNIT_EXPECT_EQ(test, p.src.raddr, 0);
+		KUNIT_EXPECT_EQ(test, ntohl(p.src.raddr), 0);
 		KUNIT_EXPECT_EQ(test, ntohs(p.src.port), SRC_PORT);
 		KUNIT_EXPECT_EQ(test, ntohs(p.dst.port), dst_port(c->proto));
 	}
