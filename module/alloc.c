@@ -16,6 +16,7 @@
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <net/inet_hashtables.h>
+#include <net/protocol.h>
 #include <net/tcp.h>
 #include <net/udp.h>
 #include <kunit/visibility.h>
@@ -546,14 +547,24 @@ static void sub_put(struct knat_net *kn, struct knat_sub *sub)
  * another inside host holds its outside key (@sub's address, the
  * remote): refused before any block is taken for it, which would only
  * cool. At most as many as a protocol has ports. Under sub->lock and RCU.
+ * -EPROTONOSUPPORT: the router's own protocol on the router's address.
  */
 static int sub_may_pin(struct knat_net *kn, const struct knat_pool *pool,
 		       const struct knat_sub *sub, const struct knat_key *in)
 {
 	struct knat_key k = { .addr = sub->pa->addr, .proto = in->proto,
 			      .raddr = in->raddr };
-	struct knat_map *m = knat_map_lookup_out(kn, &k);
+	struct knat_map *m;
 
+	/*
+	 * On an address of the router's own (masquerade), a protocol its
+	 * stack handles (its GRE tunnels, its IPsec SAs) stays the
+	 * router's: a mapping would take the remote's packets from it.
+	 */
+	if (READ_ONCE(sub->pa->local) &&
+	    rcu_access_pointer(inet_protos[in->proto]))
+		return -EPROTONOSUPPORT;
+	m = knat_map_lookup_out(kn, &k);
 	if (m && m->in.addr != in->addr)
 		return -EADDRINUSE;
 	if (sub->npins >= pool->block_size * READ_ONCE(kn->cfg.max_blocks))

@@ -22,8 +22,9 @@ struct knat_block {
 	struct list_head node;		/* owner's blocks, or pa->cooling */
 	unsigned long cool_until;	/* jiffies */
 	u16 first_port;
-	u16 used;			/* bits set, all protocols */
-	u16 reserved;			/* of which owned by others (forwards, services) */
+	/* u32: pins (mappings without ports) may exceed a u16 of ports. */
+	u32 used;			/* bits set, all protocols, and pins */
+	u32 reserved;			/* of which owned by others (forwards, services) */
 	unsigned long *bits[KNAT_P_PORTED];
 };
 
@@ -169,7 +170,8 @@ void knat_subs_exit(struct knat_net *kn);
  * none), at most max_blocks * block_size such mappings a subscriber.
  * Returns the block holding the port, or an ERR_PTR: -ENOSPC pool full,
  * -EDQUOT subscriber at its limit, -EADDRINUSE (no ports) the outside key
- * another inside host's, -ENOMEM.
+ * another inside host's, -EPROTONOSUPPORT (no ports) a protocol the
+ * router's stack handles on the router's own address, -ENOMEM.
  */
 struct knat_block *knat_port_alloc(struct knat_net *kn, struct knat_pool *pool,
 				   const struct knat_key *in, bool parity,

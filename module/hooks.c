@@ -171,20 +171,41 @@ knat_map_new(struct knat_net *kn, struct knat_pool *pool,
 	 */
 	knat_port_release(kn, b, in->proto, m->out.port);
 	knat_map_discard(m);
-	if (!existing && err == -EEXIST && in->raddr)
+	if (!existing && err == -EEXIST && knat_key_addr_only(in))
 		err = -EADDRINUSE;
 	return existing ?: ERR_PTR(err);
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_map_new);
 
+/*
+ * The mapping of inside endpoint @in in @pool: of @pool's uplink, else
+ * of none (slot 0) if it is @pool's or a forward's.
+ */
+static struct knat_map *map_find(struct knat_net *kn,
+				 const struct knat_pool *pool,
+				 const struct knat_key *in)
+{
+	struct knat_key k = *in;
+	struct knat_map *m;
+
+	k.uplink = uplink_of(kn, pool->out_ifindex);
+	if (k.uplink) {
+		m = knat_map_lookup_in(kn, &k);
+		if (m)
+			return m;
+		k.uplink = 0;
+	}
+	m = knat_map_lookup_in(kn, &k);
+	if (m && m->block && m->block->pa->pool != pool)
+		return NULL;
+	return m;
+}
+
 /* Finds or creates the mapping of inside endpoint @in in @pool. */
 static struct knat_map *map_get(struct knat_net *kn, struct knat_pool *pool,
 				const struct knat_key *in)
 {
-	struct knat_key k = *in;
-
-	k.uplink = uplink_of(kn, pool->out_ifindex);
-	return knat_map_lookup_in(kn, &k) ?: knat_map_new(kn, pool, in);
+	return map_find(kn, pool, in) ?: knat_map_new(kn, pool, in);
 }
 
 /*
@@ -539,6 +560,7 @@ static unsigned int in_icmp_error(struct knat_net *kn, struct sk_buff *skb,
 	enum knat_icmp_verdict v;
 	struct knat_map *m, *hm;
 	struct knat_static *s = NULL, *hs;
+	struct knat_pool *pool;
 	struct knat_icmp_err e;
 	struct knat_key to, peer;
 	bool hairpin = false;
@@ -578,7 +600,11 @@ static unsigned int in_icmp_error(struct knat_net *kn, struct sk_buff *skb,
 	peer = e.idst;
 	/* As hairpin_view(): the quoted destination's outside view, if... */
 	hs = knat_static_by_in(kn, e.idst.addr);
-	hm = knat_map_lookup_in(kn, &e.idst);
+	pool = m && m->block ? m->block->pa->pool : NULL;
+	if (!pool || !pool_takes(pool, e.idst.addr))
+		pool = pool_taking(kn, e.idst.addr, e.isrc.addr);
+	hm = pool ? map_find(kn, pool, &e.idst) :
+		    knat_map_lookup_in(kn, &e.idst);
 	if (hm && hs && (hm->block || !quote_answers(kn, hm, &e.isrc)))
 		hm = NULL;
 	/* ...an inside host (any: a pool's, a 1:1 one, a forward's) erred. */

@@ -71,7 +71,7 @@ struct knat_config {
 
 /* Like nf_conntrack_max on a host of 4 GB or more. */
 #define KNAT_MAX_MAPPINGS_DEFAULT	262144
-/* About 100 MB of block state at the smallest block size. */
+/* About 150 MB of block state at the smallest block size. */
 #define KNAT_MAX_ADDRS_DEFAULT		1024
 
 /* The budget of ICMP knat emits itself, in nanoseconds of credit. */

@@ -54,6 +54,7 @@ static int sub_fill(struct sk_buff *skb, struct netlink_callback *cb,
 	nblocks = sub->nblocks;
 	list_for_each_entry(b, &sub->blocks, node)
 		ports += b->used - b->reserved;
+	ports -= sub->npins;	/* mappings without ports hold none */
 	spin_unlock_bh(&sub->lock);
 	if (dead)
 		return 0;

@@ -99,11 +99,21 @@ const struct knat_proto knat_proto_other = {
 };
 EXPORT_SYMBOL_IF_KUNIT(knat_proto_other);
 
-/* RFC 4302: the ICV covers the addresses; 1:1 entries translate it. */
+/*
+ * RFC 4302: the ICV covers the addresses, so no NAT can carry AH; 1:1
+ * entries translate it all the same (every protocol, by address), for
+ * the endpoints to refuse.
+ */
 static const struct knat_proto proto_ah = {
 	.idx = KNAT_P_OTHER,
 	.unmapped = true,
 };
+
+static_assert(sizeof(struct tcphdr) <= KNAT_PROTO_HDRLEN_MAX);
+static_assert(sizeof(struct udphdr) <= KNAT_PROTO_HDRLEN_MAX);
+static_assert(sizeof(struct icmphdr) <= KNAT_PROTO_HDRLEN_MAX);
+static_assert(sizeof(struct sctphdr) <= KNAT_PROTO_HDRLEN_MAX);
+static_assert(sizeof(struct dccp_hdr) <= KNAT_PROTO_HDRLEN_MAX);
 
 const struct knat_proto *const knat_protos[256] = {
 	[IPPROTO_TCP] = &proto_tcp,

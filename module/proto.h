@@ -20,6 +20,9 @@ enum knat_csum {
 	KNAT_CSUM_CRC32C,	/* SCTP: CRC32c of the whole packet */
 };
 
+/* The longest hdrlen of the table (TCP's); proto.c checks each. */
+#define KNAT_PROTO_HDRLEN_MAX	20
+
 struct knat_proto {
 	u8 idx;			/* enum knat_proto_idx */
 	u8 hdrlen;		/* bytes read and made writable: ports, checksum */

@@ -219,7 +219,7 @@ void knat_map_note_peer(struct knat_net *kn, struct knat_map *m,
 	 * for peers there (a filtering change applies from a mapping's next
 	 * outbound packet). A mapping without ports is its remote's alone.
 	 */
-	if (!m->block || m->in.raddr ||
+	if (!m->block || knat_key_addr_only(&m->in) ||
 	    READ_ONCE(kn->cfg.filtering) == KNAT_FILTER_EIF)
 		return;
 	knat_peers_note(m, addr, port);
@@ -230,7 +230,7 @@ bool knat_map_peer_allowed(struct knat_net *kn, const struct knat_map *m,
 			   __be32 addr, __be16 port)
 {
 	/* Found by its remote: no one else's packet finds it. */
-	if (m->in.raddr)
+	if (knat_key_addr_only(&m->in))
 		return true;
 	switch (READ_ONCE(kn->cfg.filtering)) {
 	case KNAT_FILTER_EIF:

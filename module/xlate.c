@@ -19,7 +19,7 @@ int knat_pkt_parse(struct sk_buff *skb, struct knat_pkt *p)
 {
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct knat_proto *kp = knat_proto_of(iph->protocol);
-	u8 _h[sizeof(struct tcphdr)];	/* the longest hdrlen */
+	u8 _h[KNAT_PROTO_HDRLEN_MAX];
 	const u8 *h;
 
 	memset(p, 0, sizeof(*p));

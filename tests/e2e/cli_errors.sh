@@ -26,10 +26,12 @@ check_err 2 "out: no interface 'nope0'" pool add 203.0.113.0/24 out nope0
 check_err 2 "'ports' needs a value" pool add 203.0.113.0/24 ports
 check_err 2 "unknown argument 'colour'" pool add 203.0.113.0/24 colour red
 check_err 2 "longer than 15" pool add 203.0.113.0/24 out out0 name abcdefghijklmnopq
-check_err 2 "unknown key 'timeout-sctp'" config set timeout-sctp 5
+check_err 2 "unknown key 'timeout-gre'" config set timeout-gre 5
 check_err 2 "'fast' is not a number" config set timeout-udp fast
 check_err 2 "'xdp' is not eif, adf or apdf" config set filtering xdp
-check_err 2 "'sctp' is not tcp, udp or icmp" mapping show proto sctp
+check_err 2 "'frob' is not a protocol" mapping show proto frob
+check_err 2 "'256' is not a protocol" mapping show proto 256
+check_err 2 "proto 'gre': tcp or udp" forward add gre 203.0.113.1:80 to 10.0.1.2:80
 check_err 2 "unknown command 'grow'" pool grow
 
 step "the kernel's refusals (exit 1) with its message"

@@ -46,6 +46,18 @@ $PCAP clean --min 6 "$cap1" 10.0.1.0/24
 $PCAP clean --min 4 "$cap2" 10.0.1.0/24
 rm -f "$cap1" "$cap1.log" "$cap2" "$cap2.log"
 
+step "hairpin to a forward on the first uplink's address: its own port answers"
+# c2's reply is hairpinned back to c1's view in pool out0: c2's mapping
+# there is the forward (of no uplink), not a new one of out0's.
+$KNAT -n "$RTR" forward add tcp 203.0.113.1:8080 to 10.0.1.3:8000
+serve "$C2" tcp 8000
+h=$(ask "$C1" tcp 203.0.113.1 8080 5002) || fail "c1 to the forward: no answer"
+expect_eq "c2 saw c1 as" "${h%:*}" 203.0.113.1
+f=$($KNAT -n "$RTR" mapping show inside 10.0.1.3) || fail "mapping show failed"
+echo "$f"
+expect_eq "mappings of c2's 10.0.1.3:8000 (the forward only)" \
+	"$(grep -c "10.0.1.3:8000 " <<< "$f")" 1
+
 step "a mapping per uplink, none dropped as another uplink's"
 m=$($KNAT -n "$RTR" mapping show inside 10.0.1.2) || fail "mapping show failed"
 echo "$m"

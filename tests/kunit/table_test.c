@@ -2,6 +2,7 @@
 /* KUnit: the mapping table, keyed both ways; expiry; flush. */
 #include <kunit/test.h>
 #include <linux/delay.h>
+#include <net/protocol.h>
 #include <net/tcp.h>
 #include "hooks.h"
 #include "knat_test_util.h"
@@ -860,6 +861,65 @@ static void table_addr_only(struct kunit *test)
 	knat_test_net_free(kn);
 }
 
+/*
+ * More mappings without ports on one block than a u16 counts: its use
+ * count must not wrap, or the block cools (and its subscriber goes)
+ * under 65,536 mappings that still hold it.
+ */
+static void table_addr_only_many_pins(struct kunit *test)
+{
+	struct knat_net *kn = knat_test_net(test);
+	struct knat_pool *pool = knat_test_pool(test, 1, 2000, 4096, 2);
+	struct knat_map *m, *first = NULL;
+	u32 i;
+
+	kn->cfg.max_blocks = 16;	/* 65,536 pins a subscriber */
+	for (i = 0; i < 65536; i++) {
+		m = addr_map(kn, pool, IPPROTO_GRE, 0x0a000002, 0xc6000000 + i);
+		KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(m), "pin %u: %ld", i,
+				       PTR_ERR_OR_ZERO(m));
+		first = first ?: m;
+	}
+	/* And a port on the same block. */
+	m = new_map(test, kn, pool, 0x0a000002, 5000);
+	KUNIT_ASSERT_PTR_EQ(test, m->block, first->block);
+	knat_map_delete(kn, first);
+	KUNIT_ASSERT_EQ(test, knat_stats_read(kn, KNAT_STAT_BLOCK_FREE), 0);
+	knat_table_reap(kn, NULL, NULL);
+	KUNIT_EXPECT_EQ(test, knat_stats_read(kn, KNAT_STAT_BLOCK_FREE), 1);
+	synchronize_rcu();
+	knat_pool_destroy(pool);
+	knat_test_net_free(kn);
+}
+
+/*
+ * On the router's own address (masquerade), a protocol without ports
+ * that the router's stack handles (IGMP here, as GRE or ESP once their
+ * modules are in) is the router's: never mapped. Others are.
+ */
+static void table_addr_only_router_protocols(struct kunit *test)
+{
+	struct knat_net *kn = knat_test_net(test);
+	struct knat_pool *pool = knat_test_pool(test, 1, 2000, 64, 4);
+	struct knat_map *m;
+
+	KUNIT_ASSERT_NOT_NULL(test, rcu_access_pointer(inet_protos[IPPROTO_IGMP]));
+	KUNIT_ASSERT_NULL(test, rcu_access_pointer(inet_protos[253]));
+	pool->addrs[0].local = true;
+	m = addr_map(kn, pool, IPPROTO_IGMP, 0x0a000002, 0xc6336402);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(m), -EPROTONOSUPPORT);
+	m = addr_map(kn, pool, 253, 0x0a000002, 0xc6336402);
+	KUNIT_EXPECT_FALSE(test, IS_ERR(m));
+	/* Not the router's address: IGMP to a remote is a host's. */
+	pool->addrs[0].local = false;
+	m = addr_map(kn, pool, IPPROTO_IGMP, 0x0a000002, 0xc6336402);
+	KUNIT_EXPECT_FALSE(test, IS_ERR(m));
+	knat_table_reap(kn, NULL, NULL);
+	synchronize_rcu();
+	knat_pool_destroy(pool);
+	knat_test_net_free(kn);
+}
+
 static struct kunit_case table_test_cases[] = {
 	KUNIT_CASE(table_lookup_both_ways),
 	KUNIT_CASE(table_insert_collisions),
@@ -875,6 +935,8 @@ static struct kunit_case table_test_cases[] = {
 	KUNIT_CASE(table_hash_flood),
 	KUNIT_CASE(table_twin_connections),
 	KUNIT_CASE(table_addr_only),
+	KUNIT_CASE(table_addr_only_many_pins),
+	KUNIT_CASE(table_addr_only_router_protocols),
 	{}
 };
 

@@ -115,12 +115,13 @@ int parse_proto(const char *what, const char *arg, uint8_t *proto)
 			return 0;
 		}
 	n = strtoul(arg, &end, 10);
-	if (*arg >= '0' && *arg <= '9' && !*end && n <= 255) {
+	/* 0 would mean "any" to a filter. */
+	if (*arg >= '0' && *arg <= '9' && !*end && n >= 1 && n <= 255) {
 		*proto = n;
 		return 0;
 	}
 	fprintf(stderr, "knat: %s: '%s' is not a protocol (tcp, udp, icmp, sctp, "
-		"udplite, dccp, gre, esp, ah, ipip, ipv6 or a number 0-255)\n",
+		"udplite, dccp, gre, esp, ah, ipip, ipv6 or a number 1-255)\n",
 		what, arg);
 	return -1;
 }
