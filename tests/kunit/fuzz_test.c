@@ -384,6 +384,8 @@ static void fuzz_error(struct fuzz *f, struct sk_buff *skb,
 		return;
 	}
 	to = random_key(f, e.isrc.proto);
+	if (!knat_proto_of(e.isrc.proto)->ports)
+		to.port = 0;	/* a quote without ports: the address only */
 	outer = rnd(f, 2) ? to.addr : 0;
 	inner_before = inner_ip_fold(skb, &e);
 	if (knat_icmp_err_xlate(skb, &e, side, &to, outer)) {

@@ -879,6 +879,8 @@ static void table_addr_only_many_pins(struct kunit *test)
 		KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(m), "pin %u: %ld", i,
 				       PTR_ERR_OR_ZERO(m));
 		first = first ?: m;
+		if (i % 1024 == 1023)
+			cond_resched();	/* a minute of TCG and lockdep */
 	}
 	/* And a port on the same block. */
 	m = new_map(test, kn, pool, 0x0a000002, 5000);
