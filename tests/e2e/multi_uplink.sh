@@ -46,6 +46,17 @@ $PCAP clean --min 6 "$cap1" 10.0.1.0/24
 $PCAP clean --min 4 "$cap2" 10.0.1.0/24
 rm -f "$cap1" "$cap1.log" "$cap2" "$cap2.log"
 
+step "an ICMP error about a hairpinned packet, under two uplinks"
+# c2's mapping (out0's slot) is c1's hairpin destination; c2 no longer
+# listens, so it answers port unreachable, which must reach c1 about the
+# endpoint c1 sent to: its connected socket is refused, not left waiting.
+$KNAT -n "$RTR" config set filtering eif
+v=$(ask "$C2" udp 198.51.100.2 7000 6000) || fail "c2: no UDP answer by out0"
+err=$(ask "$C1" udp "${v%:*}" "${v#*:}" 5003 2>&1) && fail "c1 got an answer from c2's closed port: $err"
+echo "   c1 to $v: $err"
+grep -q "Connection refused" <<< "$err" || fail "the port unreachable did not reach c1 translated: $err"
+$KNAT -n "$RTR" config set filtering adf
+
 step "hairpin to a forward on the first uplink's address: its own port answers"
 # c2's reply is hairpinned back to c1's view in pool out0: c2's mapping
 # there is the forward (of no uplink), not a new one of out0's.
