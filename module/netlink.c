@@ -167,7 +167,9 @@ int knat_nl_table_dump(struct sk_buff *skb, struct netlink_callback *cb,
 			cb->seq++;
 		else if (fill(skb, cb, obj))
 			break;
-		rhashtable_walk_next(iter);
+		/* At a table's end, on to the resize's new one: from its start. */
+		if (IS_ERR(rhashtable_walk_next(iter)))
+			cb->seq++;
 		/* A filter may skip a million: do not hold RCU all along. */
 		if (++n % 1024 == 0) {
 			rhashtable_walk_stop(iter);
