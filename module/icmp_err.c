@@ -68,7 +68,7 @@ enum knat_icmp_verdict knat_icmp_err_parse(struct sk_buff *skb,
 	/* Ports (and an ICMP query's identifier) are in the 8 bytes quoted. */
 	h = skb_header_pointer(skb, e->inner_th, sizeof(_h), _h);
 	/* Never an error about an error. */
-	if (iph->protocol == IPPROTO_ICMP && !knat_icmp_is_query(h[0]))
+	if (kp->queries_only && !knat_icmp_is_query(h[0]))
 		return KNAT_ICMP_UNTRANSLATABLE;
 	e->isrc.port = get_unaligned((const __be16 *)(h + kp->sport));
 	e->idst.port = get_unaligned((const __be16 *)(h + kp->dport));

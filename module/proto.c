@@ -12,19 +12,6 @@
 #include <linux/udp.h>
 #include <kunit/visibility.h>
 #include "proto.h"
-#include "xlate.h"
-
-static int tcp_classify(const u8 *h, struct knat_pkt *p)
-{
-	p->tcp_flags = h[13];	/* CWR..FIN, as TCPHDR_* */
-	return 0;
-}
-
-/* ICMP queries carry an identifier knat maps like a port; errors not. */
-static int icmp_classify(const u8 *h, struct knat_pkt *p)
-{
-	return knat_icmp_is_query(h[0]) ? 0 : -EPROTONOSUPPORT;
-}
 
 static const struct knat_proto proto_tcp = {
 	.idx = KNAT_P_TCP,
@@ -34,7 +21,7 @@ static const struct knat_proto proto_tcp = {
 	.check = offsetof(struct tcphdr, check),
 	.csum = KNAT_CSUM_INET,
 	.ports = true,
-	.classify = tcp_classify,
+	.flags_at = 13,		/* CWR..FIN, as TCPHDR_* */
 };
 
 static const struct knat_proto proto_udp = {
@@ -56,7 +43,8 @@ static const struct knat_proto proto_icmp = {
 	.check = offsetof(struct icmphdr, checksum),
 	.csum = KNAT_CSUM_ICMP,
 	.ports = true,
-	.classify = icmp_classify,
+	/* Queries carry an identifier knat maps like a port; errors not. */
+	.queries_only = true,
 };
 
 /* The checksum is over the whole packet: updated, not recomputed. */

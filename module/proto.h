@@ -9,8 +9,6 @@
 #include <linux/types.h>
 #include "knat.h"
 
-struct knat_pkt;
-
 /* The transport checksum that a rewrite of address or ports must keep. */
 enum knat_csum {
 	KNAT_CSUM_NONE,		/* none covers them (GRE's, ESP's ICV) */
@@ -32,8 +30,8 @@ struct knat_proto {
 	bool ports;		/* false: mapped by address, per remote */
 	bool mangle_zero;	/* a zero result is sent as 0xffff */
 	bool unmapped;		/* never mapped dynamically (AH: its ICV covers addresses) */
-	/* What else of the header matters: -EPROTONOSUPPORT to leave it. */
-	int (*classify)(const u8 *h, struct knat_pkt *p);
+	bool queries_only;	/* ICMP: only queries (first byte the type) are mapped */
+	u8 flags_at;		/* TCP: offset of the flags byte (state tracking), else 0 */
 };
 
 extern const struct knat_proto *const knat_protos[256];

@@ -42,7 +42,12 @@ int knat_pkt_parse(struct sk_buff *skb, struct knat_pkt *p)
 		return -EINVAL;
 	p->src.port = get_unaligned((const __be16 *)(h + kp->sport));
 	p->dst.port = get_unaligned((const __be16 *)(h + kp->dport));
-	return kp->classify ? kp->classify(h, p) : 0;
+	/* Data, not a call: no indirect branch per packet. */
+	if (kp->queries_only && !knat_icmp_is_query(h[0]))
+		return -EPROTONOSUPPORT;
+	if (kp->flags_at)
+		p->tcp_flags = h[kp->flags_at];
+	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_pkt_parse);
 
