@@ -8,6 +8,7 @@
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
+#include <kunit/visibility.h>
 #include <net/sock.h>
 #include "knat.h"
 #include "netlink.h"
@@ -84,15 +85,24 @@ struct sk_buff *knat_nl_reply_new(struct genl_info *info, u8 cmd, void **hdr)
 void *knat_nl_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
 		       u8 cmd)
 {
-	void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-				cb->nlh->nlmsg_seq, &knat_genl_family,
-				NLM_F_MULTI, cmd);
-
-	/* NLM_F_DUMP_INTR from the first message after cb->seq moved. */
-	if (hdr)
-		genl_dump_check_consistent(cb, hdr);
-	return hdr;
+	return genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+			   cb->nlh->nlmsg_seq, &knat_genl_family,
+			   NLM_F_MULTI, cmd);
 }
+EXPORT_SYMBOL_IF_KUNIT(knat_nl_dump_put);
+
+/*
+ * A message complete: NLM_F_DUMP_INTR on it if cb->seq moved since the
+ * last one. Not when its header is put: a message that does not fit is
+ * cancelled, and the flag would go with it.
+ */
+void knat_nl_dump_end(struct sk_buff *skb, struct netlink_callback *cb,
+		      void *hdr)
+{
+	genl_dump_check_consistent(cb, hdr);
+	genlmsg_end(skb, hdr);
+}
+EXPORT_SYMBOL_IF_KUNIT(knat_nl_dump_end);
 
 int knat_nl_list_dump(struct sk_buff *skb, struct netlink_callback *cb,
 		      struct list_head *head, u8 cmd,
@@ -114,7 +124,7 @@ int knat_nl_list_dump(struct sk_buff *skb, struct netlink_callback *cb,
 			idx--;
 			break;
 		}
-		genlmsg_end(skb, hdr);
+		knat_nl_dump_end(skb, cb, hdr);
 	}
 	mutex_unlock(&kn->lock);
 	cb->args[0] = idx;
@@ -134,6 +144,7 @@ void *knat_nl_table_start(struct netlink_callback *cb, struct rhashtable *ht,
 	cb->seq = 1;
 	return iter;
 }
+EXPORT_SYMBOL_IF_KUNIT(knat_nl_table_start);
 
 int knat_nl_table_done(struct netlink_callback *cb)
 {
@@ -145,6 +156,39 @@ int knat_nl_table_done(struct netlink_callback *cb)
 	}
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(knat_nl_table_done);
+
+/*
+ * The walk went on from @cursor, the entry it stopped at (cb->args[1];
+ * NULL: none yet, or the table's end). Gone meanwhile, the walk resumes
+ * by its old position in the bucket: entries before it deleted, or new
+ * ones in front, and it skips or repeats some. Only the address is
+ * compared, never read: @cursor may be freed.
+ */
+static void walk_resumed(struct rhashtable_iter *iter,
+			 struct netlink_callback *cb)
+{
+	void *cursor = (void *)cb->args[1];
+
+	if (rhashtable_walk_start_check(iter) == -EAGAIN)
+		cb->seq++;
+	else if (cursor && rhashtable_walk_peek(iter) != cursor)
+		cb->seq++;
+}
+
+static void walk_paused(struct rhashtable_iter *iter,
+			struct netlink_callback *cb)
+{
+	void *obj = rhashtable_walk_peek(iter);
+
+	/* At a table's end, moved on to a resize's new one, from its start. */
+	if (IS_ERR(obj)) {
+		cb->seq++;
+		obj = NULL;
+	}
+	cb->args[1] = (long)obj;
+	rhashtable_walk_stop(iter);
+}
 
 int knat_nl_table_dump(struct sk_buff *skb, struct netlink_callback *cb,
 		       int (*fill)(struct sk_buff *skb,
@@ -155,12 +199,14 @@ int knat_nl_table_dump(struct sk_buff *skb, struct netlink_callback *cb,
 	u32 n = 0;
 
 	/*
-	 * A resize, here or between two messages, starts the walk over from
-	 * the first bucket: what was sent may come again. The reader is told
-	 * (NLM_F_DUMP_INTR on the messages from then on) and may dump again.
+	 * A walk disturbed (a resize starts it over from the first bucket;
+	 * its cursor deleted) may skip or repeat entries. The reader is told
+	 * (NLM_F_DUMP_INTR on the next message complete) and may dump again:
+	 * once told, what follows is not worth sending.
 	 */
-	if (rhashtable_walk_start_check(iter) == -EAGAIN)
-		cb->seq++;
+	if (cb->seq != 1 && cb->prev_seq == cb->seq)
+		return 0;
+	walk_resumed(iter, cb);
 	/* Peek, fill, then advance: a full message retries the same entry. */
 	while ((obj = rhashtable_walk_peek(iter))) {
 		if (IS_ERR(obj))
@@ -172,15 +218,15 @@ int knat_nl_table_dump(struct sk_buff *skb, struct netlink_callback *cb,
 			cb->seq++;
 		/* A filter may skip a million: do not hold RCU all along. */
 		if (++n % 1024 == 0) {
-			rhashtable_walk_stop(iter);
+			walk_paused(iter, cb);
 			cond_resched();
-			if (rhashtable_walk_start_check(iter) == -EAGAIN)
-				cb->seq++;
+			walk_resumed(iter, cb);
 		}
 	}
-	rhashtable_walk_stop(iter);
+	walk_paused(iter, cb);
 	return skb->len;
 }
+EXPORT_SYMBOL_IF_KUNIT(knat_nl_table_dump);
 
 static int knat_nl_get_info(struct sk_buff *skb, struct genl_info *info)
 {

@@ -15,6 +15,8 @@ enum knat_nl_mcgrp {
 struct sk_buff *knat_nl_reply_new(struct genl_info *info, u8 cmd, void **hdr);
 void *knat_nl_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
 		       u8 cmd);
+void knat_nl_dump_end(struct sk_buff *skb, struct netlink_callback *cb,
+		      void *hdr);
 
 /*
  * Dumps the list @head (under kn->lock), one message of type @cmd per

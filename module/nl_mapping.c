@@ -69,7 +69,7 @@ static int map_fill(struct sk_buff *skb, struct netlink_callback *cb,
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
-	genlmsg_end(skb, hdr);
+	knat_nl_dump_end(skb, cb, hdr);
 	return 0;
 }
 

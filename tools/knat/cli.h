@@ -14,7 +14,7 @@ enum {
 	EXIT_OK = 0,
 	EXIT_FAIL = 1,		/* the kernel or the system refused */
 	EXIT_USAGE = 2,		/* the command line is wrong */
-	EXIT_DUMP_INTR = 3,	/* a dump met a table resize: run it again */
+	EXIT_DUMP_INTR = 3,	/* a dump was disturbed: run it again */
 };
 
 struct cli {

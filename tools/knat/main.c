@@ -73,6 +73,9 @@ int cli_run(struct knat_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 		return EXIT_FAIL;
 	ret = knat_nl_talk(nl, nlh, cb, data);
 	knat_nl_close(nl);
+	/* A dump the kernel flagged (knat stats' of the subscribers). */
+	if (ret == -2)
+		return EXIT_DUMP_INTR;
 	return ret < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
