@@ -169,9 +169,22 @@ ask() {
 # stat NS NAME: one counter of knat stats. (Not with python: it takes
 # seconds to start in a TCG guest; counter names are unique in the JSON.)
 # Both print nothing and fail when the CLI fails.
+# stats_json NS: knat -j stats, again if its subscriber dump was
+# disturbed (exit 3: a resize, or the entry it was to go on from expired).
+stats_json() {
+	local j rc
+	for _ in 1 2 3 4 5; do
+		rc=0
+		j=$($KNAT -n "$1" -j stats) || rc=$?
+		[ "$rc" = 3 ] || break
+	done
+	[ "$rc" = 0 ] || fail "knat -n $1 -j stats failed (exit $rc)"
+	echo "$j"
+}
+
 stat() {
 	local j v
-	j=$($KNAT -n "$1" -j stats) || fail "knat -n $1 -j stats failed (exit $?)"
+	j=$(stats_json "$1") || exit 1
 	v=$(grep -o "\"$2\":[0-9]*" <<< "$j") || fail "no counter $2 in knat -j stats"
 	v=${v%%$'\n'*}
 	echo "${v#*:}"
@@ -180,7 +193,7 @@ stat() {
 # drops NS: all of knat's drop counters, summed.
 drops() {
 	local j
-	j=$($KNAT -n "$1" -j stats) || fail "knat -n $1 -j stats failed (exit $?)"
+	j=$(stats_json "$1") || exit 1
 	{ grep -o '"drop_[a-z_]*":[0-9]*' <<< "$j" || true; } |
 		awk -F: '{ n += $2 } END { print n + 0 }'
 }
