@@ -140,8 +140,12 @@ void *knat_nl_table_start(struct netlink_callback *cb, struct rhashtable *ht,
 		return NULL;
 	rhashtable_walk_enter(ht, iter);
 	cb->args[0] = (long)iter;
-	/* Non-zero, so that a change (see knat_nl_table_dump()) is seen. */
+	/*
+	 * Non-zero, both: a change (see knat_nl_table_dump()) before the
+	 * first message is flagged on it, or on the DONE.
+	 */
 	cb->seq = 1;
+	cb->prev_seq = 1;
 	return iter;
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_nl_table_start);
@@ -159,34 +163,25 @@ int knat_nl_table_done(struct netlink_callback *cb)
 EXPORT_SYMBOL_IF_KUNIT(knat_nl_table_done);
 
 /*
- * The walk went on from @cursor, the entry it stopped at (cb->args[1];
- * NULL: none yet, or the table's end). Gone meanwhile, the walk resumes
- * by its old position in the bucket: entries before it deleted, or new
- * ones in front, and it skips or repeats some. Only the address is
- * compared, never read: @cursor may be freed.
+ * The walk stopped at an entry (cb->args[1]: it had one) and goes on.
+ * That entry deleted meanwhile, the walk resumes by its old position in
+ * its bucket: exact if it was the bucket's first, else it skips or
+ * repeats some if the entries before it changed too. Flagged then.
  */
 static void walk_resumed(struct rhashtable_iter *iter,
 			 struct netlink_callback *cb)
 {
-	void *cursor = (void *)cb->args[1];
-
 	if (rhashtable_walk_start_check(iter) == -EAGAIN)
 		cb->seq++;
-	else if (cursor && rhashtable_walk_peek(iter) != cursor)
+	else if (cb->args[1] && !iter->p && iter->skip > 1)
 		cb->seq++;
 }
 
+/* @next: the entry the walk stands at, or NULL at the table's end. */
 static void walk_paused(struct rhashtable_iter *iter,
-			struct netlink_callback *cb)
+			struct netlink_callback *cb, void *next)
 {
-	void *obj = rhashtable_walk_peek(iter);
-
-	/* At a table's end, moved on to a resize's new one, from its start. */
-	if (IS_ERR(obj)) {
-		cb->seq++;
-		obj = NULL;
-	}
-	cb->args[1] = (long)obj;
+	cb->args[1] = !IS_ERR_OR_NULL(next);
 	rhashtable_walk_stop(iter);
 }
 
@@ -200,30 +195,35 @@ int knat_nl_table_dump(struct sk_buff *skb, struct netlink_callback *cb,
 
 	/*
 	 * A walk disturbed (a resize starts it over from the first bucket;
-	 * its cursor deleted) may skip or repeat entries. The reader is told
-	 * (NLM_F_DUMP_INTR on the next message complete) and may dump again:
-	 * once told, what follows is not worth sending.
+	 * its entry deleted, see walk_resumed()) may skip or repeat entries.
+	 * The reader is told (NLM_F_DUMP_INTR on the next message complete,
+	 * or on the DONE) and may dump again: once told, it gets no more.
 	 */
 	if (cb->seq != 1 && cb->prev_seq == cb->seq)
 		return 0;
 	walk_resumed(iter, cb);
 	/* Peek, fill, then advance: a full message retries the same entry. */
-	while ((obj = rhashtable_walk_peek(iter))) {
+	obj = rhashtable_walk_peek(iter);
+	while (obj) {
 		if (IS_ERR(obj))
 			cb->seq++;
 		else if (fill(skb, cb, obj))
 			break;
+		obj = rhashtable_walk_next(iter);
 		/* At a table's end, on to the resize's new one: from its start. */
-		if (IS_ERR(rhashtable_walk_next(iter)))
+		if (IS_ERR(obj)) {
 			cb->seq++;
+			obj = rhashtable_walk_peek(iter);
+		}
 		/* A filter may skip a million: do not hold RCU all along. */
-		if (++n % 1024 == 0) {
-			walk_paused(iter, cb);
+		if (obj && ++n % 1024 == 0) {
+			walk_paused(iter, cb, obj);
 			cond_resched();
 			walk_resumed(iter, cb);
+			obj = rhashtable_walk_peek(iter);
 		}
 	}
-	walk_paused(iter, cb);
+	walk_paused(iter, cb, obj);
 	return skb->len;
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_nl_table_dump);

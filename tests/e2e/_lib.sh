@@ -166,9 +166,6 @@ ask() {
 	ip netns exec "$1" $PEER ask "$2" "$3" "$4" "$5" "${6:-3}"
 }
 
-# stat NS NAME: one counter of knat stats. (Not with python: it takes
-# seconds to start in a TCG guest; counter names are unique in the JSON.)
-# Both print nothing and fail when the CLI fails.
 # stats_json NS: knat -j stats, again if its subscriber dump was
 # disturbed (exit 3: a resize, or the entry it was to go on from expired).
 stats_json() {
@@ -182,6 +179,9 @@ stats_json() {
 	echo "$j"
 }
 
+# stat NS NAME: one counter of knat stats. (Not with python: it takes
+# seconds to start in a TCG guest; counter names are unique in the JSON.)
+# Both print nothing and fail when the CLI fails.
 stat() {
 	local j v
 	j=$(stats_json "$1") || exit 1

@@ -185,6 +185,50 @@ static void nl_dump_cursor_deleted(struct kunit *test)
 }
 
 /*
+ * An entry before the cursor deleted, the cursor kept: the walk finds
+ * its place again. Nothing skipped, nothing flagged.
+ */
+static void nl_dump_predecessor_deleted(struct kunit *test)
+{
+	struct dump_run *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	struct tobj *first = NULL;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	run_init(test, r);
+	KUNIT_ASSERT_GT(test, run_call(test, r), 0);
+	for (i = 0; i < N_OBJ; i++)
+		if (ctx.seen[i] && !first)
+			first = &ctx.obj[i];
+	KUNIT_ASSERT_NOT_NULL(test, first);
+	rhashtable_remove_fast(&r->ht, &first->node, tparams);
+	run_to_end(test, r);
+	for (i = 0; i < N_OBJ; i++)
+		KUNIT_EXPECT_EQ_MSG(test, ctx.seen[i], 1U, "entry %d", i);
+	KUNIT_EXPECT_FALSE(test, r->intr);
+}
+
+/*
+ * A change noted before the first message: that message, or the DONE,
+ * says so, or the dump lists everything.
+ */
+static void nl_dump_change_before_first(struct kunit *test)
+{
+	struct dump_run *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	bool missed = false;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	run_init(test, r);
+	ctx.bump_at = 1;
+	run_to_end(test, r);
+	for (i = 0; i < N_OBJ; i++)
+		missed |= ctx.seen[i] != 1;
+	KUNIT_EXPECT_TRUE_MSG(test, !missed || r->intr,
+			      "entries missing, and not flagged");
+}
+
+/*
  * A change is noted just before a message that does not fit: the flag
  * must not go with the cancelled message.
  */
@@ -202,6 +246,8 @@ static void nl_dump_flag_survives_cancel(struct kunit *test)
 static struct kunit_case nl_dump_cases[] = {
 	KUNIT_CASE(nl_dump_whole),
 	KUNIT_CASE(nl_dump_cursor_deleted),
+	KUNIT_CASE(nl_dump_predecessor_deleted),
+	KUNIT_CASE(nl_dump_change_before_first),
 	KUNIT_CASE(nl_dump_flag_survives_cancel),
 	{}
 };

@@ -258,7 +258,7 @@ int knat_nl_talk(struct knat_nl *nl, struct nlmsghdr *nlh,
 	} while (ret > 0);
 	/* libmnl stops at the first such message (-1, EINTR). */
 	if (nl->dump_intr) {
-		fprintf(stderr, "knat: the table was resized during the dump: entries may be listed twice or missing; run the command again\n");
+		fprintf(stderr, "knat: the table changed during the dump (a resize, or an expiry where the listing stood): entries may be listed twice or missing; run the command again\n");
 		return -2;
 	}
 	return ret < 0 ? -1 : 0;
