@@ -787,14 +787,17 @@ static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 	bool pooled;
 	int err, hp;
 
+	/*
+	 * Most packets here leave: no mapping, forward, 1:1 entry or error
+	 * of ours is for their destination, and they are not even parsed.
+	 */
+	pooled = pool_owning(kn, ip_hdr(skb)->daddr);
+	if (!pooled && !knat_outside_maybe(kn, ip_hdr(skb)->daddr))
+		return NF_ACCEPT;
 	err = knat_pkt_parse(skb, &p);
 	if (err == -EPROTONOSUPPORT && p.src.proto == IPPROTO_ICMP)
 		return in_icmp_error(kn, skb, &p, state);
 	if (err)
-		return NF_ACCEPT;
-	/* Most packets here leave: skip the lookup when no mapping can match. */
-	pooled = pool_owning(kn, p.dst.addr);
-	if (!pooled && !knat_outside_maybe(kn, p.dst.addr))
 		return NF_ACCEPT;
 	m = knat_map_lookup_out(kn, &p.dst);
 	if (!m) {

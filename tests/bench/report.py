@@ -44,7 +44,7 @@ def ratio(a, b):
 def summarise(rows):
     s = {"forward": {}, "tcp": {}, "new_mappings": {}, "lookup": {},
          "alloc": {}}
-    for flows in sorted({r["flows"] for r in pick(rows, "forward")}):
+    for flows in sorted({r["flows"] for r in pick(rows, "forward")}, key=str):
         d = {m: spread([r["pps"] for r in pick(rows, "forward", mode=m,
                                                 flows=flows)]) for m in MODES}
         d["knat_over_nft"] = ratio(d["knat"]["median"], d["nft"]["median"])
@@ -84,6 +84,7 @@ def summarise(rows):
     if "knat" in nm and "before" in nm:
         nm["knat_over_before"] = ratio(nm["knat"]["per_second"]["median"],
                                        nm["before"]["per_second"]["median"])
+    s["icount"] = summarise_icount(rows)
     for r in pick(rows, "lookup"):
         s["lookup"].setdefault(r["mappings"], {})[r["cpus"]] = {
             "random": r["ns_per_op"], "hot": r["ns_per_op_hot"]}
@@ -93,6 +94,57 @@ def summarise(rows):
                               "refused")}
     return s
 
+ICOUNT_MODES = ("plain", "nft", "ft", "knat", "before")
+ICOUNT_NAMES = {"plain": "plain forwarding",
+                "nft": "nftables masquerade (conntrack + nf_nat)",
+                "ft": "nftables masquerade + flowtable",
+                "knat": "knat", "before": "knat, baseline commit"}
+
+
+def summarise_icount(rows):
+    """Instruction counting: the guest's clock runs a nanosecond per
+    instruction, so packets/s are packets per 10^9 instructions. Per
+    FLOWS ("new": a new flow every packet) and mode: the rate, the
+    instructions a packet (10^9 / rate) and their excess over plain
+    forwarding of the same packets; then the ratios of issue 18."""
+    out = {}
+    for flows in sorted({r["flows"] for r in pick(rows, "icount_forward")} |
+                        {r["flows"] for r in pick(rows, "icount_new")}, key=str):
+        bench = "icount_new" if flows == "new" else "icount_forward"
+        d = {}
+        for m in ICOUNT_MODES:
+            sp = spread([r["pps"] for r in pick(rows, bench, mode=m, flows=flows)
+                         if r["pps"] > 0])
+            if sp:
+                sp["insns"] = round(1e9 / sp["median"])
+                d[m] = sp
+        if "plain" in d:
+            for m in d:
+                d[m]["over_plain"] = d[m]["insns"] - d["plain"]["insns"]
+        out[str(flows)] = d
+    return out
+
+
+def icount_ratios(ic):
+    """What issue 18 asks of knat, from one run: its overhead over plain
+    against nf_nat's (established) and conntrack's (new flows), its rate
+    against the flowtable's, and against the baseline commit's."""
+    r = {}
+    for flows, d in ic.items():
+        if "knat" not in d:
+            continue
+        k = d["knat"]
+        if "nft" in d and d["nft"]["over_plain"] > 0:
+            r["%s: knat overhead / nft overhead" % flows] = \
+                round(k["over_plain"] / d["nft"]["over_plain"], 3)
+        if "ft" in d:
+            r["%s: knat packets/s / flowtable" % flows] = \
+                ratio(k["median"], d["ft"]["median"])
+        if "before" in d:
+            r["%s: knat insns / baseline insns" % flows] = \
+                ratio(k["insns"], d["before"]["insns"])
+    return r
+
 
 def targets(s):
     """(what, measured, wanted, met) for each target of issue 6."""
@@ -101,6 +153,20 @@ def targets(s):
     def add(what, got, want, met):
         t.append({"target": what, "measured": got, "wanted": want,
                   "met": bool(met) if got is not None else None})
+    for flows, d in s["icount"].items():
+        k, n = d.get("knat"), d.get("nft")
+        if k and n and n["over_plain"] > 0:
+            r = round(k["over_plain"] / n["over_plain"], 3)
+            if flows == "new":
+                add("icount, new flow a packet: knat / conntrack overhead",
+                    r, "<= 0.3", r <= 0.3)
+            else:
+                add("icount, %s flows: knat / nf_nat overhead" % flows,
+                    r, "<= 0.25", r <= 0.25)
+        if k and "ft" in d:
+            r = ratio(k["median"], d["ft"]["median"])
+            add("icount, %s flows: knat / flowtable packets/s" % flows,
+                r, ">= 1.1", r >= 1.1)
     for flows, d in s["forward"].items():
         add("established, %s flows: knat / nftables" % flows,
             d["knat_over_nft"], ">= 1.3", (d["knat_over_nft"] or 0) >= 1.3)
@@ -146,9 +212,24 @@ def cell(sp):
 
 def print_table(s, t, machine):
     print("\nknat benchmarks (%s); median [min-max] of the repetitions" % machine)
-    print("\n1. established flows, packets/s at the sink (64-byte frames)")
-    print("%-7s %-22s %-22s %-22s %8s %8s" % ("flows", "plain", "nftables",
-                                              "knat", "k/nft", "k/plain"))
+    if s["icount"]:
+        print("\n0. instruction counting: packets per 10^9 instructions "
+              "(64-byte frames; sender and sink included)")
+        print("%-5s %-42s %-26s %12s %11s" % ("flows", "mode", "packets/s",
+                                              "insns/packet", "over plain"))
+        for flows, d in s["icount"].items():
+            for m in ICOUNT_MODES:
+                if m in d:
+                    x = d[m]
+                    print("%-5s %-42s %-26s %12d %+11d" % (
+                        flows, ICOUNT_NAMES[m], cell(x), x["insns"],
+                        x.get("over_plain", 0)))
+        for what, r in icount_ratios(s["icount"]).items():
+            print("   %-48s %s" % (what, r))
+    if s["forward"]:
+        print("\n1. established flows, packets/s at the sink (64-byte frames)")
+        print("%-7s %-22s %-22s %-22s %8s %8s" % (
+            "flows", "plain", "nftables", "knat", "k/nft", "k/plain"))
     for flows, d in s["forward"].items():
         print("%-7s %-22s %-22s %-22s %8s %8s" % (
             flows, cell(d["plain"]), cell(d["nft"]), cell(d["knat"]),
@@ -221,6 +302,21 @@ BARS = ("set style data histograms\nset style histogram clustered gap 1\n"
 
 def charts(s, outdir, machine):
     made = []
+    if s["icount"]:
+        modes = [m for m in ICOUNT_MODES if any(m in d for d in s["icount"].values())]
+        data = "".join(
+            "\"%s\" %s\n" % ("new flow a packet" if f == "new" else f + " flow(s)",
+                            " ".join(str(d[m]["insns"]) if m in d else "-"
+                                     for m in modes))
+            for f, d in s["icount"].items())
+        plot = ", ".join("'%s' using %d%s title '%s'" % (
+            "DATA" if i == 0 else "", i + 2, ":xtic(1)" if i == 0 else "",
+            ICOUNT_NAMES[m]) for i, m in enumerate(modes))
+        gnuplot(BARS + "set datafile missing '-'\n"
+                "set title 'Instructions a packet, sender and sink included "
+                "(qemu -icount)'\nset ylabel 'instructions per packet'\n"
+                "plot " + plot + "\n", data, os.path.join(outdir, "icount.png"))
+        made.append("icount.png")
     if s["forward"]:
         data = "".join(
             "%s %d %d %d\n" % (f, d["plain"]["median"], d["nft"]["median"],

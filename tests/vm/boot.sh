@@ -66,7 +66,11 @@ boot_guest() {
 	# pci=noacpi: the debug kernel spent 9 s per virtio device routing its
 	# interrupt through ACPI (boot 16 s shorter with the BIOS's table).
 	# -nodefaults: no CD-ROM, floppy or VGA to probe.
-	qemu-system-x86_64 -accel tcg -smp 2 -m "$mem" -nodefaults \
+	# KNAT_QEMU_SMP, KNAT_QEMU_ARGS: make bench's instruction-counting
+	# guest (one vCPU, -icount).
+	# shellcheck disable=SC2086
+	qemu-system-x86_64 -accel tcg -smp "${KNAT_QEMU_SMP:-2}" -m "$mem" -nodefaults \
+		${KNAT_QEMU_ARGS:-} \
 		-display none -monitor none -no-reboot -nic none \
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 loglevel=6 no_hash_pointers no_timer_check pci=noacpi $KNAT_KERNEL_ARGS" \

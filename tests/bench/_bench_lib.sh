@@ -1,0 +1,263 @@
+# shellcheck shell=bash
+# What both bench guests share (guest-bench.sh: wall clock, the bench
+# kernel; guest-icount.sh: instruction counting, the stock kernel): the
+# topology, the router's modes, pktgen and the rate the sink receives.
+#
+#   snd eth0 10.1.0.1/16 -- in0 rtr out0 198.51.100.1/24 -- eth0 sink 198.51.100.2
+#
+# pktgen in snd sends UDP to 192.0.2.99, which rtr routes to sink; sink
+# does not forward, so it counts each packet (rx_packets) and drops it
+# without a reply. Sourced after /knat-out/env.sh; the caller sets OUT
+# (the JSON lines file), WINDOW (seconds measured per rate) and may set
+# WARMUP (seconds before it, 1).
+B=$KNAT_BUILD_DIR
+KNAT="$B/tools/knat/knat"
+SND=snd RTR=rtr SINK=sink
+
+ok() { echo "ok - $*"; }
+notok() { echo "not ok - $*"; }
+note() { echo "# $*"; }
+emit() { echo "$1" >> "$OUT"; note "$1"; }
+now_ns() { date +%s%N; }
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+topology() {
+	local ns
+	# The holders keep a deleted namespace alive: they go first.
+	[ -n "${SND_PID:-}" ] && kill "$SND_PID" "$SINK_PID" 2>/dev/null
+	for ns in $SND $RTR $SINK; do ip netns del $ns 2>/dev/null; done
+	sleep 1
+	for ns in $SND $RTR $SINK; do ip netns add $ns; done
+	ip link add eth0 netns $SND type veth peer name in0 netns $RTR
+	ip link add out0 netns $RTR type veth peer name eth0 netns $SINK
+	ip -n $SND -batch - <<-IP
+	link set lo up
+	link set eth0 up
+	addr add 10.1.0.1/16 dev eth0
+	route add default via 10.1.255.254
+	IP
+	ip -n $RTR -batch - <<-IP
+	link set lo up
+	link set in0 up
+	link set out0 up
+	addr add 10.1.255.254/16 dev in0
+	addr add 198.51.100.1/24 dev out0
+	route add 192.0.2.0/24 via 198.51.100.2
+	IP
+	ip -n $SINK -batch - <<-IP
+	link set lo up
+	link set eth0 up
+	addr add 198.51.100.2/24 dev eth0
+	route add 10.1.0.0/16 via 198.51.100.1
+	IP
+	in_ns $RTR sysctl -qw net.ipv4.ip_forward=1
+	in_ns $SINK sysctl -qw net.ipv4.ip_forward=0
+	# The router resolves the sink once, not during a measurement.
+	in_ns $RTR ping -c 1 -W 2 198.51.100.2 >/dev/null
+	RTR_MAC=$(in_ns $RTR cat /sys/class/net/in0/address)
+	# A process in each end's namespace: /proc/PID/net shows its
+	# counters to the shell, which reads them with no fork or exec.
+	ip netns exec $SND sleep infinity &
+	SND_PID=$!
+	ip netns exec $SINK sleep infinity &
+	SINK_PID=$!
+	local self
+	self=$(readlink /proc/self/ns/net)
+	until [ "$(readlink /proc/$SND_PID/ns/net)" != "$self" ] &&
+		[ "$(readlink /proc/$SINK_PID/ns/net)" != "$self" ]; do
+		sleep 0.1
+	done
+}
+
+# counters: RX (packets the sink received), SENT (pktgen's), NOW (ns),
+# read by the shell alone: a fork or exec here would cost more
+# instructions than a thousand packets, inside the measured window.
+counters() {
+	local l
+	mapfile -t _lines < "/proc/$SINK_PID/net/dev"
+	for l in "${_lines[@]}"; do
+		if [[ $l == *eth0:* ]]; then
+			# shellcheck disable=SC2086
+			set -- ${l#*:}
+			RX=$2
+		fi
+	done
+	SENT=0
+	if [ -e "/proc/$SND_PID/net/pktgen/eth0" ]; then
+		mapfile -t _lines < "/proc/$SND_PID/net/pktgen/eth0"
+		for l in "${_lines[@]}"; do
+			if [[ $l == *pkts-sofar:* ]]; then
+				# shellcheck disable=SC2086
+				set -- ${l#*pkts-sofar:}
+				SENT=$1
+			fi
+		done
+	fi
+	NOW=${EPOCHREALTIME/./}000
+}
+
+# nap SECONDS: sleep without an exec (read's timeout on a pipe nobody
+# writes to).
+exec {NAP_FD}<> <(:)
+nap() { read -r -t "$1" -u "$NAP_FD" _ || :; }
+
+# The router's NAT, by mode: plain (none), nft (nftables masquerade:
+# conntrack + nf_nat), ft (nft and a flowtable: established flows skip
+# the forwarding path at ingress), knat, before (an earlier commit's
+# knat.ko). mode_on MODE [new]: "new" sizes it for a million flows from
+# 256 addresses (an address range, not one address).
+mode_on() {
+	case $1 in
+	plain) ;;
+	nft | ft)
+		local to=masquerade ft='' fwd=''
+		[ "${2:-}" = new ] && to="snat to 203.0.113.0-203.0.113.127"
+		if [ "$1" = ft ]; then
+			ft="flowtable f { hook ingress priority 0; devices = { in0, out0 }; }"
+			fwd="chain forward { type filter hook forward priority filter; meta l4proto { tcp, udp } flow add @f; }"
+		fi
+		in_ns $RTR nft -f - <<-NFT
+		table ip nat {
+			$ft
+			$fwd
+			chain post {
+				type nat hook postrouting priority srcnat;
+				oifname "out0" $to
+			}
+		}
+		NFT
+		;;
+	knat | before)
+		if [ "$1" = before ]; then
+			swap_knat "$KNAT_BASELINE_KO"
+			[ "${2:-}" = new ] && $KNAT -n $RTR config set timeout-udp 600 \
+				max-blocks-per-subscriber 32
+		fi
+		if [ "${2:-}" = new ]; then
+			$KNAT -n $RTR pool add 203.0.113.0/25 out out0 name bench
+		else
+			$KNAT -n $RTR masquerade add out out0
+		fi
+		;;
+	esac
+}
+
+mode_off() {
+	case $1 in
+	nft | ft) in_ns $RTR nft delete table ip nat ;;
+	knat | before)
+		$KNAT -n $RTR pool del bench 2>/dev/null ||
+			$KNAT -n $RTR masquerade del out out0
+		[ "$1" = before ] && swap_knat "$B/module/knat.ko"
+		;;
+	esac
+}
+
+# swap_knat KO: another build of knat.ko in its place (the baseline of a
+# before/after comparison, or back); namespaces and their routes stay.
+swap_knat() {
+	rmmod knat && insmod "$1" || { notok "swap knat.ko for $1"; exit 1; }
+}
+
+PG=/proc/net/pktgen
+pg() { in_ns $SND sh -c "echo '$2' > $PG/$1" || note "pktgen: '$2' refused"; }
+
+# pg_setup COUNT SRC_LO SRC_HI SPORT_LO SPORT_END: 60-byte UDP packets
+# (64-byte frames with the FCS), source address and port each stepping
+# through their range, one packet per step (ports: [LO, END)).
+pg_setup() {
+	pg kpktgend_0 rem_device_all
+	pg kpktgend_0 "add_device eth0"
+	pg eth0 "count $1"
+	pg eth0 "pkt_size 60"
+	pg eth0 "clone_skb 0"
+	pg eth0 "delay 0"
+	pg eth0 "dst 192.0.2.99"
+	pg eth0 "dst_mac $RTR_MAC"
+	pg eth0 "src_min $2"
+	pg eth0 "src_max $3"
+	pg eth0 "udp_src_min $4"
+	pg eth0 "udp_src_max $5"
+	pg eth0 "udp_dst_min 9"
+	pg eth0 "udp_dst_max 9"
+}
+
+# pg_stop PID: pktgen stopped, and PID (the shell whose "start" blocks
+# while it runs) gone; said when it takes more than a few tries.
+pg_stop() {
+	local i
+	for i in 1 2 3 4 5; do
+		in_ns $SND sh -c "echo stop > $PG/pgctrl"
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$1" 2>/dev/null || { wait "$1"; return 0; }
+			nap 0.2
+		done
+		note "pktgen: still running after stop $i"
+	done
+	kill "$1" 2>/dev/null
+	wait "$1"
+}
+
+# Every packet a new flow: 512 source addresses and 4095 source ports
+# step together, 2,096,640 (their product, coprime) pairs before one
+# repeats. COUNT: 0 for no end.
+pg_new_flows() { pg_setup "$1" 10.1.0.0 10.1.1.255 1024 5119; }
+
+# rate BENCH MODE FLOWS REP: packets/s the sink receives over WINDOW
+# seconds, after WARMUP in which the flows are seen (mappings, conntrack
+# entries, flowtable entries made). FLOWS: established flows (source
+# ports cycling), or "new" for a new flow every packet.
+rate() {
+	local bench=$1 mode=$2 flows=$3 rep=$4 r0 r1 s0 s1 t0 t1 pid
+	note "rate: $bench $mode $flows flows, repetition $rep"
+	if [ "$flows" = new ]; then
+		mode_on "$mode" new
+		pg_new_flows 0
+	else
+		mode_on "$mode"
+		pg_setup 0 10.1.0.2 10.1.0.2 10000 $((10000 + flows))
+	fi
+	in_ns $SND sh -c "echo start > $PG/pgctrl" &
+	pid=$!
+	nap "${WARMUP:-1}"
+	counters; r0=$RX s0=$SENT t0=$NOW
+	nap "$WINDOW"
+	counters; r1=$RX s1=$SENT t1=$NOW
+	pg_stop "$pid"
+	mode_off "$mode"
+	[ "$flows" = new ] && flows='"new"'
+	# sent: what pktgen sent meanwhile (its count is updated in batches):
+	# a router that drops shows here, not as a lower rate alone.
+	emit "{\"bench\":\"$bench\",\"mode\":\"$mode\",\"flows\":$flows,\"rep\":$rep,\"pps\":$(( (r1 - r0) * 1000000000 / (t1 - t0) )),\"sent_pps\":$(( (s1 - s0) * 1000000000 / (t1 - t0) ))}"
+}
+
+# profile NAME MODE FLOWS: where the router's time goes (FLOWS as for
+# rate(); for "new", a fresh topology, sized, first): perf, cpu-clock
+# samples on every CPU for WINDOW seconds, by module and by symbol, in
+# /knat-out/profile-NAME.txt. Under icount the clock is the instruction
+# count: the shares are shares of instructions.
+profile() {
+	local name=$1 mode=$2 flows=$3 pid data=/knat-out/perf-$1.data txt=/knat-out/profile-$1.txt
+	if [ "$flows" = new ]; then
+		mode_on "$mode" new
+		pg_new_flows 0
+	else
+		mode_on "$mode"
+		pg_setup 0 10.1.0.2 10.1.0.2 10000 $((10000 + flows))
+	fi
+	in_ns $SND sh -c "echo start > $PG/pgctrl" &
+	pid=$!
+	sleep "${WARMUP:-1}"
+	perf record -q -a -e cpu-clock -F 2000 -o "$data" -- sleep "$WINDOW" 2>/dev/null
+	pg_stop "$pid"
+	mode_off "$mode"
+	{
+		perf report -q -i "$data" --stdio --no-children --sort dso \
+			--percent-limit 0.5
+		echo
+		perf report -q -i "$data" --stdio --no-children --sort dso,sym \
+			--percent-limit 0.1
+	} 2>/dev/null | grep -v '^$' > "$txt"
+	rm -f "$data"
+	note "profile $name: $(grep -m1 -F '[knat]' "$txt" || echo 'knat < 0.5 %')"
+}

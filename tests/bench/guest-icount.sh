@@ -1,0 +1,84 @@
+#!/bin/bash
+# Runs inside the instruction-counting guest of make bench: qemu
+# -icount shift=0,sleep=off,align=off, one vCPU, Debian's stock kernel.
+# The guest's clock advances a nanosecond per instruction emulated, so a
+# rate it measures with its own clock is events per 10^9 instructions,
+# whatever the host does. Each result one JSON line appended to
+# /knat-out/icount.jsonl; progress as TAP. Topology, modes: _bench_lib.sh.
+#
+#   icount_forward: established UDP flows (1 and 4096), modes plain,
+#     nft, ft (nft + flowtable), knat [, before]
+#   icount_new: a new flow every packet, plain, nft (conntrack + nf_nat,
+#     snat to a /25) and knat (a /25 pool) [, before]; each run in a new
+#     topology, so no entry of an earlier run is found again
+set -u
+. /knat-out/env.sh
+[ -n "${KNAT_ICOUNT_TRACE:-}" ] && set -x
+OUT=/knat-out/icount.jsonl
+REPS=${KNAT_ICOUNT_REPS:-3}
+WINDOW=${KNAT_ICOUNT_WINDOW:-1}
+# 0.2 s: 20,000 packets, every flow seen many times over (idle time is
+# skipped, busy time costs host time: a guest second is 10^9 instructions).
+WARMUP=0.2
+# shellcheck source=tests/bench/_bench_lib.sh
+. "$KNAT_TOP/tests/bench/_bench_lib.sh"
+: > "$OUT"
+
+KNATS="knat"
+[ -n "${KNAT_BASELINE_KO:-}" ] && KNATS="knat before"
+
+# Debian's stock kernel: virtio, netfilter and pktgen are modules.
+for m in nf_defrag_ipv4 pktgen nf_conntrack nft_masq nft_nat nft_flow_offload \
+	nf_flow_table_inet; do
+	modprobe "$m" || { notok "modprobe $m"; exit 1; }
+done
+insmod "$B/module/knat.ko" || { notok "insmod knat"; exit 1; }
+sysctl -qw net.netfilter.nf_conntrack_max=2000000
+ok "icount guest up: $(uname -r), $(nproc) CPU, $(awk '/MemTotal/ { print $2 / 1024 " MiB" }' /proc/meminfo)"
+
+# A new topology, and a first run in it that is not measured: the first
+# run after the set-up can cost more (its leftovers).
+fresh() {
+	topology
+	WINDOW=0.3 rate icount_warmup plain 1 0 >/dev/null
+}
+
+fresh
+for rep in $(seq "$REPS"); do
+	for flows in 1 4096; do
+		for mode in plain nft ft $KNATS; do
+			rate icount_forward $mode $flows "$rep"
+		done
+	done
+done
+ok "icount: established flows, 1 and 4096, plain nft ft $KNATS x $REPS"
+
+for rep in $(seq "$REPS"); do
+	for mode in plain nft $KNATS; do
+		fresh
+		in_ns $RTR sysctl -qw net.netfilter.nf_conntrack_udp_timeout=600
+		$KNAT -n $RTR config set timeout-udp 600 max-blocks-per-subscriber 32 \
+			max-mappings 4000000
+		rate icount_new $mode new "$rep"
+	done
+done
+ok "icount: a new flow every packet, plain nft $KNATS x $REPS"
+
+# KNAT_ICOUNT_PROFILE=1: where the instructions go, by symbol.
+if [ "${KNAT_ICOUNT_PROFILE:-}" = 1 ]; then
+	topology
+	for mode in plain nft ft $KNATS; do
+		profile "icount-$mode-1" $mode 1
+	done
+	for mode in nft $KNATS; do
+		topology
+		$KNAT -n $RTR config set timeout-udp 600 max-blocks-per-subscriber 32 \
+			max-mappings 4000000
+		profile "icount-$mode-new" $mode new
+	done
+	ok "icount profiles: 1 flow, plain nft ft $KNATS; new flows, nft $KNATS"
+fi
+
+for ns in $SND $RTR $SINK; do ip netns del $ns 2>/dev/null; done
+sleep 1
+rmmod knat && ok "rmmod knat" || notok "rmmod knat"
