@@ -24,8 +24,7 @@ in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 topology() {
 	local ns
 	# The holders keep a deleted namespace alive: they go first.
-	[ -n "${SND_PID:-}" ] && kill "$SND_PID" "$SINK_PID" 2>/dev/null
-	for ns in $SND $RTR $SINK; do ip netns del $ns 2>/dev/null; done
+	teardown
 	sleep 1
 	for ns in $SND $RTR $SINK; do ip netns add $ns; done
 	ip link add eth0 netns $SND type veth peer name in0 netns $RTR
@@ -65,6 +64,8 @@ topology() {
 	self=$(readlink /proc/self/ns/net)
 	until [ "$(readlink /proc/$SND_PID/ns/net)" != "$self" ] &&
 		[ "$(readlink /proc/$SINK_PID/ns/net)" != "$self" ]; do
+		kill -0 "$SND_PID" "$SINK_PID" 2>/dev/null ||
+			{ notok "topology: a namespace holder died"; exit 1; }
 		sleep 0.1
 	done
 }
@@ -100,6 +101,14 @@ counters() {
 # writes to).
 exec {NAP_FD}<> <(:)
 nap() { read -r -t "$1" -u "$NAP_FD" _ || :; }
+
+# teardown: the namespaces and their holders gone.
+teardown() {
+	local ns
+	[ -n "${SND_PID:-}" ] && kill "$SND_PID" "$SINK_PID" 2>/dev/null
+	SND_PID=
+	for ns in $SND $RTR $SINK; do ip netns del $ns 2>/dev/null; done
+}
 
 # The router's NAT, by mode: plain (none), nft (nftables masquerade:
 # conntrack + nf_nat), ft (nft and a flowtable: established flows skip
@@ -162,12 +171,29 @@ swap_knat() {
 PG=/proc/net/pktgen
 pg() { in_ns $SND sh -c "echo '$2' > $PG/$1" || note "pktgen: '$2' refused"; }
 
+# pg_running: is pktgen's thread running eth0? (Its state, read by the
+# shell: "Running: eth0 " then "Stopped: ...".)
+pg_running() {
+	local l
+	mapfile -t _lines < "/proc/$SND_PID/net/pktgen/kpktgend_0"
+	for l in "${_lines[@]}"; do
+		[[ $l == Running:* ]] && [[ $l == *eth0* ]] && return 0
+	done
+	return 1
+}
+
 # pg_setup COUNT SRC_LO SRC_HI SPORT_LO SPORT_END: 60-byte UDP packets
 # (64-byte frames with the FCS), source address and port each stepping
-# through their range, one packet per step (ports: [LO, END)).
+# through their range, one packet per step (ports: [LO, END)). The
+# device is added once a topology and set again for each run: pktgen's
+# thread removes devices when it next looks (it may be late), and would
+# remove the new one, or refuse it while the old one is there.
 pg_setup() {
-	pg kpktgend_0 rem_device_all
-	pg kpktgend_0 "add_device eth0"
+	if [ ! -e "/proc/$SND_PID/net/pktgen/eth0" ]; then
+		pg kpktgend_0 "add_device eth0"
+		[ -e "/proc/$SND_PID/net/pktgen/eth0" ] ||
+			{ notok "pktgen: no device eth0"; exit 1; }
+	fi
 	pg eth0 "count $1"
 	pg eth0 "pkt_size 60"
 	pg eth0 "clone_skb 0"
@@ -182,26 +208,62 @@ pg_setup() {
 	pg eth0 "udp_dst_max 9"
 }
 
-# pg_stop PID: pktgen stopped, and PID (the shell whose "start" blocks
-# while it runs) gone; said when it takes more than a few tries.
+# pg_stop PID: pktgen stopped (by its own state, not by the writer of
+# "start" returning: a start its thread has not taken yet returns at
+# once, and a stop before it leaves it running), then PID gone.
 pg_stop() {
 	local i
-	for i in 1 2 3 4 5; do
+	for i in 1 2 3 4 5 6 7 8 9 10; do
 		in_ns $SND sh -c "echo stop > $PG/pgctrl"
-		for _ in 1 2 3 4 5 6 7 8 9 10; do
-			kill -0 "$1" 2>/dev/null || { wait "$1"; return 0; }
-			nap 0.2
-		done
+		pg_running || break
 		note "pktgen: still running after stop $i"
+		nap 0.2
 	done
+	pg_running && { notok "pktgen does not stop"; exit 1; }
 	kill "$1" 2>/dev/null
-	wait "$1"
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+# quiet: wait (up to 10 s) until the CPUs are idle: the teardown of the
+# last namespaces (a million conntrack entries or mappings freed in the
+# background) is not to be counted in the next measurement.
+quiet() {
+	local a b i busy total
+	for i in $(seq 20); do
+		mapfile -t a < /proc/stat
+		nap 0.5
+		mapfile -t b < /proc/stat
+		# shellcheck disable=SC2086
+		set -- ${a[0]#cpu} ${b[0]#cpu}
+		# user nice system idle iowait irq softirq steal guest
+		# guest_nice, before ($1-$10) and after (${11}-${20})
+		busy=$(( (${11} + ${12} + ${13} + ${16} + ${17}) - ($1 + $2 + $3 + $6 + $7) ))
+		total=$(( busy + (${14} - $4) ))
+		[ "$total" -gt 0 ] && [ $((busy * 100)) -le "$total" ] && return 0
+	done
+	note "quiet: the CPUs still busy after 10 s ($busy of $total)"
 }
 
 # Every packet a new flow: 512 source addresses and 4095 source ports
 # step together, 2,096,640 (their product, coprime) pairs before one
 # repeats. COUNT: 0 for no end.
 pg_new_flows() { pg_setup "$1" 10.1.0.0 10.1.1.255 1024 5119; }
+
+# pg_begin MODE FLOWS: the router in MODE, pktgen sending FLOWS (as for
+# rate()) in the background: $! is the shell whose "start" blocks while
+# pktgen runs.
+pg_begin() {
+	if [ "$2" = new ]; then
+		mode_on "$1" new
+		pg_new_flows 0
+	else
+		mode_on "$1"
+		pg_setup 0 10.1.0.2 10.1.0.2 10000 $((10000 + $2))
+	fi
+	# Not through in_ns: $! must be the process blocked in the write.
+	ip netns exec $SND sh -c "echo start > $PG/pgctrl" &
+}
 
 # rate BENCH MODE FLOWS REP: packets/s the sink receives over WINDOW
 # seconds, after WARMUP in which the flows are seen (mappings, conntrack
@@ -210,16 +272,11 @@ pg_new_flows() { pg_setup "$1" 10.1.0.0 10.1.1.255 1024 5119; }
 rate() {
 	local bench=$1 mode=$2 flows=$3 rep=$4 r0 r1 s0 s1 t0 t1 pid
 	note "rate: $bench $mode $flows flows, repetition $rep"
-	if [ "$flows" = new ]; then
-		mode_on "$mode" new
-		pg_new_flows 0
-	else
-		mode_on "$mode"
-		pg_setup 0 10.1.0.2 10.1.0.2 10000 $((10000 + flows))
-	fi
-	in_ns $SND sh -c "echo start > $PG/pgctrl" &
+	quiet
+	pg_begin "$mode" "$flows"
 	pid=$!
 	nap "${WARMUP:-1}"
+	pg_running || { notok "rate: pktgen is not running"; exit 1; }
 	counters; r0=$RX s0=$SENT t0=$NOW
 	nap "$WINDOW"
 	counters; r1=$RX s1=$SENT t1=$NOW
@@ -238,14 +295,7 @@ rate() {
 # count: the shares are shares of instructions.
 profile() {
 	local name=$1 mode=$2 flows=$3 pid data=/knat-out/perf-$1.data txt=/knat-out/profile-$1.txt
-	if [ "$flows" = new ]; then
-		mode_on "$mode" new
-		pg_new_flows 0
-	else
-		mode_on "$mode"
-		pg_setup 0 10.1.0.2 10.1.0.2 10000 $((10000 + flows))
-	fi
-	in_ns $SND sh -c "echo start > $PG/pgctrl" &
+	pg_begin "$mode" "$flows"
 	pid=$!
 	sleep "${WARMUP:-1}"
 	perf record -q -a -e cpu-clock -F 2000 -o "$data" -- sleep "$WINDOW" 2>/dev/null

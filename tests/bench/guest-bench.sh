@@ -72,7 +72,7 @@ newflows() {
 	mode_on "$mode" new
 	pg_new_flows 2096640
 	t0=$(now_ns)
-	in_ns $SND sh -c "echo start > $PG/pgctrl" &
+	ip netns exec $SND sh -c "echo start > $PG/pgctrl" &
 	pid=$!
 	while kill -0 $pid 2>/dev/null; do
 		sleep 0.5
@@ -80,8 +80,7 @@ newflows() {
 		[ "${n:-0}" -ge $NEW_TARGET ] && break
 	done
 	t1=$(now_ns)
-	in_ns $SND sh -c "echo stop > $PG/pgctrl"
-	wait $pid
+	pg_stop $pid
 	sleep 1
 	n=$(entries "$mode")
 	m1=$(mem_used_kb)
@@ -123,7 +122,7 @@ fi
 
 if [ -z "${KNAT_BENCH_ONLY:-}" ] || [[ $KNAT_BENCH_ONLY == *tcp* ]]; then
 	topology
-	in_ns $SINK iperf3 -s -p 5201 >/dev/null 2>&1 &
+	ip netns exec $SINK iperf3 -s -p 5201 >/dev/null 2>&1 &
 	sleep 1
 	for rep in $(seq 2); do
 		for streams in 1 8; do
@@ -161,7 +160,7 @@ if [[ ${KNAT_BENCH_ONLY:-} == *profile* ]]; then
 	ok "profiles: 3 modes x 64, 4096 flows; new flows (profile-*.txt)"
 fi
 
-for ns in $SND $RTR $SINK; do ip netns del $ns 2>/dev/null; done
+teardown
 sleep 2
 if [ -z "${KNAT_BENCH_ONLY:-}" ] || [[ $KNAT_BENCH_ONLY == *micro* ]]; then
 	dmesg -C

@@ -40,7 +40,7 @@ ok "icount guest up: $(uname -r), $(nproc) CPU, $(awk '/MemTotal/ { print $2 / 1
 # run after the set-up can cost more (its leftovers).
 fresh() {
 	topology
-	WINDOW=0.3 rate icount_warmup plain 1 0 >/dev/null
+	OUT=/dev/null WINDOW=0.3 rate icount_warmup plain 1 0
 }
 
 fresh
@@ -79,6 +79,6 @@ if [ "${KNAT_ICOUNT_PROFILE:-}" = 1 ]; then
 	ok "icount profiles: 1 flow, plain nft ft $KNATS; new flows, nft $KNATS"
 fi
 
-for ns in $SND $RTR $SINK; do ip netns del $ns 2>/dev/null; done
+teardown
 sleep 1
 rmmod knat && ok "rmmod knat" || notok "rmmod knat"

@@ -1,5 +1,7 @@
 #!/usr/bin/python3
-"""make bench, last step: reads the guest's bench.jsonl, prints the table
+"""make bench, last step: reads the guests' results (JSON lines: the
+icount guest's icount.jsonl, then the wall-clock guest's bench.jsonl),
+prints the table
 (median and spread of the repetitions, ratios between modes measured in
 the same run, the targets of issue 6), writes RESULTS_DIR/DATE.json and
 one PNG chart per benchmark (gnuplot).
@@ -118,9 +120,9 @@ def summarise_icount(rows):
             if sp:
                 sp["insns"] = round(1e9 / sp["median"])
                 d[m] = sp
-        if "plain" in d:
-            for m in d:
-                d[m]["over_plain"] = d[m]["insns"] - d["plain"]["insns"]
+        for m in d:
+            d[m]["over_plain"] = (d[m]["insns"] - d["plain"]["insns"]
+                                  if "plain" in d else None)
         out[str(flows)] = d
     return out
 
@@ -134,16 +136,26 @@ def icount_ratios(ic):
         if "knat" not in d:
             continue
         k = d["knat"]
-        if "nft" in d and d["nft"]["over_plain"] > 0:
-            r["%s: knat overhead / nft overhead" % flows] = \
-                round(k["over_plain"] / d["nft"]["over_plain"], 3)
+        over = overhead_ratio(k, d.get("nft"))
+        if over is not None:
+            r["%s: knat overhead / nft overhead" % flows] = over
         if "ft" in d:
             r["%s: knat packets/s / flowtable" % flows] = \
                 ratio(k["median"], d["ft"]["median"])
-        if "before" in d:
-            r["%s: knat insns / baseline insns" % flows] = \
-                ratio(k["insns"], d["before"]["insns"])
+        over = overhead_ratio(k, d.get("before"))
+        if over is not None:
+            r["%s: knat overhead / baseline's overhead" % flows] = over
     return r
+
+
+def overhead_ratio(a, b):
+    """a's instructions over plain against b's; None unless both are
+    measured and positive (a negative one says the run was disturbed)."""
+    if not a or not b or not a.get("over_plain") or not b.get("over_plain"):
+        return None
+    if a["over_plain"] <= 0 or b["over_plain"] <= 0:
+        return None
+    return round(a["over_plain"] / b["over_plain"], 3)
 
 
 def targets(s):
@@ -155,8 +167,8 @@ def targets(s):
                   "met": bool(met) if got is not None else None})
     for flows, d in s["icount"].items():
         k, n = d.get("knat"), d.get("nft")
-        if k and n and n["over_plain"] > 0:
-            r = round(k["over_plain"] / n["over_plain"], 3)
+        r = overhead_ratio(k, n)
+        if r is not None:
             if flows == "new":
                 add("icount, new flow a packet: knat / conntrack overhead",
                     r, "<= 0.3", r <= 0.3)
@@ -221,9 +233,10 @@ def print_table(s, t, machine):
             for m in ICOUNT_MODES:
                 if m in d:
                     x = d[m]
-                    print("%-5s %-42s %-26s %12d %+11d" % (
+                    print("%-5s %-42s %-26s %12d %11s" % (
                         flows, ICOUNT_NAMES[m], cell(x), x["insns"],
-                        x.get("over_plain", 0)))
+                        "-" if x["over_plain"] is None else
+                        "%+d" % x["over_plain"]))
         for what, r in icount_ratios(s["icount"]).items():
             print("   %-48s %s" % (what, r))
     if s["forward"]:
