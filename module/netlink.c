@@ -170,6 +170,7 @@ EXPORT_SYMBOL_IF_KUNIT(knat_nl_table_done);
  */
 static void walk_resumed(struct rhashtable_iter *iter,
 			 struct netlink_callback *cb)
+	__acquires(RCU)
 {
 	if (rhashtable_walk_start_check(iter) == -EAGAIN)
 		cb->seq++;
@@ -180,6 +181,7 @@ static void walk_resumed(struct rhashtable_iter *iter,
 /* @next: the entry the walk stands at, or NULL at the table's end. */
 static void walk_paused(struct rhashtable_iter *iter,
 			struct netlink_callback *cb, void *next)
+	__releases(RCU)
 {
 	cb->args[1] = !IS_ERR_OR_NULL(next);
 	rhashtable_walk_stop(iter);

@@ -210,19 +210,34 @@ pg_setup() {
 
 # pg_stop PID: pktgen stopped (by its own state, not by the writer of
 # "start" returning: a start its thread has not taken yet returns at
-# once, and a stop before it leaves it running), then PID gone.
+# once, and a stop before it leaves it running), then PID gone. Its
+# thread looks at its requests a few times a second.
 pg_stop() {
 	local i
-	for i in 1 2 3 4 5 6 7 8 9 10; do
-		in_ns $SND sh -c "echo stop > $PG/pgctrl"
+	in_ns $SND sh -c "echo stop > $PG/pgctrl"
+	for i in $(seq 50); do
 		pg_running || break
-		note "pktgen: still running after stop $i"
-		nap 0.2
+		nap 0.1
+		if [ $((i % 10)) = 0 ]; then
+			note "pktgen: still running $((i / 10)) s after stop"
+			in_ns $SND sh -c "echo stop > $PG/pgctrl"
+		fi
 	done
 	pg_running && { notok "pktgen does not stop"; exit 1; }
 	kill "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
 	return 0
+}
+
+# pg_started: wait (up to 5 s) until pktgen's thread runs eth0.
+pg_started() {
+	local i
+	for i in $(seq 100); do
+		pg_running && return 0
+		nap 0.05
+	done
+	notok "pktgen did not start"
+	exit 1
 }
 
 # quiet: wait (up to 10 s) until the CPUs are idle: the teardown of the
@@ -275,8 +290,8 @@ rate() {
 	quiet
 	pg_begin "$mode" "$flows"
 	pid=$!
+	pg_started
 	nap "${WARMUP:-1}"
-	pg_running || { notok "rate: pktgen is not running"; exit 1; }
 	counters; r0=$RX s0=$SENT t0=$NOW
 	nap "$WINDOW"
 	counters; r1=$RX s1=$SENT t1=$NOW
@@ -297,6 +312,7 @@ profile() {
 	local name=$1 mode=$2 flows=$3 pid data=/knat-out/perf-$1.data txt=/knat-out/profile-$1.txt
 	pg_begin "$mode" "$flows"
 	pid=$!
+	pg_started
 	sleep "${WARMUP:-1}"
 	perf record -q -a -e cpu-clock -F 2000 -o "$data" -- sleep "$WINDOW" 2>/dev/null
 	pg_stop "$pid"
