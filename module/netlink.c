@@ -187,6 +187,12 @@ static void walk_paused(struct rhashtable_iter *iter,
 	rhashtable_walk_stop(iter);
 }
 
+/* A message flagged NLM_F_DUMP_INTR went out: the reader knows. */
+static bool dump_told(const struct netlink_callback *cb)
+{
+	return cb->seq != 1 && cb->prev_seq == cb->seq;
+}
+
 int knat_nl_table_dump(struct sk_buff *skb, struct netlink_callback *cb,
 		       int (*fill)(struct sk_buff *skb,
 				   struct netlink_callback *cb, void *obj))
@@ -201,7 +207,7 @@ int knat_nl_table_dump(struct sk_buff *skb, struct netlink_callback *cb,
 	 * The reader is told (NLM_F_DUMP_INTR on the next message complete,
 	 * or on the DONE) and may dump again: once told, it gets no more.
 	 */
-	if (cb->seq != 1 && cb->prev_seq == cb->seq)
+	if (dump_told(cb))
 		return 0;
 	walk_resumed(iter, cb);
 	/* Peek, fill, then advance: a full message retries the same entry. */
@@ -209,7 +215,7 @@ int knat_nl_table_dump(struct sk_buff *skb, struct netlink_callback *cb,
 	while (obj) {
 		if (IS_ERR(obj))
 			cb->seq++;
-		else if (fill(skb, cb, obj))
+		else if (fill(skb, cb, obj) || dump_told(cb))
 			break;
 		obj = rhashtable_walk_next(iter);
 		/* At a table's end, on to the resize's new one: from its start. */

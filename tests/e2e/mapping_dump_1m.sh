@@ -26,7 +26,9 @@ t0=$SECONDS
 
 # dump FILE ARGS...: `knat -n RTR ARGS` into FILE. A dump that met a resize
 # of the table (the walk starts over, entries may repeat: exit 3, which the
-# kernel's NLM_F_DUMP_INTR makes the CLI say) is taken again, up to 5 times.
+# kernel's NLM_F_DUMP_INTR makes the CLI say) is taken again, up to 5 times,
+# after a pause: the kernel stops a flagged dump at once, and the growth of
+# a million-entry table (a rehash in the background) takes a while.
 dump() {
 	local file=$1 try rc
 	shift
@@ -34,7 +36,8 @@ dump() {
 		rc=0
 		$KNAT -n "$RTR" "$@" > "$file" || rc=$?
 		[ "$rc" = 3 ] || break
-		echo "   dump $try met a table resize (exit 3): again"
+		echo "   dump $try met a table resize (exit 3): again in $((try * 5)) s"
+		sleep $((try * 5))
 	done
 	[ "$rc" = 0 ] || fail "knat $* failed (exit $rc)"
 }

@@ -63,6 +63,14 @@ static int enter_netns(const char *name)
 	return 0;
 }
 
+/* knat_nl_talk()'s answer as an exit status (-2: a dump was flagged). */
+static int exit_of(int ret)
+{
+	if (ret == -2)
+		return EXIT_DUMP_INTR;
+	return ret < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
 int cli_run(struct knat_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	int ret;
@@ -73,10 +81,7 @@ int cli_run(struct knat_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 		return EXIT_FAIL;
 	ret = knat_nl_talk(nl, nlh, cb, data);
 	knat_nl_close(nl);
-	/* A dump the kernel flagged (knat stats' of the subscribers). */
-	if (ret == -2)
-		return EXIT_DUMP_INTR;
-	return ret < 0 ? EXIT_FAIL : EXIT_OK;
+	return exit_of(ret);	/* knat stats dumps the subscribers */
 }
 
 int cli_dump(struct knat_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
@@ -93,9 +98,7 @@ int cli_dump(struct knat_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 		json_end(']');
 		json_done();
 	}
-	if (ret == -2)
-		return EXIT_DUMP_INTR;
-	return ret < 0 ? EXIT_FAIL : EXIT_OK;
+	return exit_of(ret);
 }
 
 static void help(FILE *f)
