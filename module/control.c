@@ -7,6 +7,7 @@
 #include <linux/slab.h>
 #include <kunit/visibility.h>
 #include "control.h"
+#include "fastpath.h"
 #include "forward.h"
 #include "hooks.h"
 #include "stats.h"
@@ -34,6 +35,7 @@ void knat_config_defaults(struct knat_config *cfg)
 	cfg->icmp_burst = 50;
 	cfg->max_mappings = KNAT_MAX_MAPPINGS_DEFAULT;
 	cfg->max_addrs = KNAT_MAX_ADDRS_DEFAULT;
+	cfg->fastpath = 1;
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_config_defaults);
 
@@ -172,6 +174,7 @@ int knat_pool_replace(struct knat_net *kn, struct knat_pool *old,
 		return PTR_ERR(pool);
 	knat_pool_mark_local(kn, pool);
 	list_replace_rcu(&old->list, &pool->list);
+	knat_fp_invalidate(kn);
 	/* Who finds @old dead finds @pool in the list (map_new()). */
 	smp_store_release(&old->dead, true);
 	/* As knat_pool_del(), without unregistering anything. */
@@ -248,6 +251,7 @@ int knat_control_init(struct knat_net *kn)
 	INIT_LIST_HEAD(&kn->statics);
 	INIT_DELAYED_WORK(&kn->gc_work, knat_gc);
 	knat_addr_work_init(kn);
+	knat_fp_init(kn);
 	knat_config_defaults(&kn->cfg);
 	ratelimit_state_init(&kn->event_rs, HZ, 10);
 	spin_lock_init(&kn->icmp_bucket.lock);
@@ -281,6 +285,7 @@ void knat_control_exit(struct knat_net *kn)
 	list_for_each_entry_safe(pool, tmp, &kn->pools, list)
 		knat_pool_del(kn, pool);
 	mutex_unlock(&kn->lock);
+	knat_fp_exit(kn);
 	cancel_delayed_work_sync(&kn->gc_work);
 	/* 1:1 entries are freed by RCU callbacks. */
 	rcu_barrier();

@@ -17,6 +17,7 @@
 #include <kunit/visibility.h>
 #include "alloc.h"
 #include "events.h"
+#include "fastpath.h"
 #include "forward.h"
 #include "hooks.h"
 #include "icmp_err.h"
@@ -45,7 +46,7 @@ static struct knat_pool *pool_for_outbound(struct knat_net *kn, __be32 saddr,
 	return NULL;
 }
 
-static struct knat_pool *pool_owning(struct knat_net *kn, __be32 addr)
+struct knat_pool *knat_pool_owning(struct knat_net *kn, __be32 addr)
 {
 	struct knat_pool *pool;
 
@@ -403,10 +404,10 @@ static bool pool_takes(const struct knat_pool *pool, __be32 saddr)
  * @daddr (a forward on a pool's or a masquerade address: that uplink's),
  * else the first that takes @saddr.
  */
-static struct knat_pool *pool_taking(struct knat_net *kn, __be32 saddr,
-				     __be32 daddr)
+struct knat_pool *knat_pool_taking(struct knat_net *kn, __be32 saddr,
+				   __be32 daddr)
 {
-	struct knat_pool *pool = pool_owning(kn, daddr);
+	struct knat_pool *pool = knat_pool_owning(kn, daddr);
 
 	if (pool && pool_takes(pool, saddr))
 		return pool;
@@ -456,7 +457,7 @@ static int hairpin_view(struct knat_net *kn, struct sk_buff *skb,
 		return 1;
 	}
 	if (!pool || !pool_takes(pool, p->src.addr))
-		pool = pool_taking(kn, p->src.addr, p->dst.addr);
+		pool = knat_pool_taking(kn, p->src.addr, p->dst.addr);
 	if (!pool || !from_inside(pool, p->src.addr, skb, state))
 		return 0;
 	*hm = map_get(kn, pool, &p->src);
@@ -565,7 +566,7 @@ static unsigned int in_icmp_error(struct knat_net *kn, struct sk_buff *skb,
 	struct knat_key to, peer;
 	bool hairpin = false;
 
-	if (!pool_owning(kn, p->dst.addr) && !knat_outside_owned(kn, p->dst.addr))
+	if (!knat_pool_owning(kn, p->dst.addr) && !knat_outside_owned(kn, p->dst.addr))
 		return NF_ACCEPT;
 	v = knat_icmp_err_parse(skb, p, &e);
 	if (v != KNAT_ICMP_OK) {
@@ -602,7 +603,7 @@ static unsigned int in_icmp_error(struct knat_net *kn, struct sk_buff *skb,
 	hs = knat_static_by_in(kn, e.idst.addr);
 	pool = m && m->block ? m->block->pa->pool : NULL;
 	if (!pool || !pool_takes(pool, e.idst.addr))
-		pool = pool_taking(kn, e.idst.addr, e.isrc.addr);
+		pool = knat_pool_taking(kn, e.idst.addr, e.isrc.addr);
 	hm = pool ? map_find(kn, pool, &e.idst) :
 		    knat_map_lookup_in(kn, &e.idst);
 	if (hm && hs && (hm->block || !quote_answers(kn, hm, &e.isrc)))
@@ -791,7 +792,7 @@ static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 	 * Most packets here leave: no mapping, forward, 1:1 entry or error
 	 * of ours is for their destination, and they are not even parsed.
 	 */
-	pooled = pool_owning(kn, ip_hdr(skb)->daddr);
+	pooled = knat_pool_owning(kn, ip_hdr(skb)->daddr);
 	if (!pooled && !knat_outside_maybe(kn, ip_hdr(skb)->daddr))
 		return NF_ACCEPT;
 	err = knat_pkt_parse(skb, &p);
@@ -885,6 +886,7 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 	struct knat_map *m;
 	struct knat_pkt p;
 	bool forwarded = IPCB(skb)->flags & IPSKB_FORWARDED;
+	bool created = false;
 	int err;
 
 	/*
@@ -918,8 +920,12 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 		struct knat_static *s = knat_static_by_in(kn, p.src.addr);
 
 		pool = s ? NULL : pool_for_outbound(kn, p.src.addr, state->out);
-		if (!s && !pool)
+		if (!s && !pool) {
+			/* Perhaps an inbound packet knat translated. */
+			if (READ_ONCE(kn->cfg.fastpath))
+				knat_fp_learn_in(kn, skb, &p, state);
 			return NF_ACCEPT;
+		}
 		/* No ports to read, none to map a fragment by. */
 		if (frag_unmappable(&p))
 			return drop_fragment(kn);
@@ -952,6 +958,7 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 			return out_untranslatable(kn, &p, state,
 						  KNAT_STAT_DROP_OTHER_UPLINK);
 		map_note_iif(m, IPCB(skb)->iif, state);
+		created = true;
 	} else if (!map_source_plausible(m, skb, state)) {
 		return drop_spoofed(kn);
 	}
@@ -967,6 +974,9 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 	}
 	knat_stats_inc(kn, KNAT_STAT_OUT_XLATED);
 	knat_stats_xlated(kn, true, p.src.proto, skb->len);
+	/* A flow of one packet (a query, a scan) costs no route memory. */
+	if (!created && READ_ONCE(kn->cfg.fastpath))
+		knat_fp_learn(kn, m, KNAT_FP_OUT, skb, &p, state);
 	return NF_ACCEPT;
 }
 
@@ -1039,7 +1049,8 @@ int knat_hooks_enable(struct knat_net *kn)
 		knat_defrag_disable(kn->net);
 		return err;
 	}
-	kn->hooks_on = true;
+	WRITE_ONCE(kn->hooks_on, true);
+	knat_fp_sync(kn);
 	return 0;
 }
 
@@ -1049,5 +1060,6 @@ void knat_hooks_disable(struct knat_net *kn)
 		return;
 	nf_unregister_net_hooks(kn->net, kn->hook_ops, ARRAY_SIZE(kn->hook_ops));
 	knat_defrag_disable(kn->net);
-	kn->hooks_on = false;
+	WRITE_ONCE(kn->hooks_on, false);
+	knat_fp_sync(kn);
 }

@@ -18,8 +18,17 @@
 #define KNAT_PRI_PREROUTING	(NF_IP_PRI_CONNTRACK - 10)
 #define KNAT_PRI_POSTROUTING	(NF_IP_PRI_NAT_SRC + 10)
 
-#if IS_ENABLED(CONFIG_KUNIT)
 struct knat_pool;
+/* Packet path, under RCU: the pool owning outside address @addr. */
+struct knat_pool *knat_pool_owning(struct knat_net *kn, __be32 addr);
+/*
+ * The pool to map inside address @saddr in, for a packet to @daddr: the
+ * one owning @daddr if it takes @saddr, else the first that does.
+ */
+struct knat_pool *knat_pool_taking(struct knat_net *kn, __be32 saddr,
+				   __be32 daddr);
+
+#if IS_ENABLED(CONFIG_KUNIT)
 struct knat_map *knat_map_new(struct knat_net *kn, struct knat_pool *pool,
 			      const struct knat_key *in);
 #endif

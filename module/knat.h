@@ -62,6 +62,7 @@ struct knat_config {
 	u8 filtering;			/* enum knat_filtering */
 	u8 port_parity;			/* RFC 4787 REQ-4, off by default */
 	u8 unreach_no_mapping;		/* answer unmapped inbound with 3/13 */
+	u8 fastpath;			/* fastpath.c: established flows at ingress */
 	u32 icmp_rate;			/* messages a second knat emits */
 	u32 icmp_burst;
 	/* What the namespace may make the kernel allocate. */
@@ -114,6 +115,11 @@ struct knat_net {
 	bool exiting;			/* no more work queued (pre_exit) */
 	struct ratelimit_state event_rs;	/* refusal events */
 	struct knat_icmp_bucket icmp_bucket;
+	/* fastpath.c */
+	atomic_t fp_gen;		/* bumped by every configuration change */
+	bool fp_hooked;			/* devices hooked; written under RTNL */
+	struct list_head fp_devs;	/* struct knat_fp_dev, under RTNL */
+	struct work_struct fp_work;	/* hooks or unhooks them */
 };
 
 extern unsigned int knat_net_id;

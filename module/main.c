@@ -8,6 +8,7 @@
 #include <linux/knat.h>
 #include <kunit/visibility.h>
 #include "control.h"
+#include "fastpath.h"
 #include "knat.h"
 #include "stats.h"
 #include "table.h"
@@ -68,12 +69,17 @@ static int __init knat_init(void)
 	err = knat_masq_notifier_init();
 	if (err)
 		goto err_pernet;
-	err = knat_genl_init();
+	err = knat_fp_notifier_init();
 	if (err)
 		goto err_notifier;
+	err = knat_genl_init();
+	if (err)
+		goto err_fp;
 	pr_info("knat " KNAT_VERSION " loaded\n");
 	return 0;
 
+err_fp:
+	knat_fp_notifier_exit();
 err_notifier:
 	knat_masq_notifier_exit();
 err_pernet:
@@ -89,6 +95,8 @@ static void __exit knat_exit(void)
 {
 	knat_genl_exit();
 	knat_masq_notifier_exit();
+	/* Unhooks every device, before the namespaces' state goes. */
+	knat_fp_notifier_exit();
 	unregister_pernet_subsys(&knat_net_ops);
 	/* Mappings are freed by RCU callbacks: let them run first. */
 	rcu_barrier();

@@ -11,6 +11,7 @@
 #include <kunit/visibility.h>
 #include <net/sock.h>
 #include "knat.h"
+#include "fastpath.h"
 #include "netlink.h"
 #include "stats.h"
 #include "table.h"
@@ -66,6 +67,7 @@ static const struct nla_policy knat_nl_policy[KNAT_A_MAX + 1] = {
 	[KNAT_A_CFG_UNREACH_NO_MAPPING] = NLA_POLICY_MAX(NLA_U8, 1),
 	[KNAT_A_CFG_MAX_MAPPINGS] = NLA_POLICY_MIN(NLA_U32, 1),
 	[KNAT_A_CFG_MAX_ADDRESSES] = NLA_POLICY_MIN(NLA_U32, 1),
+	[KNAT_A_CFG_FASTPATH] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 struct sk_buff *knat_nl_reply_new(struct genl_info *info, u8 cmd, void **hdr)
@@ -341,7 +343,12 @@ static int knat_nl_config_set(struct sk_buff *skb, struct genl_info *info)
 	if (a[KNAT_A_CFG_PORT_PARITY])
 		WRITE_ONCE(cfg->port_parity,
 			   nla_get_u8(a[KNAT_A_CFG_PORT_PARITY]));
+	if (a[KNAT_A_CFG_FASTPATH])
+		WRITE_ONCE(cfg->fastpath, nla_get_u8(a[KNAT_A_CFG_FASTPATH]));
 	mutex_unlock(&kn->lock);
+	/* Its devices hooked or not when the answer comes. */
+	if (a[KNAT_A_CFG_FASTPATH])
+		knat_fp_sync_wait(kn);
 	return 0;
 }
 
@@ -372,7 +379,8 @@ static int knat_nl_config_get(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, KNAT_A_CFG_ICMP_BURST, c.icmp_burst) ||
 	    nla_put_u8(msg, KNAT_A_CFG_UNREACH_NO_MAPPING, c.unreach_no_mapping) ||
 	    nla_put_u32(msg, KNAT_A_CFG_MAX_MAPPINGS, c.max_mappings) ||
-	    nla_put_u32(msg, KNAT_A_CFG_MAX_ADDRESSES, c.max_addrs))
+	    nla_put_u32(msg, KNAT_A_CFG_MAX_ADDRESSES, c.max_addrs) ||
+	    nla_put_u8(msg, KNAT_A_CFG_FASTPATH, c.fastpath))
 		goto nospace;
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
@@ -509,6 +517,19 @@ static int knat_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
 	return 0;
 }
 
+/* Whatever a command changed, no route the fast path learned holds. */
+static void knat_nl_post_doit(const struct genl_ops *ops, struct sk_buff *skb,
+			      struct genl_info *info)
+{
+	switch (ops->cmd) {
+	case KNAT_CMD_GET_INFO:
+	case KNAT_CMD_CONFIG_GET:
+	case KNAT_CMD_STATS_GET:
+		return;
+	}
+	knat_fp_invalidate(knat_pernet(genl_info_net(info)));
+}
+
 /* Events name inside hosts: only the namespace's administrator may listen. */
 static const struct genl_multicast_group knat_nl_mcgrps[] = {
 	[KNAT_MCGRP_EVENTS] = { .name = KNAT_MCGRP_EVENTS_NAME,
@@ -528,6 +549,7 @@ struct genl_family knat_genl_family __ro_after_init = {
 	 */
 	.parallel_ops = true,
 	.pre_doit = knat_nl_pre_doit,
+	.post_doit = knat_nl_post_doit,
 	.module = THIS_MODULE,
 	.ops = knat_nl_ops,
 	.n_ops = ARRAY_SIZE(knat_nl_ops),

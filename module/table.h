@@ -7,6 +7,7 @@
 #include "knat.h"
 
 struct knat_block;
+struct knat_fp;
 
 /* Bits of knat_map.flags. */
 enum {
@@ -22,7 +23,7 @@ enum {
 /*
  * One NAT mapping (RFC 4787 "mapping"): an inside endpoint and the outside
  * endpoint it is known by. Endpoint-independent: the peers it talked to are
- * only remembered, for filtering (peers.c). 80 bytes in its own slab cache:
+ * only remembered, for filtering (peers.c). 88 bytes in its own slab cache:
  * at a million mappings every byte here is a megabyte.
  */
 struct knat_map {
@@ -35,6 +36,7 @@ struct knat_map {
 	atomic_t flags;			/* BIT(KNAT_MAP_*) */
 	/* The one peer seen from inside (bit 0 set), or its peer set. */
 	unsigned long peers;
+	struct knat_fp __rcu *fp;	/* fastpath.c: learned routes, or NULL */
 	struct rcu_head rcu;
 };
 

@@ -40,6 +40,11 @@
                                    (about 200 packets/s);
                                    SECONDS 0: once from each port; prints
                                    "SENT ERRORS"
+  peer.py pingpong DST DPORT SPORT COUNT SIZE
+                                   UDP: COUNT datagrams of SIZE bytes (not
+                                   DF) from SPORT, each after the answer
+                                   to the one before; prints "N ANSWER"
+                                   for each answer (serve's ADDR:PORT)
   peer.py icmp DST TYPE ID         one raw echo request (8) or reply (0)
   peer.py spoof FIRST_SRC COUNT DST DPORT [SPORT]
                                    UDP through a raw socket from COUNT
@@ -357,6 +362,30 @@ def stream(src, dst, dport, first, count, seconds):
     return 0
 
 
+IP_MTU_DISCOVER, IP_PMTUDISC_DONT = 10, 0
+
+
+def pingpong(dst, dport, sport, count, size):
+    """UDP request and answer, count times over one flow: a flow that
+    lives long enough for a fast path, every packet of it accounted."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DONT)
+    s.settimeout(3)
+    s.bind(("0.0.0.0", sport))
+    s.connect((dst, dport))
+    seen = {}
+    for _ in range(count):
+        try:
+            s.send(PATTERN[:size])
+            answer = s.recv(2048).decode()
+        except OSError as e:
+            answer = "lost (%s)" % e
+        seen[answer] = seen.get(answer, 0) + 1
+    for answer, n in sorted(seen.items()):
+        print(n, answer)
+    return 0
+
+
 def spoof(first, count, dst, dport, sport=4000):
     """Datagrams from addresses this host does not have."""
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
@@ -498,6 +527,9 @@ def main(argv):
                      int(argv[5]) if len(argv) == 6 else 4000)
     if len(argv) == 3 and argv[0] == "protocols":
         return protocols(argv[1], argv[2])
+    if len(argv) == 6 and argv[0] == "pingpong":
+        return pingpong(argv[1], int(argv[2]), int(argv[3]), int(argv[4]),
+                        int(argv[5]))
     if len(argv) == 4 and argv[0] == "icmp":
         return icmp(argv[1], int(argv[2]), int(argv[3]))
     if len(argv) == 6 and argv[0] == "burst":

@@ -32,6 +32,7 @@ static const struct setting {
 	{ "unreach-no-mapping", KNAT_A_CFG_UNREACH_NO_MAPPING, 1, 0, 1 },
 	{ "max-mappings", KNAT_A_CFG_MAX_MAPPINGS, 4, 1, 0xffffffff },
 	{ "max-addresses", KNAT_A_CFG_MAX_ADDRESSES, 4, 1, 0xffffffff },
+	{ "fastpath", KNAT_A_CFG_FASTPATH, 1, 0, 1 },
 };
 
 static const char *const filtering_names[] = { "eif", "adf", "apdf" };
@@ -52,7 +53,8 @@ static void config_usage(FILE *f)
 	      "icmp-rate (0: none) and icmp-burst bound the ICMP knat sends itself;\n"
 	      "unreach-no-mapping 1 answers unmapped inbound packets with 3/13;\n"
 	      "max-mappings and max-addresses (pool addresses and 1:1 entries)\n"
-	      "limit the namespace; only the host's administrator may raise them.\n", f);
+	      "limit the namespace; only the host's administrator may raise them;\n"
+	      "fastpath 1 sends established TCP and UDP flows at ingress.\n", f);
 }
 
 static int config_set(int argc, char **argv)

@@ -77,6 +77,7 @@ static const char *const stat_names[__KNAT_STAT_MAX] = {
 	[KNAT_STAT_IN_BYTES_DCCP] = "in_bytes_dccp",
 	[KNAT_STAT_IN_BYTES_OTHER] = "in_bytes_other",
 	[KNAT_STAT_DROP_ADDR_TAKEN] = "drop_addr_taken",
+	[KNAT_STAT_FASTPATH] = "fastpath",
 };
 
 #define STATS_MAX	128	/* counters a newer module may send */

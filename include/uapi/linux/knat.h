@@ -61,6 +61,10 @@
  *   1:1 entries) bound what the namespace makes the kernel allocate; only
  *   an administrator of the initial user namespace may raise them
  *   (-EPERM), anyone who may configure may lower them.
+ *   KNAT_A_CFG_FASTPATH (default 1) sends packets of established TCP and
+ *   UDP mappings at the ingress of the interface they come in by, by the
+ *   route the normal path found for their flow, where no other netfilter
+ *   hook or IPsec policy would see them on the normal path.
  * KNAT_CMD_CONFIG_GET  reply: all KNAT_A_CFG_* attributes.
  *
  * KNAT_CMD_STATS_GET   reply: KNAT_A_STATS (nested, one u64 per
@@ -169,6 +173,7 @@ enum knat_attr {
 	KNAT_A_MAPPINGS_DCCP,		/* u32 */
 	KNAT_A_MAPPINGS_OTHER,		/* u32 */
 	KNAT_A_REMOTE_ADDR,		/* be32: a mapping without ports, its remote */
+	KNAT_A_CFG_FASTPATH,		/* u8, 1: established flows sent at ingress */
 	__KNAT_A_MAX
 };
 
@@ -274,6 +279,7 @@ enum knat_stat {
 	KNAT_STAT_IN_BYTES_OTHER,
 	/* No ports: (protocol, outside address, remote) is another host's. */
 	KNAT_STAT_DROP_ADDR_TAKEN,
+	KNAT_STAT_FASTPATH,		/* of the translated: sent at ingress */
 	__KNAT_STAT_MAX
 };
 
