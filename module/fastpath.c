@@ -38,21 +38,42 @@
 #define KNAT_FP_RELEARN	HZ
 
 /*
- * Does the normal path run nothing but knat's hooks, and defrag's, for
- * a forwarded packet? Another hook (conntrack, a firewall, nftables NAT)
- * must see every packet: then every packet takes the normal path.
+ * May the fast path skip the hooks @e of the normal path? Only knat's
+ * own, defragmentation's (PREROUTING) and a security module's (SELinux,
+ * AppArmor, Smack: at NF_IP_PRI_SELINUX_FIRST or _LAST, labelling what
+ * has a socket; the flowtable skips them too). Another one (conntrack, a
+ * firewall, nftables NAT) must see every packet: then every packet
+ * takes the normal path.
  */
-static bool path_is_knat_alone(const struct net *net)
+static bool hooks_skippable(const struct knat_net *kn,
+			    const struct nf_hook_entries *e, bool prerouting)
 {
-	const struct nf_hook_entries *e;
+	struct nf_hook_ops **ops;
+	unsigned int i;
+	int pri;
 
-	if (rcu_access_pointer(net->nf.hooks_ipv4[NF_INET_FORWARD]))
+	if (!e)
+		return true;
+	ops = nf_hook_entries_get_hook_ops(e);
+	for (i = 0; i < e->num_hook_entries; i++) {
+		pri = ops[i]->priority;
+		if (ops[i]->priv == kn || pri == NF_IP_PRI_SELINUX_FIRST ||
+		    pri == NF_IP_PRI_SELINUX_LAST ||
+		    (prerouting && pri == NF_IP_PRI_CONNTRACK_DEFRAG))
+			continue;
 		return false;
-	e = rcu_dereference(net->nf.hooks_ipv4[NF_INET_PRE_ROUTING]);
-	if (!e || e->num_hook_entries != 2)	/* defrag and knat */
-		return false;
-	e = rcu_dereference(net->nf.hooks_ipv4[NF_INET_POST_ROUTING]);
-	if (!e || e->num_hook_entries != 1)
+	}
+	return true;
+}
+
+/* Is the normal path of a forwarded packet knat's alone? */
+static bool path_is_knat_alone(const struct knat_net *kn, const struct net *net)
+{
+	struct nf_hook_entries __rcu *const *h = net->nf.hooks_ipv4;
+
+	if (!hooks_skippable(kn, rcu_dereference(h[NF_INET_PRE_ROUTING]), true) ||
+	    !hooks_skippable(kn, rcu_dereference(h[NF_INET_FORWARD]), false) ||
+	    !hooks_skippable(kn, rcu_dereference(h[NF_INET_POST_ROUTING]), false))
 		return false;
 #ifdef CONFIG_XFRM
 	if (READ_ONCE(net->xfrm.policy_count[XFRM_POLICY_FWD]) ||
@@ -161,9 +182,8 @@ static unsigned int knat_fp_ingress(void *priv, struct sk_buff *skb,
 	unsigned int f;
 
 	if (skb->protocol != htons(ETH_P_IP) || skb->pkt_type != PACKET_HOST ||
-	    skb_vlan_tag_present(skb) || skb_dst(skb) || skb->sk ||
-	    skb_sec_path(skb) || skb_shared(skb) ||
-	    !READ_ONCE(kn->cfg.fastpath) ||
+	    skb_vlan_tag_present(skb) || skb_dst(skb) || skb_sk_is_prefetched(skb) ||
+	    skb_sec_path(skb) || skb_shared(skb) || !READ_ONCE(kn->cfg.fastpath) ||
 	    !pskb_may_pull(skb, sizeof(struct iphdr)))
 		return NF_ACCEPT;
 	iph = ip_hdr(skb);
@@ -174,7 +194,7 @@ static unsigned int knat_fp_ingress(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	if (knat_pkt_parse(skb, &p) ||
 	    (p.tcp_flags & (TCPHDR_SYN | TCPHDR_FIN | TCPHDR_RST)) ||
-	    smp_load_acquire(&kn->nuplinks) > 1 || !path_is_knat_alone(state->net))
+	    READ_ONCE(kn->nuplinks) > 1 || !path_is_knat_alone(kn, state->net))
 		return NF_ACCEPT;
 	m = fp_lookup(kn, &p, &dir);
 	if (!m || !m->block)
@@ -192,6 +212,8 @@ static unsigned int knat_fp_ingress(void *priv, struct sk_buff *skb,
 	/* Refused here too: the normal path drops and counts it. */
 	if (dir == KNAT_FP_IN && !knat_map_peer_allowed(kn, m, peer->addr, peer->port))
 		return NF_ACCEPT;
+	/* As ip_rcv_core(): a local sender's (over a veth) lets go here. */
+	skb_orphan(skb);
 	if (skb_cow(skb, LL_RESERVED_SPACE(r->dst->dev) + r->dst->header_len)) {
 		knat_stats_inc(kn, KNAT_STAT_DROP_NOMEM);
 		return NF_DROP;
@@ -261,7 +283,7 @@ void knat_fp_learn(struct knat_net *kn, struct knat_map *m,
 
 	if (!READ_ONCE(kn->fp_hooked) || !m->block || p->fragment ||
 	    (p->src.proto != IPPROTO_TCP && p->src.proto != IPPROTO_UDP) ||
-	    smp_load_acquire(&kn->nuplinks) > 1 || !skb_dst(skb) ||
+	    READ_ONCE(kn->nuplinks) > 1 || !skb_dst(skb) ||
 	    (p->src.proto == IPPROTO_TCP &&
 	     !knat_map_tcp_established(knat_map_flags(m))))
 		return;
@@ -315,13 +337,16 @@ void knat_fp_learn_in(struct knat_net *kn, const struct sk_buff *skb,
 		return;
 	m = knat_map_lookup_in(kn, &p->dst);
 	/*
-	 * Not hairpinned (its source would be an outside view), nor from
-	 * an inside host: an inside host's packets hairpin.
+	 * Not hairpinned: its source would be an outside view. Nor perhaps
+	 * an inside host's, which hairpins, unless it came in by an uplink
+	 * (as hairpin_view() judges).
 	 */
 	if (!m || knat_pool_owning(kn, p->src.addr) ||
-	    knat_outside_maybe(kn, p->src.addr) ||
-	    knat_pool_taking(kn, p->src.addr, 0) ||
-	    knat_static_by_in(kn, p->src.addr))
+	    knat_outside_maybe(kn, p->src.addr))
+		return;
+	if (!knat_is_uplink(kn, IPCB(skb)->iif) &&
+	    (knat_pool_taking(kn, p->src.addr, 0) ||
+	     knat_static_by_in(kn, p->src.addr)))
 		return;
 	knat_fp_learn(kn, m, KNAT_FP_IN, skb, p, state);
 }

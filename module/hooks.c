@@ -382,15 +382,20 @@ static bool quote_answers(struct knat_net *kn, const struct knat_map *m,
 	       knat_twin_known(kn, &m->in, peer);
 }
 
-/* Does @dev lead out of some pool (an uplink, where no inside host is)? */
-static bool is_uplink(struct knat_net *kn, const struct net_device *dev)
+/* Does @ifindex lead out of some pool (an uplink, where no inside host is)? */
+bool knat_is_uplink(struct knat_net *kn, int ifindex)
 {
 	const struct knat_pool *pool;
 
 	list_for_each_entry_rcu(pool, &kn->pools, list)
-		if (pool->out_ifindex == dev->ifindex)
+		if (pool->out_ifindex == ifindex)
 			return true;
 	return false;
+}
+
+static bool is_uplink(struct knat_net *kn, const struct net_device *dev)
+{
+	return knat_is_uplink(kn, dev->ifindex);
 }
 
 static bool pool_takes(const struct knat_pool *pool, __be32 saddr)

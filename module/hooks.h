@@ -28,6 +28,9 @@ struct knat_pool *knat_pool_owning(struct knat_net *kn, __be32 addr);
 struct knat_pool *knat_pool_taking(struct knat_net *kn, __be32 saddr,
 				   __be32 daddr);
 
+/* Is @ifindex some pool's out interface? Under RCU. */
+bool knat_is_uplink(struct knat_net *kn, int ifindex);
+
 #if IS_ENABLED(CONFIG_KUNIT)
 struct knat_map *knat_map_new(struct knat_net *kn, struct knat_pool *pool,
 			      const struct knat_key *in);

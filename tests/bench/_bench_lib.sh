@@ -112,8 +112,9 @@ teardown() {
 
 # The router's NAT, by mode: plain (none), nft (nftables masquerade:
 # conntrack + nf_nat), ft (nft and a flowtable: established flows skip
-# the forwarding path at ingress), knat, before (an earlier commit's
-# knat.ko). mode_on MODE [new]: "new" sizes it for a million flows from
+# the forwarding path at ingress), knat (its fast path on, the default),
+# slow (knat with fastpath 0: its normal path), before (an earlier
+# commit's knat.ko). mode_on MODE [new]: "new" sizes it for a million flows from
 # 256 addresses (an address range, not one address).
 mode_on() {
 	case $1 in
@@ -136,7 +137,7 @@ mode_on() {
 		}
 		NFT
 		;;
-	knat | before)
+	knat | slow | before)
 		if [ "$1" = before ]; then
 			swap_knat "$KNAT_BASELINE_KO"
 			[ "${2:-}" = new ] && $KNAT -n $RTR config set timeout-udp 600 \
@@ -147,6 +148,7 @@ mode_on() {
 		else
 			$KNAT -n $RTR masquerade add out out0
 		fi
+		[ "$1" = slow ] && $KNAT -n $RTR config set fastpath 0
 		;;
 	esac
 }
@@ -154,9 +156,10 @@ mode_on() {
 mode_off() {
 	case $1 in
 	nft | ft) in_ns $RTR nft delete table ip nat ;;
-	knat | before)
+	knat | slow | before)
 		$KNAT -n $RTR pool del bench 2>/dev/null ||
 			$KNAT -n $RTR masquerade del out out0
+		[ "$1" = slow ] && $KNAT -n $RTR config set fastpath 1
 		[ "$1" = before ] && swap_knat "$B/module/knat.ko"
 		;;
 	esac

@@ -7,7 +7,8 @@
 # /knat-out/icount.jsonl; progress as TAP. Topology, modes: _bench_lib.sh.
 #
 #   icount_forward: established UDP flows (1 and 4096), modes plain,
-#     nft, ft (nft + flowtable), knat [, before]
+#     nft, ft (nft + flowtable), knat (fast path), slow (knat's normal
+#     path, fastpath 0) [, before]
 #   icount_new: a new flow every packet, plain, nft (conntrack + nf_nat,
 #     snat to a /25) and knat (a /25 pool) [, before]; each run in a new
 #     topology, so no entry of an earlier run is found again
@@ -46,12 +47,12 @@ fresh() {
 fresh
 for rep in $(seq "$REPS"); do
 	for flows in 1 4096; do
-		for mode in plain nft ft $KNATS; do
+		for mode in plain nft ft $KNATS slow; do
 			rate icount_forward $mode $flows "$rep"
 		done
 	done
 done
-ok "icount: established flows, 1 and 4096, plain nft ft $KNATS x $REPS"
+ok "icount: established flows, 1 and 4096, plain nft ft $KNATS slow x $REPS"
 
 for rep in $(seq "$REPS"); do
 	for mode in plain nft $KNATS; do
@@ -67,7 +68,7 @@ ok "icount: a new flow every packet, plain nft $KNATS x $REPS"
 # KNAT_ICOUNT_PROFILE=1: where the instructions go, by symbol.
 if [ "${KNAT_ICOUNT_PROFILE:-}" = 1 ]; then
 	topology
-	for mode in plain nft ft $KNATS; do
+	for mode in plain nft ft $KNATS slow; do
 		profile "icount-$mode-1" $mode 1
 	done
 	for mode in nft $KNATS; do
