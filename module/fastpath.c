@@ -154,6 +154,12 @@ static void forward(struct net *net, struct sk_buff *skb, struct rtable *rt)
 	neigh_output(neigh, skb, is_v6gw);
 }
 
+/* A shared skb is not ours to pull: ip_rcv_core() unshares it first. */
+static bool header_readable(struct sk_buff *skb, unsigned int len)
+{
+	return skb_shared(skb) ? skb_headlen(skb) >= len : pskb_may_pull(skb, len);
+}
+
 /* The packet's mapping and direction, if it may have a route learned. */
 static struct knat_map *fp_lookup(struct knat_net *kn, const struct knat_pkt *p,
 				  enum knat_fp_dir *dir)
@@ -183,8 +189,8 @@ static unsigned int knat_fp_ingress(void *priv, struct sk_buff *skb,
 
 	if (skb->protocol != htons(ETH_P_IP) || skb->pkt_type != PACKET_HOST ||
 	    skb_vlan_tag_present(skb) || skb_dst(skb) || skb_sk_is_prefetched(skb) ||
-	    skb_sec_path(skb) || skb_shared(skb) || !READ_ONCE(kn->cfg.fastpath) ||
-	    !pskb_may_pull(skb, sizeof(struct iphdr)))
+	    skb_sec_path(skb) || !READ_ONCE(kn->cfg.fastpath) ||
+	    !header_readable(skb, sizeof(struct iphdr)))
 		return NF_ACCEPT;
 	iph = ip_hdr(skb);
 	if (iph->ihl != 5 || iph->version != 4 || ip_is_fragment(iph) ||
@@ -212,7 +218,18 @@ static unsigned int knat_fp_ingress(void *priv, struct sk_buff *skb,
 	/* Refused here too: the normal path drops and counts it. */
 	if (dir == KNAT_FP_IN && !knat_map_peer_allowed(kn, m, peer->addr, peer->port))
 		return NF_ACCEPT;
-	/* As ip_rcv_core(): a local sender's (over a veth) lets go here. */
+	/* As ip_rcv_core(): another holder's (pktgen, a tap) is cloned... */
+	if (skb_shared(skb)) {
+		struct sk_buff *nskb = skb_clone(skb, GFP_ATOMIC);
+
+		if (!nskb) {
+			knat_stats_inc(kn, KNAT_STAT_DROP_NOMEM);
+			return NF_DROP;
+		}
+		consume_skb(skb);
+		skb = nskb;
+	}
+	/* ...and a local sender's (over a veth) let go. */
 	skb_orphan(skb);
 	if (skb_cow(skb, LL_RESERVED_SPACE(r->dst->dev) + r->dst->header_len)) {
 		knat_stats_inc(kn, KNAT_STAT_DROP_NOMEM);

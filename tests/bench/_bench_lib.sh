@@ -157,6 +157,8 @@ mode_off() {
 	case $1 in
 	nft | ft) in_ns $RTR nft delete table ip nat ;;
 	knat | slow | before)
+		# Outside the window: how many took the fast path, if any.
+		note "$1: $($KNAT -n $RTR -j stats | grep -o '"fastpath":[0-9]*' || echo 'no fastpath counter')"
 		$KNAT -n $RTR pool del bench 2>/dev/null ||
 			$KNAT -n $RTR masquerade del out out0
 		[ "$1" = slow ] && $KNAT -n $RTR config set fastpath 1
