@@ -37,52 +37,6 @@
 /* A route is learned again for another peer at most this often. */
 #define KNAT_FP_RELEARN	HZ
 
-/*
- * May the fast path skip the hooks @e of the normal path? Only knat's
- * own, defragmentation's (PREROUTING) and a security module's (SELinux,
- * AppArmor, Smack: at NF_IP_PRI_SELINUX_FIRST or _LAST, labelling what
- * has a socket; the flowtable skips them too). Another one (conntrack, a
- * firewall, nftables NAT) must see every packet: then every packet
- * takes the normal path.
- */
-static bool hooks_skippable(const struct knat_net *kn,
-			    const struct nf_hook_entries *e, bool prerouting)
-{
-	struct nf_hook_ops **ops;
-	unsigned int i;
-	int pri;
-
-	if (!e)
-		return true;
-	ops = nf_hook_entries_get_hook_ops(e);
-	for (i = 0; i < e->num_hook_entries; i++) {
-		pri = ops[i]->priority;
-		if (ops[i]->priv == kn || pri == NF_IP_PRI_SELINUX_FIRST ||
-		    pri == NF_IP_PRI_SELINUX_LAST ||
-		    (prerouting && pri == NF_IP_PRI_CONNTRACK_DEFRAG))
-			continue;
-		return false;
-	}
-	return true;
-}
-
-/* Is the normal path of a forwarded packet knat's alone? */
-static bool path_is_knat_alone(const struct knat_net *kn, const struct net *net)
-{
-	struct nf_hook_entries __rcu *const *h = net->nf.hooks_ipv4;
-
-	if (!hooks_skippable(kn, rcu_dereference(h[NF_INET_PRE_ROUTING]), true) ||
-	    !hooks_skippable(kn, rcu_dereference(h[NF_INET_FORWARD]), false) ||
-	    !hooks_skippable(kn, rcu_dereference(h[NF_INET_POST_ROUTING]), false))
-		return false;
-#ifdef CONFIG_XFRM
-	if (READ_ONCE(net->xfrm.policy_count[XFRM_POLICY_FWD]) ||
-	    READ_ONCE(net->xfrm.policy_count[XFRM_POLICY_OUT]))
-		return false;
-#endif
-	return true;
-}
-
 /* As route.c's: routes changed since @rt was made (ipv4_dst_check()). */
 static bool route_expired(const struct rtable *rt)
 {
@@ -98,12 +52,21 @@ static bool route_valid(const struct knat_net *kn,
 	       !route_expired((const struct rtable *)r->dst);
 }
 
-static bool route_for(const struct knat_fp_route *r, __be32 addr, __be16 port,
-		      const struct sk_buff *skb, int iif)
+/* The reverse-path filter of @dev: a change of it flushes no route. */
+static int rp_filter_of(const struct net_device *dev)
 {
-	return r->peer_addr == addr && r->peer_port == port && r->iif == iif &&
+	struct in_device *idev = __in_dev_get_rcu(dev);
+
+	return idev ? IN_DEV_RPFILTER(idev) : -1;
+}
+
+static bool route_for(const struct knat_fp_route *r, __be32 addr, __be16 port,
+		      const struct sk_buff *skb, const struct net_device *in)
+{
+	return r->peer_addr == addr && r->peer_port == port &&
+	       r->iif == in->ifindex &&
 	       r->tos == (ip_hdr(skb)->tos & IPTOS_RT_MASK) &&
-	       r->mark == skb->mark;
+	       r->mark == skb->mark && r->rp_filter == rp_filter_of(in);
 }
 
 /* Over the route's MTU: the normal path fragments or answers 3/4. */
@@ -154,10 +117,41 @@ static void forward(struct net *net, struct sk_buff *skb, struct rtable *rt)
 	neigh_output(neigh, skb, is_v6gw);
 }
 
+/*
+ * What the normal path treats in its own way: a port of a bridge, bond,
+ * macvlan or OVS (its rx_handler, after ingress, may take the packet),
+ * an LRO packet (ip_forward() drops it), one a switch forwarded already.
+ */
+static bool unusual_skb(const struct sk_buff *skb)
+{
+	if (rcu_access_pointer(skb->dev->rx_handler))
+		return true;
+	if (skb_is_gso(skb) && !skb_shinfo(skb)->gso_type)
+		return true;
+#ifdef CONFIG_NET_SWITCHDEV
+	if (skb->offload_l3_fwd_mark)
+		return true;
+#endif
+	return false;
+}
+
 /* A shared skb is not ours to pull: ip_rcv_core() unshares it first. */
 static bool header_readable(struct sk_buff *skb, unsigned int len)
 {
 	return skb_shared(skb) ? skb_headlen(skb) >= len : pskb_may_pull(skb, len);
+}
+
+/*
+ * With fib_multipath_use_neigh a failed neighbour moves a flow to another
+ * next hop, and no route changes: only the normal path would know.
+ */
+static bool multipath_by_neigh(const struct net *net)
+{
+#ifdef CONFIG_IP_ROUTE_MULTIPATH
+	return READ_ONCE(net->ipv4.sysctl_fib_multipath_use_neigh);
+#else
+	return false;
+#endif
 }
 
 /* The packet's mapping and direction, if it may have a route learned. */
@@ -190,7 +184,7 @@ static unsigned int knat_fp_ingress(void *priv, struct sk_buff *skb,
 	if (skb->protocol != htons(ETH_P_IP) || skb->pkt_type != PACKET_HOST ||
 	    skb_vlan_tag_present(skb) || skb_dst(skb) || skb_sk_is_prefetched(skb) ||
 	    skb_sec_path(skb) || !READ_ONCE(kn->cfg.fastpath) ||
-	    !header_readable(skb, sizeof(struct iphdr)))
+	    unusual_skb(skb) || !header_readable(skb, sizeof(struct iphdr)))
 		return NF_ACCEPT;
 	iph = ip_hdr(skb);
 	if (iph->ihl != 5 || iph->version != 4 || ip_is_fragment(iph) ||
@@ -200,10 +194,11 @@ static unsigned int knat_fp_ingress(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	if (knat_pkt_parse(skb, &p) ||
 	    (p.tcp_flags & (TCPHDR_SYN | TCPHDR_FIN | TCPHDR_RST)) ||
-	    READ_ONCE(kn->nuplinks) > 1 || !path_is_knat_alone(kn, state->net))
+	    READ_ONCE(kn->nuplinks) > 1 || !knat_fp_path_alone(kn, state->net))
 		return NF_ACCEPT;
 	m = fp_lookup(kn, &p, &dir);
-	if (!m || !m->block)
+	if (!m || !m->block || multipath_by_neigh(state->net) ||
+	    (dir == KNAT_FP_OUT && knat_outside_maybe(kn, p.dst.addr)))
 		return NF_ACCEPT;
 	f = knat_map_flags(m);
 	if ((f & BIT(KNAT_MAP_DEAD)) ||
@@ -212,13 +207,17 @@ static unsigned int knat_fp_ingress(void *priv, struct sk_buff *skb,
 	fp = rcu_dereference(m->fp);
 	r = fp ? rcu_dereference(fp->route[dir]) : NULL;
 	peer = dir == KNAT_FP_OUT ? &p.dst : &p.src;
-	if (!r || !route_for(r, peer->addr, peer->port, skb, state->in->ifindex) ||
+	if (!r || !route_for(r, peer->addr, peer->port, skb, state->in) ||
 	    !route_valid(kn, r) || exceeds_mtu(skb, r->dst))
 		return NF_ACCEPT;
 	/* Refused here too: the normal path drops and counts it. */
 	if (dir == KNAT_FP_IN && !knat_map_peer_allowed(kn, m, peer->addr, peer->port))
 		return NF_ACCEPT;
-	/* As ip_rcv_core(): another holder's (pktgen, a tap) is cloned... */
+	/*
+	 * As ip_rcv_core(): another holder's (pktgen's) is cloned, a local
+	 * sender's (over a veth) let go. From here on the skb is ours, and
+	 * so is freeing it.
+	 */
 	if (skb_shared(skb)) {
 		struct sk_buff *nskb = skb_clone(skb, GFP_ATOMIC);
 
@@ -229,12 +228,10 @@ static unsigned int knat_fp_ingress(void *priv, struct sk_buff *skb,
 		consume_skb(skb);
 		skb = nskb;
 	}
-	/* ...and a local sender's (over a veth) let go. */
 	skb_orphan(skb);
-	if (skb_cow(skb, LL_RESERVED_SPACE(r->dst->dev) + r->dst->header_len)) {
-		knat_stats_inc(kn, KNAT_STAT_DROP_NOMEM);
-		return NF_DROP;
-	}
+	skb_set_transport_header(skb, sizeof(struct iphdr));
+	if (skb_cow(skb, LL_RESERVED_SPACE(r->dst->dev) + r->dst->header_len))
+		goto nomem;
 	/* What the normal path does to @m for such a packet (hooks.c). */
 	if (dir == KNAT_FP_OUT) {
 		knat_map_note_peer(kn, m, peer->addr, peer->port);
@@ -246,16 +243,19 @@ static unsigned int knat_fp_ingress(void *priv, struct sk_buff *skb,
 		knat_map_refresh(kn, m);
 	}
 	if (knat_xlate(skb, &p, dir == KNAT_FP_OUT ? KNAT_SRC : KNAT_DST,
-		       dir == KNAT_FP_OUT ? &m->out : &m->in)) {
-		knat_stats_inc(kn, KNAT_STAT_DROP_NOMEM);
-		return NF_DROP;
-	}
+		       dir == KNAT_FP_OUT ? &m->out : &m->in))
+		goto nomem;
 	skb_forward_csum(skb);
 	knat_stats_inc(kn, dir == KNAT_FP_OUT ? KNAT_STAT_OUT_XLATED :
 						KNAT_STAT_IN_XLATED);
 	knat_stats_xlated(kn, dir == KNAT_FP_OUT, p.src.proto, skb->len);
 	knat_stats_inc(kn, KNAT_STAT_FASTPATH);
 	forward(state->net, skb, (struct rtable *)r->dst);
+	return NF_STOLEN;
+
+nomem:
+	knat_stats_inc(kn, KNAT_STAT_DROP_NOMEM);
+	kfree_skb(skb);
 	return NF_STOLEN;
 }
 
@@ -282,6 +282,7 @@ static bool route_usable(const struct sk_buff *skb, const struct net_device *in)
 	       !(IPCB(skb)->flags & IPSKB_DOREDIRECT) && !IPCB(skb)->opt.optlen &&
 	       !dst_xfrm(dst) && !dst->lwtstate &&
 	       READ_ONCE(dst->obsolete) == DST_OBSOLETE_FORCE_CHK &&
+	       !rt->rt_uncached_list &&	/* one of its own: a realm's */
 	       !route_expired(rt) && !netif_is_l3_master(dst->dev) &&
 	       !netif_is_l3_slave(dst->dev) && !netif_is_l3_master(in) &&
 	       !netif_is_l3_slave(in) && !(in->flags & IFF_LOOPBACK);
@@ -336,6 +337,7 @@ void knat_fp_learn(struct knat_net *kn, struct knat_map *m,
 	r->tos = ip_hdr(skb)->tos & IPTOS_RT_MASK;
 	r->iif = iif;
 	r->mark = skb->mark;
+	r->rp_filter = rp_filter_of(in);
 	r->gen = gen;
 	r->learned = jiffies;
 	old = unrcu_pointer(xchg(&fp->route[dir], RCU_INITIALIZER(r)));
@@ -493,6 +495,11 @@ static int knat_fp_netdev_event(struct notifier_block *nb,
 	struct knat_fp_dev *d;
 
 	switch (event) {
+	case NETDEV_CHANGEUPPER:	/* into a bridge, a bond, a VRF */
+	case NETDEV_CHANGEADDR:
+	case NETDEV_CHANGE:
+		knat_fp_invalidate(kn);
+		break;
 	case NETDEV_REGISTER:
 		if (kn->fp_hooked && !knat_fp_closed)
 			fp_hook(kn, dev);

@@ -27,6 +27,7 @@ struct knat_fp_route {
 	u8 tos;			/* & IPTOS_RT_MASK, as routing reads it */
 	int iif;		/* where the packets it is for come in */
 	u32 mark;
+	int rp_filter;		/* of the interface, as it was (no flush follows it) */
 	u32 gen;		/* knat_net.fp_gen when learned */
 	unsigned long learned;	/* jiffies */
 	struct rcu_head rcu;
@@ -52,6 +53,13 @@ void knat_fp_learn_in(struct knat_net *kn, const struct sk_buff *skb,
 		      const struct nf_hook_state *state);
 /* @m is freed (no reader left): its routes go with it. */
 void knat_fp_free(struct knat_map *m);
+
+/*
+ * Would the normal path show a forwarded packet to no netfilter hook but
+ * knat's own, defragmentation's and a security module's, and to no IPsec
+ * policy (fastpath_hooks.c)? Under RCU.
+ */
+bool knat_fp_path_alone(const struct knat_net *kn, const struct net *net);
 
 /* The configuration changed: every learned route is stale. */
 static inline void knat_fp_invalidate(struct knat_net *kn)

@@ -510,10 +510,22 @@ static const struct genl_ops knat_nl_ops[] = {
 	},
 };
 
+/* Commands that change nothing. */
+static bool knat_nl_cmd_reads(u8 cmd)
+{
+	return cmd == KNAT_CMD_GET_INFO || cmd == KNAT_CMD_CONFIG_GET ||
+	       cmd == KNAT_CMD_STATS_GET;
+}
+
 static int knat_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
 			    struct genl_info *info)
 {
-	knat_stats_inc(knat_pernet(genl_info_net(info)), KNAT_STAT_NL_REQUESTS);
+	struct knat_net *kn = knat_pernet(genl_info_net(info));
+
+	knat_stats_inc(kn, KNAT_STAT_NL_REQUESTS);
+	/* And again after it: none learned meanwhile by the old one holds. */
+	if (!knat_nl_cmd_reads(ops->cmd))
+		knat_fp_invalidate(kn);
 	return 0;
 }
 
@@ -521,13 +533,8 @@ static int knat_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
 static void knat_nl_post_doit(const struct genl_ops *ops, struct sk_buff *skb,
 			      struct genl_info *info)
 {
-	switch (ops->cmd) {
-	case KNAT_CMD_GET_INFO:
-	case KNAT_CMD_CONFIG_GET:
-	case KNAT_CMD_STATS_GET:
-		return;
-	}
-	knat_fp_invalidate(knat_pernet(genl_info_net(info)));
+	if (!knat_nl_cmd_reads(ops->cmd))
+		knat_fp_invalidate(knat_pernet(genl_info_net(info)));
 }
 
 /* Events name inside hosts: only the namespace's administrator may listen. */

@@ -10,7 +10,7 @@
 #     nft, ft (nft + flowtable), knat (fast path), slow (knat's normal
 #     path, fastpath 0) [, before]
 #   icount_new: a new flow every packet, plain, nft (conntrack + nf_nat,
-#     snat to a /25) and knat (a /25 pool) [, before]; each run in a new
+#     snat to a /25), knat (a /25 pool) and slow [, before]; each run in a new
 #     topology, so no entry of an earlier run is found again
 set -u
 . /knat-out/env.sh
@@ -55,7 +55,7 @@ done
 ok "icount: established flows, 1 and 4096, plain nft ft $KNATS slow x $REPS"
 
 for rep in $(seq "$REPS"); do
-	for mode in plain nft $KNATS; do
+	for mode in plain nft $KNATS slow; do
 		fresh
 		in_ns $RTR sysctl -qw net.netfilter.nf_conntrack_udp_timeout=600
 		$KNAT -n $RTR config set timeout-udp 600 max-blocks-per-subscriber 32 \
@@ -63,7 +63,7 @@ for rep in $(seq "$REPS"); do
 		rate icount_new $mode new "$rep"
 	done
 done
-ok "icount: a new flow every packet, plain nft $KNATS x $REPS"
+ok "icount: a new flow every packet, plain nft $KNATS slow x $REPS"
 
 # KNAT_ICOUNT_PROFILE=1: where the instructions go, by symbol.
 if [ "${KNAT_ICOUNT_PROFILE:-}" = 1 ]; then

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * knat: may the fast path skip the netfilter hooks of the normal path?
+ * Only knat's own, defragmentation's (PREROUTING) and a security
+ * module's (SELinux, AppArmor: they label what has a socket; the
+ * flowtable skips them too). Any other (conntrack, a firewall chain,
+ * nftables NAT, a module's) must see every packet: then every packet
+ * takes the normal path.
+ *
+ * Hooks are told by their function, by name, as kallsyms gives it (the
+ * priority would not do: anyone may register a chain at any priority).
+ * A function is judged once, out of the way of the packets after it.
+ */
+#include <linux/kallsyms.h>
+#include <linux/slab.h>
+#include <net/xfrm.h>
+#include "fastpath.h"
+
+/* What the fast path may skip, and on which hook. */
+static const struct {
+	const char *name;
+	bool prerouting_only;
+} skippable[] = {
+	{ "ipv4_conntrack_defrag", true },	/* nf_defrag_ipv4 */
+	{ "selinux_ip_forward", false },
+	{ "selinux_ip_postroute", false },
+	{ "apparmor_ip_postroute", false },
+};
+
+/*
+ * Functions judged: index + 1 into skippable[], or -1 (not skippable).
+ * Slots are taken once and never given back (a module's text freed and
+ * reused would at worst be judged not skippable); when all are taken,
+ * a function is judged again each time.
+ */
+#define KNAT_FP_FNS	16
+static struct {
+	void *fn;
+	int verdict;
+} judged[KNAT_FP_FNS];
+static DEFINE_SPINLOCK(judged_lock);
+
+static int judge(void *fn)
+{
+	char *sym = kmalloc(KSYM_SYMBOL_LEN, GFP_ATOMIC);
+	int i, verdict = -1;
+	size_t n;
+
+	if (!sym)
+		return -1;
+	sprint_symbol_no_offset(sym, (unsigned long)fn);
+	for (i = 0; i < ARRAY_SIZE(skippable); i++) {
+		n = strlen(skippable[i].name);
+		/* "name" in the kernel, "name [module]" in a module. */
+		if (!strncmp(sym, skippable[i].name, n) &&
+		    (!sym[n] || sym[n] == ' ')) {
+			verdict = i + 1;
+			break;
+		}
+	}
+	kfree(sym);
+	spin_lock(&judged_lock);
+	for (i = 0; i < KNAT_FP_FNS; i++) {
+		if (!judged[i].fn) {
+			judged[i].verdict = verdict;
+			/* The verdict first: pairs with the acquire below. */
+			smp_store_release(&judged[i].fn, fn);
+			break;
+		}
+	}
+	spin_unlock(&judged_lock);
+	return verdict;
+}
+
+static int verdict_of(void *fn)
+{
+	int i;
+	void *f;
+
+	for (i = 0; i < KNAT_FP_FNS; i++) {
+		f = smp_load_acquire(&judged[i].fn);
+		if (!f)
+			break;
+		if (f == fn)
+			return judged[i].verdict;
+	}
+	return judge(fn);
+}
+
+static bool hooks_skippable(const struct knat_net *kn,
+			    const struct nf_hook_entries *e, bool prerouting)
+{
+	struct nf_hook_ops **ops;
+	unsigned int i;
+	int v;
+
+	if (!e)
+		return true;
+	ops = nf_hook_entries_get_hook_ops(e);
+	for (i = 0; i < e->num_hook_entries; i++) {
+		if (e->hooks[i].priv == kn)
+			continue;
+		if (ops[i]->hook_ops_type != NF_HOOK_OP_UNDEFINED)
+			return false;	/* an nftables chain */
+		v = verdict_of(e->hooks[i].hook);
+		if (v < 0 || (skippable[v - 1].prerouting_only && !prerouting))
+			return false;
+	}
+	return true;
+}
+
+bool knat_fp_path_alone(const struct knat_net *kn, const struct net *net)
+{
+	struct nf_hook_entries __rcu *const *h = net->nf.hooks_ipv4;
+
+	if (!hooks_skippable(kn, rcu_dereference(h[NF_INET_PRE_ROUTING]), true) ||
+	    !hooks_skippable(kn, rcu_dereference(h[NF_INET_FORWARD]), false) ||
+	    !hooks_skippable(kn, rcu_dereference(h[NF_INET_POST_ROUTING]), false))
+		return false;
+#ifdef CONFIG_XFRM
+	/* Policies, or a default one that blocks. */
+	if (READ_ONCE(net->xfrm.policy_count[XFRM_POLICY_FWD]) ||
+	    READ_ONCE(net->xfrm.policy_count[XFRM_POLICY_OUT]) ||
+	    READ_ONCE(net->xfrm.policy_default[XFRM_POLICY_FWD]) == XFRM_USERPOLICY_BLOCK ||
+	    READ_ONCE(net->xfrm.policy_default[XFRM_POLICY_OUT]) == XFRM_USERPOLICY_BLOCK)
+		return false;
+#endif
+	return true;
+}
