@@ -78,6 +78,7 @@ static int verdict_of(void *fn)
 	void *f;
 
 	for (i = 0; i < KNAT_FP_FNS; i++) {
+		/* Pairs with judge()'s release: the verdict is written. */
 		f = smp_load_acquire(&judged[i].fn);
 		if (!f)
 			break;
