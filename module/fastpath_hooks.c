@@ -11,6 +11,7 @@
  * priority would not do: anyone may register a chain at any priority).
  * A function is judged once, out of the way of the packets after it.
  */
+#include <linux/hash.h>
 #include <linux/kallsyms.h>
 #include <linux/slab.h>
 #include <net/xfrm.h>
@@ -28,19 +29,21 @@ static const struct {
 };
 
 /*
- * Functions judged: index + 1 into skippable[], or -1 (not skippable).
+ * Functions judged: index + 1 into skippable[], or -1 (not skippable),
+ * open addressing from the function's hash, a probe or two a hook.
  * Slots are taken once and never given back (a module's text freed and
  * reused would at worst be judged not skippable); when all are taken,
  * a function is judged again each time.
  */
-#define KNAT_FP_FNS	16
+#define KNAT_FP_FNS_BITS	5
+#define KNAT_FP_FNS		BIT(KNAT_FP_FNS_BITS)
 static struct {
 	void *fn;
 	int verdict;
 } judged[KNAT_FP_FNS];
 static DEFINE_SPINLOCK(judged_lock);
 
-static int judge(void *fn)
+static int judge(void *fn, unsigned int h)
 {
 	char *sym = kmalloc(KSYM_SYMBOL_LEN, GFP_ATOMIC);
 	int i, verdict = -1;
@@ -59,33 +62,33 @@ static int judge(void *fn)
 		}
 	}
 	kfree(sym);
-	spin_lock(&judged_lock);
-	for (i = 0; i < KNAT_FP_FNS; i++) {
-		if (!judged[i].fn) {
-			judged[i].verdict = verdict;
+	spin_lock_bh(&judged_lock);
+	for (i = 0; i < KNAT_FP_FNS; i++, h = (h + 1) % KNAT_FP_FNS) {
+		if (!judged[h].fn) {
+			judged[h].verdict = verdict;
 			/* The verdict first: pairs with the acquire below. */
-			smp_store_release(&judged[i].fn, fn);
+			smp_store_release(&judged[h].fn, fn);
 			break;
 		}
 	}
-	spin_unlock(&judged_lock);
+	spin_unlock_bh(&judged_lock);
 	return verdict;
 }
 
 static int verdict_of(void *fn)
 {
-	int i;
+	unsigned int h = hash_ptr(fn, KNAT_FP_FNS_BITS), i;
 	void *f;
 
-	for (i = 0; i < KNAT_FP_FNS; i++) {
+	for (i = 0; i < KNAT_FP_FNS; i++, h = (h + 1) % KNAT_FP_FNS) {
 		/* Pairs with judge()'s release: the verdict is written. */
-		f = smp_load_acquire(&judged[i].fn);
+		f = smp_load_acquire(&judged[h].fn);
 		if (!f)
 			break;
 		if (f == fn)
-			return judged[i].verdict;
+			return judged[h].verdict;
 	}
-	return judge(fn);
+	return judge(fn, hash_ptr(fn, KNAT_FP_FNS_BITS));
 }
 
 static bool hooks_skippable(const struct knat_net *kn,
