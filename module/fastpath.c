@@ -291,10 +291,10 @@ static bool route_usable(const struct sk_buff *skb, const struct net_device *in)
 
 void knat_fp_learn(struct knat_net *kn, struct knat_map *m,
 		   enum knat_fp_dir dir, const struct sk_buff *skb,
-		   const struct knat_pkt *p, const struct nf_hook_state *state)
+		   const struct knat_pkt *p, const struct nf_hook_state *state,
+		   u32 gen)
 {
 	const struct knat_key *peer = dir == KNAT_FP_OUT ? &p->dst : &p->src;
-	u32 gen = atomic_read(&kn->fp_gen);
 	struct knat_fp_route *r, *old;
 	const struct net_device *in;
 	struct knat_fp *fp, *nfp;
@@ -348,7 +348,7 @@ void knat_fp_learn(struct knat_net *kn, struct knat_map *m,
 
 void knat_fp_learn_in(struct knat_net *kn, const struct sk_buff *skb,
 		      const struct knat_pkt *p,
-		      const struct nf_hook_state *state)
+		      const struct nf_hook_state *state, u32 gen)
 {
 	struct knat_map *m;
 
@@ -368,7 +368,7 @@ void knat_fp_learn_in(struct knat_net *kn, const struct sk_buff *skb,
 	    (knat_pool_taking(kn, p->src.addr, 0) ||
 	     knat_static_by_in(kn, p->src.addr)))
 		return;
-	knat_fp_learn(kn, m, KNAT_FP_IN, skb, p, state);
+	knat_fp_learn(kn, m, KNAT_FP_IN, skb, p, state, gen);
 }
 
 void knat_fp_free(struct knat_map *m)
@@ -523,7 +523,14 @@ static struct notifier_block knat_fp_nb = {
 
 int knat_fp_notifier_init(void)
 {
-	return register_netdevice_notifier(&knat_fp_nb);
+	int err = knat_fp_hooks_init();
+
+	if (err)
+		return err;
+	err = register_netdevice_notifier(&knat_fp_nb);
+	if (err)
+		knat_fp_hooks_exit();
+	return err;
 }
 
 /*
@@ -537,4 +544,5 @@ void knat_fp_notifier_exit(void)
 	knat_fp_closed = true;
 	rtnl_unlock();
 	unregister_netdevice_notifier(&knat_fp_nb);
+	knat_fp_hooks_exit();
 }

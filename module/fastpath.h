@@ -46,11 +46,15 @@ struct knat_fp {
  */
 void knat_fp_learn(struct knat_net *kn, struct knat_map *m,
 		   enum knat_fp_dir dir, const struct sk_buff *skb,
-		   const struct knat_pkt *p, const struct nf_hook_state *state);
-/* An inbound packet the normal path translated, seen in POSTROUTING. */
+		   const struct knat_pkt *p, const struct nf_hook_state *state,
+		   u32 gen);
+/*
+ * An inbound packet the normal path translated, seen in POSTROUTING.
+ * @gen: knat_net.fp_gen as it was before the hook looked at anything.
+ */
 void knat_fp_learn_in(struct knat_net *kn, const struct sk_buff *skb,
 		      const struct knat_pkt *p,
-		      const struct nf_hook_state *state);
+		      const struct nf_hook_state *state, u32 gen);
 /* @m is freed (no reader left): its routes go with it. */
 void knat_fp_free(struct knat_map *m);
 
@@ -60,11 +64,15 @@ void knat_fp_free(struct knat_map *m);
  * policy (fastpath_hooks.c)? Under RCU.
  */
 bool knat_fp_path_alone(const struct knat_net *kn, const struct net *net);
+int knat_fp_hooks_init(void);
+void knat_fp_hooks_exit(void);
 
 /* The configuration changed: every learned route is stale. */
 static inline void knat_fp_invalidate(struct knat_net *kn)
 {
 	atomic_inc(&kn->fp_gen);
+	/* Before the change: pairs with the hooks' acquire of fp_gen. */
+	smp_mb__after_atomic();
 }
 
 /* Hooks (or unhooks) the namespace's devices as settings say; any context. */

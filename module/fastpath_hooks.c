@@ -13,6 +13,7 @@
  */
 #include <linux/hash.h>
 #include <linux/kallsyms.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <net/xfrm.h>
 #include "fastpath.h"
@@ -31,9 +32,9 @@ static const struct {
 /*
  * Functions judged: index + 1 into skippable[], or -1 (not skippable),
  * open addressing from the function's hash, a probe or two a hook.
- * Slots are taken once and never given back (a module's text freed and
- * reused would at worst be judged not skippable); when all are taken,
- * a function is judged again each time.
+ * Slots are emptied all at once when a module goes (its text may be
+ * reused by another's); when all are taken, a function is judged again
+ * each time.
  */
 #define KNAT_FP_FNS_BITS	5
 #define KNAT_FP_FNS		BIT(KNAT_FP_FNS_BITS)
@@ -64,6 +65,8 @@ static int judge(void *fn, unsigned int h)
 	kfree(sym);
 	spin_lock_bh(&judged_lock);
 	for (i = 0; i < KNAT_FP_FNS; i++, h = (h + 1) % KNAT_FP_FNS) {
+		if (judged[h].fn == fn)
+			break;	/* another CPU's judgement came first */
 		if (!judged[h].fn) {
 			judged[h].verdict = verdict;
 			/* The verdict first: pairs with the acquire below. */
@@ -111,6 +114,35 @@ static bool hooks_skippable(const struct knat_net *kn,
 			return false;
 	}
 	return true;
+}
+
+/* A module goes: whatever was judged of its text is forgotten. */
+static int knat_fp_module_event(struct notifier_block *nb, unsigned long state,
+				void *data)
+{
+	int i;
+
+	if (state != MODULE_STATE_GOING)
+		return NOTIFY_DONE;
+	spin_lock_bh(&judged_lock);
+	for (i = 0; i < KNAT_FP_FNS; i++)
+		WRITE_ONCE(judged[i].fn, NULL);
+	spin_unlock_bh(&judged_lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block knat_fp_module_nb = {
+	.notifier_call = knat_fp_module_event,
+};
+
+int knat_fp_hooks_init(void)
+{
+	return register_module_notifier(&knat_fp_module_nb);
+}
+
+void knat_fp_hooks_exit(void)
+{
+	unregister_module_notifier(&knat_fp_module_nb);
 }
 
 bool knat_fp_path_alone(const struct knat_net *kn, const struct net *net)

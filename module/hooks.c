@@ -891,6 +891,8 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 	struct knat_map *m;
 	struct knat_pkt p;
 	bool forwarded = IPCB(skb)->flags & IPSKB_FORWARDED;
+	/* Before any decision: a route learned below holds for this one. */
+	u32 gen = atomic_read_acquire(&kn->fp_gen);
 	bool created = false;
 	int err;
 
@@ -928,7 +930,7 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 		if (!s && !pool) {
 			/* Perhaps an inbound packet knat translated. */
 			if (READ_ONCE(kn->cfg.fastpath))
-				knat_fp_learn_in(kn, skb, &p, state);
+				knat_fp_learn_in(kn, skb, &p, state, gen);
 			return NF_ACCEPT;
 		}
 		/* No ports to read, none to map a fragment by. */
@@ -981,7 +983,7 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 	knat_stats_xlated(kn, true, p.src.proto, skb->len);
 	/* A flow of one packet (a query, a scan) costs no route memory. */
 	if (!created && READ_ONCE(kn->cfg.fastpath))
-		knat_fp_learn(kn, m, KNAT_FP_OUT, skb, &p, state);
+		knat_fp_learn(kn, m, KNAT_FP_OUT, skb, &p, state, gen);
 	return NF_ACCEPT;
 }
 
