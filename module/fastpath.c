@@ -485,6 +485,7 @@ void knat_fp_exit(struct knat_net *kn)
 	rtnl_lock();
 	fp_unhook_all(kn);
 	rtnl_unlock();
+	knat_fp_seen_free(kn);
 }
 
 /* Under RTNL: a device of a hooked namespace comes or goes. */

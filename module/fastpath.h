@@ -63,7 +63,9 @@ void knat_fp_free(struct knat_map *m);
  * knat's own, defragmentation's and a security module's, and to no IPsec
  * policy (fastpath_hooks.c)? Under RCU.
  */
-bool knat_fp_path_alone(const struct knat_net *kn, const struct net *net);
+bool knat_fp_path_alone(struct knat_net *kn, const struct net *net);
+/* The namespace goes: what knat_fp_path_alone() remembers goes too. */
+void knat_fp_seen_free(struct knat_net *kn);
 int knat_fp_hooks_init(void);
 void knat_fp_hooks_exit(void);
 

@@ -43,6 +43,8 @@ static struct {
 	int verdict;
 } judged[KNAT_FP_FNS];
 static DEFINE_SPINLOCK(judged_lock);
+/* Bumped as judged[] is emptied: what was remembered of the hooks goes. */
+static atomic_t judged_epoch;
 
 static int judge(void *fn, unsigned int h)
 {
@@ -127,6 +129,7 @@ static int knat_fp_module_event(struct notifier_block *nb, unsigned long state,
 	spin_lock_bh(&judged_lock);
 	for (i = 0; i < KNAT_FP_FNS; i++)
 		WRITE_ONCE(judged[i].fn, NULL);
+	atomic_inc(&judged_epoch);
 	spin_unlock_bh(&judged_lock);
 	return NOTIFY_DONE;
 }
@@ -145,13 +148,97 @@ void knat_fp_hooks_exit(void)
 	unregister_module_notifier(&knat_fp_module_nb);
 }
 
-bool knat_fp_path_alone(const struct knat_net *kn, const struct net *net)
+/*
+ * The hooks of the normal path, in order (PREROUTING, FORWARD,
+ * POSTROUTING), and their verdict. A verdict is a function of the hooks'
+ * functions and private data alone (an nftables chain's function is
+ * never skippable), so the same sequence of them, in whatever array,
+ * has the same verdict: a few compares a packet, not a judgement. A
+ * hook with more entries than this is judged every time.
+ */
+#define KNAT_FP_SEEN_MAX	8
+static const u8 seen_hooks[] = {
+	NF_INET_PRE_ROUTING, NF_INET_FORWARD, NF_INET_POST_ROUTING,
+};
+
+struct knat_fp_seen {
+	struct rcu_head rcu;
+	int epoch;			/* judged_epoch's, when judged */
+	bool alone;
+	u8 n[ARRAY_SIZE(seen_hooks)];
+	struct nf_hook_entry e[ARRAY_SIZE(seen_hooks)][KNAT_FP_SEEN_MAX];
+};
+
+static bool seen_matches(const struct knat_fp_seen *seen,
+			 struct nf_hook_entries *const e[])
+{
+	unsigned int i, j, n;
+
+	/* A module went: its functions' text may be another's now. */
+	if (seen->epoch != atomic_read(&judged_epoch))
+		return false;
+	for (i = 0; i < ARRAY_SIZE(seen_hooks); i++) {
+		n = e[i] ? e[i]->num_hook_entries : 0;
+		if (n != seen->n[i])
+			return false;
+		for (j = 0; j < n; j++)
+			if (e[i]->hooks[j].hook != seen->e[i][j].hook ||
+			    e[i]->hooks[j].priv != seen->e[i][j].priv)
+				return false;
+	}
+	return true;
+}
+
+/* Judges @e's hooks, and remembers the verdict if they are few enough. */
+static bool judge_path(struct knat_net *kn, struct nf_hook_entries *const e[])
+{
+	int epoch = atomic_read(&judged_epoch);
+	struct knat_fp_seen *seen, *old;
+	bool alone = true, few = true;
+	unsigned int i, n;
+
+	for (i = 0; i < ARRAY_SIZE(seen_hooks); i++) {
+		alone = alone && hooks_skippable(kn, e[i],
+						 seen_hooks[i] == NF_INET_PRE_ROUTING);
+		few = few && (!e[i] || e[i]->num_hook_entries <= KNAT_FP_SEEN_MAX);
+	}
+	seen = few ? kzalloc(sizeof(*seen), GFP_ATOMIC | __GFP_NOWARN) : NULL;
+	if (!seen)
+		return alone;
+	/* The epoch before the judgement: a module going meanwhile voids it. */
+	seen->epoch = epoch;
+	seen->alone = alone;
+	for (i = 0; i < ARRAY_SIZE(seen_hooks); i++) {
+		n = e[i] ? e[i]->num_hook_entries : 0;
+		seen->n[i] = n;
+		if (n)
+			memcpy(seen->e[i], e[i]->hooks, n * sizeof(e[i]->hooks[0]));
+	}
+	old = unrcu_pointer(xchg(&kn->fp_seen, RCU_INITIALIZER(seen)));
+	if (old)
+		kfree_rcu(old, rcu);
+	return alone;
+}
+
+void knat_fp_seen_free(struct knat_net *kn)
+{
+	struct knat_fp_seen *seen = unrcu_pointer(xchg(&kn->fp_seen, NULL));
+
+	if (seen)
+		kfree_rcu(seen, rcu);
+}
+
+bool knat_fp_path_alone(struct knat_net *kn, const struct net *net)
 {
 	struct nf_hook_entries __rcu *const *h = net->nf.hooks_ipv4;
+	struct nf_hook_entries *e[ARRAY_SIZE(seen_hooks)];
+	const struct knat_fp_seen *seen;
+	unsigned int i;
 
-	if (!hooks_skippable(kn, rcu_dereference(h[NF_INET_PRE_ROUTING]), true) ||
-	    !hooks_skippable(kn, rcu_dereference(h[NF_INET_FORWARD]), false) ||
-	    !hooks_skippable(kn, rcu_dereference(h[NF_INET_POST_ROUTING]), false))
+	for (i = 0; i < ARRAY_SIZE(seen_hooks); i++)
+		e[i] = rcu_dereference(h[seen_hooks[i]]);
+	seen = rcu_dereference(kn->fp_seen);
+	if (seen && seen_matches(seen, e) ? !seen->alone : !judge_path(kn, e))
 		return false;
 #ifdef CONFIG_XFRM
 	/* Policies, or a default one that blocks. */

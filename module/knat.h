@@ -119,6 +119,7 @@ struct knat_net {
 	atomic_t fp_gen;		/* bumped by every configuration change */
 	bool fp_hooked;			/* devices hooked; written under RTNL */
 	struct list_head fp_devs;	/* struct knat_fp_dev, under RTNL */
+	struct knat_fp_seen __rcu *fp_seen;	/* hooks last judged */
 	struct work_struct fp_work;	/* hooks or unhooks them */
 };
 

@@ -7,12 +7,19 @@
 #
 # pktgen in snd sends UDP to 192.0.2.99, which rtr routes to sink; sink
 # does not forward, so it counts each packet (rx_packets) and drops it
-# without a reply. Sourced after /knat-out/env.sh; the caller sets OUT
+# without a reply. pktgen keeps a reference to each skb it sends, so the
+# router receives them shared: whoever writes to one must copy it first
+# (ip_rcv_core() clones it, the forward path copies the header), where
+# a NIC's packets are the router's alone. "topology feed" puts a
+# forwarding namespace in front of the router, whose packets then come
+# as a NIC's do (neither shared nor cloned):
+#
+#   snd eth0 10.1.0.1/16 -- fin0 feed fout0 10.2.0.1/30 -- in0 rtr ... Sourced after /knat-out/env.sh; the caller sets OUT
 # (the JSON lines file), WINDOW (seconds measured per rate) and may set
 # WARMUP (seconds before it, 1).
 B=$KNAT_BUILD_DIR
 KNAT="$B/tools/knat/knat"
-SND=snd RTR=rtr SINK=sink
+SND=snd RTR=rtr SINK=sink FEED=feed
 
 ok() { echo "ok - $*"; }
 notok() { echo "not ok - $*"; }
@@ -22,12 +29,15 @@ now_ns() { date +%s%N; }
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 topology() {
-	local ns
+	local ns first=$RTR first_if=in0
 	# The holders keep a deleted namespace alive: they go first.
 	teardown
 	sleep 1
+	TOPOLOGY=${1:-direct}
+	[ "$TOPOLOGY" = feed ] && first=$FEED first_if=fin0
 	for ns in $SND $RTR $SINK; do ip netns add $ns; done
-	ip link add eth0 netns $SND type veth peer name in0 netns $RTR
+	[ "$TOPOLOGY" = feed ] && ip netns add $FEED
+	ip link add eth0 netns $SND type veth peer name $first_if netns $first
 	ip link add out0 netns $RTR type veth peer name eth0 netns $SINK
 	ip -n $SND -batch - <<-IP
 	link set lo up
@@ -35,14 +45,37 @@ topology() {
 	addr add 10.1.0.1/16 dev eth0
 	route add default via 10.1.255.254
 	IP
-	ip -n $RTR -batch - <<-IP
-	link set lo up
-	link set in0 up
-	link set out0 up
-	addr add 10.1.255.254/16 dev in0
-	addr add 198.51.100.1/24 dev out0
-	route add 192.0.2.0/24 via 198.51.100.2
-	IP
+	if [ "$TOPOLOGY" = feed ]; then
+		ip link add fout0 netns $FEED type veth peer name in0 netns $RTR
+		ip -n $FEED -batch - <<-IP
+		link set lo up
+		link set fin0 up
+		link set fout0 up
+		addr add 10.1.255.254/16 dev fin0
+		addr add 10.2.0.1/30 dev fout0
+		route add default via 10.2.0.2
+		IP
+		ip -n $RTR -batch - <<-IP
+		link set lo up
+		link set in0 up
+		link set out0 up
+		addr add 10.2.0.2/30 dev in0
+		addr add 198.51.100.1/24 dev out0
+		route add 10.1.0.0/16 via 10.2.0.1
+		route add 192.0.2.0/24 via 198.51.100.2
+		IP
+		in_ns $FEED sysctl -qw net.ipv4.ip_forward=1
+		in_ns $FEED ping -c 1 -W 2 10.2.0.2 >/dev/null
+	else
+		ip -n $RTR -batch - <<-IP
+		link set lo up
+		link set in0 up
+		link set out0 up
+		addr add 10.1.255.254/16 dev in0
+		addr add 198.51.100.1/24 dev out0
+		route add 192.0.2.0/24 via 198.51.100.2
+		IP
+	fi
 	ip -n $SINK -batch - <<-IP
 	link set lo up
 	link set eth0 up
@@ -53,7 +86,8 @@ topology() {
 	in_ns $SINK sysctl -qw net.ipv4.ip_forward=0
 	# The router resolves the sink once, not during a measurement.
 	in_ns $RTR ping -c 1 -W 2 198.51.100.2 >/dev/null
-	RTR_MAC=$(in_ns $RTR cat /sys/class/net/in0/address)
+	# pktgen's packets go to the first hop's MAC address.
+	RTR_MAC=$(in_ns $first cat /sys/class/net/$first_if/address)
 	# A process in each end's namespace: /proc/PID/net shows its
 	# counters to the shell, which reads them with no fork or exec.
 	ip netns exec $SND sleep infinity &
@@ -107,7 +141,7 @@ teardown() {
 	local ns
 	[ -n "${SND_PID:-}" ] && kill "$SND_PID" "$SINK_PID" 2>/dev/null
 	SND_PID=
-	for ns in $SND $RTR $SINK; do ip netns del $ns 2>/dev/null; done
+	for ns in $SND $FEED $RTR $SINK; do ip netns del $ns 2>/dev/null; done
 }
 
 # The router's NAT, by mode: plain (none), nft (nftables masquerade:

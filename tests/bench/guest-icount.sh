@@ -9,6 +9,9 @@
 #   icount_forward: established UDP flows (1 and 4096), modes plain,
 #     nft, ft (nft + flowtable), knat (fast path), slow (knat's normal
 #     path, fastpath 0) [, before]
+#   icount_unshared: the same, in the topology whose router receives
+#     packets as from a NIC (a forwarding namespace in front: pktgen's
+#     own are shared, and the router has to copy them to write)
 #   icount_new: a new flow every packet, plain, nft (conntrack + nf_nat,
 #     snat to a /25), knat (a /25 pool) and slow [, before]; each run in a new
 #     topology, so no entry of an earlier run is found again
@@ -40,7 +43,7 @@ ok "icount guest up: $(uname -r), $(nproc) CPU, $(awk '/MemTotal/ { print $2 / 1
 # A new topology, and a first run in it that is not measured: the first
 # run after the set-up can cost more (its leftovers).
 fresh() {
-	topology
+	topology "$@"
 	OUT=/dev/null WINDOW=0.3 rate icount_warmup plain 1 0
 }
 
@@ -53,6 +56,16 @@ for rep in $(seq "$REPS"); do
 	done
 done
 ok "icount: established flows, 1 and 4096, plain nft ft $KNATS slow x $REPS"
+
+fresh feed
+for rep in $(seq "$REPS"); do
+	for flows in 1 4096; do
+		for mode in plain nft ft $KNATS slow; do
+			rate icount_unshared $mode $flows "$rep"
+		done
+	done
+done
+ok "icount: established flows, unshared, 1 and 4096, plain nft ft $KNATS slow x $REPS"
 
 for rep in $(seq "$REPS"); do
 	for mode in plain nft $KNATS slow; do
@@ -77,7 +90,11 @@ if [ "${KNAT_ICOUNT_PROFILE:-}" = 1 ]; then
 			max-mappings 4000000
 		profile "icount-$mode-new" $mode new
 	done
-	ok "icount profiles: 1 flow, plain nft ft $KNATS; new flows, nft $KNATS"
+	topology feed
+	for mode in ft knat; do
+		profile "icount-unshared-$mode-1" $mode 1
+	done
+	ok "icount profiles: 1 flow, plain nft ft $KNATS; new flows, nft $KNATS; unshared, ft knat"
 fi
 
 teardown

@@ -111,6 +111,14 @@ def normal_path(d):
     return d.get("slow") or d.get("knat")
 
 
+def icount_label(key):
+    """A chart's name for a set of runs: "1", "4096 unshared", "new"."""
+    if key == "new":
+        return "new flow a packet"
+    n, _, how = key.partition(" ")
+    return n + " flow(s)" + (", " + how if how else "")
+
+
 def summarise_icount(rows):
     """Instruction counting: the guest's clock runs a nanosecond per
     instruction, so packets/s are packets per 10^9 instructions. Per
@@ -118,9 +126,13 @@ def summarise_icount(rows):
     instructions a packet (10^9 / rate) and their excess over plain
     forwarding of the same packets; then the ratios of issue 18."""
     out = {}
-    for flows in sorted({r["flows"] for r in pick(rows, "icount_forward")} |
-                        {r["flows"] for r in pick(rows, "icount_new")}, key=str):
-        bench = "icount_new" if flows == "new" else "icount_forward"
+    sets = [("icount_forward", f, str(f)) for f in
+            sorted({r["flows"] for r in pick(rows, "icount_forward")})]
+    sets += [("icount_unshared", f, "%s unshared" % f) for f in
+             sorted({r["flows"] for r in pick(rows, "icount_unshared")})]
+    if pick(rows, "icount_new"):
+        sets.append(("icount_new", "new", "new"))
+    for bench, flows, key in sets:
         d = {}
         for m in ICOUNT_MODES:
             sp = spread([r["pps"] for r in pick(rows, bench, mode=m, flows=flows)
@@ -131,7 +143,7 @@ def summarise_icount(rows):
         for m in d:
             d[m]["over_plain"] = (d[m]["insns"] - d["plain"]["insns"]
                                   if "plain" in d else None)
-        out[str(flows)] = d
+        out[key] = d
     return out
 
 
@@ -326,7 +338,7 @@ def charts(s, outdir, machine):
     if s["icount"]:
         modes = [m for m in ICOUNT_MODES if any(m in d for d in s["icount"].values())]
         data = "".join(
-            "\"%s\" %s\n" % ("new flow a packet" if f == "new" else f + " flow(s)",
+            "\"%s\" %s\n" % (icount_label(f),
                             " ".join(str(d[m]["insns"]) if m in d else "-"
                                      for m in modes))
             for f, d in s["icount"].items())
