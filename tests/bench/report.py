@@ -247,13 +247,13 @@ def print_table(s, t, machine):
     if s["icount"]:
         print("\n0. instruction counting: packets per 10^9 instructions "
               "(64-byte frames; sender and sink included)")
-        print("%-5s %-42s %-26s %12s %11s" % ("flows", "mode", "packets/s",
+        print("%-10s %-42s %-26s %12s %11s" % ("flows", "mode", "packets/s",
                                               "insns/packet", "over plain"))
         for flows, d in s["icount"].items():
             for m in ICOUNT_MODES:
                 if m in d:
                     x = d[m]
-                    print("%-5s %-42s %-26s %12d %11s" % (
+                    print("%-10s %-42s %-26s %12d %11s" % (
                         flows, ICOUNT_NAMES[m], cell(x), x["insns"],
                         "-" if x["over_plain"] is None else
                         "%+d" % x["over_plain"]))
@@ -427,10 +427,15 @@ def main(argv):
     print_table(s, t, machine)
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
     made = charts(s, outdir, machine)
-    with open(os.path.join(outdir, date + ".json"), "w") as f:
+    # A second run the same day keeps the first's results.
+    name, n = date, 1
+    while os.path.exists(os.path.join(outdir, name + ".json")):
+        n += 1
+        name = "%s-%d" % (date, n)
+    with open(os.path.join(outdir, name + ".json"), "w") as f:
         json.dump({"date": date, "machine": machine, "summary": s,
                    "targets": t, "charts": made, "raw": rows}, f, indent=1)
-    print("\nresults: %s/%s.json; charts: %s" % (outdir, date, ", ".join(made)))
+    print("\nresults: %s/%s.json; charts: %s" % (outdir, name, ", ".join(made)))
     return 0
 
 
