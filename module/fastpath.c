@@ -431,14 +431,17 @@ static void fp_unhook(struct knat_net *kn, struct knat_fp_dev *d)
 	kfree_rcu(d, rcu);
 }
 
-static void fp_unhook_all(struct knat_net *kn)
+/* Whether any device was hooked. */
+static bool fp_unhook_all(struct knat_net *kn)
 {
 	struct knat_fp_dev *d, *tmp;
+	bool any = !list_empty(&kn->fp_devs);
 
 	ASSERT_RTNL();
 	list_for_each_entry_safe(d, tmp, &kn->fp_devs, list)
 		fp_unhook(kn, d);
 	WRITE_ONCE(kn->fp_hooked, false);
+	return any;
 }
 
 static void knat_fp_work(struct work_struct *work)
@@ -481,10 +484,15 @@ void knat_fp_init(struct knat_net *kn)
 /* After pre_exit: no more work is queued. */
 void knat_fp_exit(struct knat_net *kn)
 {
+	bool any;
+
 	cancel_work_sync(&kn->fp_work);
 	rtnl_lock();
-	fp_unhook_all(kn);
+	any = fp_unhook_all(kn);
 	rtnl_unlock();
+	/* Unhooking waits for no packet: none may remember hooks after. */
+	if (any)
+		synchronize_net();
 	knat_fp_seen_free(kn);
 }
 

@@ -175,15 +175,16 @@ static bool seen_matches(const struct knat_fp_seen *seen,
 	unsigned int i, j, n;
 
 	/* A module went: its functions' text may be another's now. */
-	if (seen->epoch != atomic_read(&judged_epoch))
+	if (seen->epoch != atomic_read_acquire(&judged_epoch))
 		return false;
 	for (i = 0; i < ARRAY_SIZE(seen_hooks); i++) {
 		n = e[i] ? e[i]->num_hook_entries : 0;
 		if (n != seen->n[i])
 			return false;
+		/* An entry unregistered meanwhile becomes accept_all in place. */
 		for (j = 0; j < n; j++)
-			if (e[i]->hooks[j].hook != seen->e[i][j].hook ||
-			    e[i]->hooks[j].priv != seen->e[i][j].priv)
+			if (READ_ONCE(e[i]->hooks[j].hook) != seen->e[i][j].hook ||
+			    READ_ONCE(e[i]->hooks[j].priv) != seen->e[i][j].priv)
 				return false;
 	}
 	return true;
@@ -192,10 +193,10 @@ static bool seen_matches(const struct knat_fp_seen *seen,
 /* Judges @e's hooks, and remembers the verdict if they are few enough. */
 static bool judge_path(struct knat_net *kn, struct nf_hook_entries *const e[])
 {
-	int epoch = atomic_read(&judged_epoch);
+	int epoch = atomic_read_acquire(&judged_epoch);
 	struct knat_fp_seen *seen, *old;
 	bool alone = true, few = true;
-	unsigned int i, n;
+	unsigned int i, j, n;
 
 	for (i = 0; i < ARRAY_SIZE(seen_hooks); i++) {
 		alone = alone && hooks_skippable(kn, e[i],
@@ -211,8 +212,10 @@ static bool judge_path(struct knat_net *kn, struct nf_hook_entries *const e[])
 	for (i = 0; i < ARRAY_SIZE(seen_hooks); i++) {
 		n = e[i] ? e[i]->num_hook_entries : 0;
 		seen->n[i] = n;
-		if (n)
-			memcpy(seen->e[i], e[i]->hooks, n * sizeof(e[i]->hooks[0]));
+		for (j = 0; j < n; j++) {
+			seen->e[i][j].hook = READ_ONCE(e[i]->hooks[j].hook);
+			seen->e[i][j].priv = READ_ONCE(e[i]->hooks[j].priv);
+		}
 	}
 	old = unrcu_pointer(xchg(&kn->fp_seen, RCU_INITIALIZER(seen)));
 	if (old)

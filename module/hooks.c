@@ -412,7 +412,7 @@ static bool pool_takes(const struct knat_pool *pool, __be32 saddr)
 struct knat_pool *knat_pool_taking(struct knat_net *kn, __be32 saddr,
 				   __be32 daddr)
 {
-	/* No pool owns 0.0.0.0: no walk for a caller with no destination. */
+	/* No destination (0): the walk below finds the pool by its from. */
 	struct knat_pool *pool = daddr ? knat_pool_owning(kn, daddr) : NULL;
 
 	if (pool && pool_takes(pool, saddr))

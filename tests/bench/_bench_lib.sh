@@ -14,7 +14,9 @@
 # forwarding namespace in front of the router, whose packets then come
 # as a NIC's do (neither shared nor cloned):
 #
-#   snd eth0 10.1.0.1/16 -- fin0 feed fout0 10.2.0.1/30 -- in0 rtr ... Sourced after /knat-out/env.sh; the caller sets OUT
+#   snd eth0 10.1.0.1/16 -- fin0 feed fout0 10.2.0.1/30 -- in0 rtr ...
+#
+# Sourced after /knat-out/env.sh; the caller sets OUT
 # (the JSON lines file), WINDOW (seconds measured per rate) and may set
 # WARMUP (seconds before it, 1).
 B=$KNAT_BUILD_DIR

@@ -247,13 +247,13 @@ def print_table(s, t, machine):
     if s["icount"]:
         print("\n0. instruction counting: packets per 10^9 instructions "
               "(64-byte frames; sender and sink included)")
-        print("%-10s %-42s %-26s %12s %11s" % ("flows", "mode", "packets/s",
+        print("%-14s %-42s %-26s %12s %11s" % ("flows", "mode", "packets/s",
                                               "insns/packet", "over plain"))
         for flows, d in s["icount"].items():
             for m in ICOUNT_MODES:
                 if m in d:
                     x = d[m]
-                    print("%-10s %-42s %-26s %12d %11s" % (
+                    print("%-14s %-42s %-26s %12d %11s" % (
                         flows, ICOUNT_NAMES[m], cell(x), x["insns"],
                         "-" if x["over_plain"] is None else
                         "%+d" % x["over_plain"]))
@@ -333,7 +333,14 @@ BARS = ("set style data histograms\nset style histogram clustered gap 1\n"
         "set style fill solid 0.8 border -1\nset boxwidth 0.9\nset yrange [0:*]\n")
 
 
-def charts(s, outdir, machine):
+def png(outdir, name, suffix, made):
+    """The path of chart NAME, noted in MADE."""
+    made.append(name + suffix + ".png")
+    return os.path.join(outdir, made[-1])
+
+
+def charts(s, outdir, machine, suffix=""):
+    """The PNG charts, NAME + suffix + ".png"; their names."""
     made = []
     if s["icount"]:
         modes = [m for m in ICOUNT_MODES if any(m in d for d in s["icount"].values())]
@@ -348,8 +355,7 @@ def charts(s, outdir, machine):
         gnuplot(BARS + "set datafile missing '-'\n"
                 "set title 'Instructions a packet, sender and sink included "
                 "(qemu -icount)'\nset ylabel 'instructions per packet'\n"
-                "plot " + plot + "\n", data, os.path.join(outdir, "icount.png"))
-        made.append("icount.png")
+                "plot " + plot + "\n", data, png(outdir, "icount", suffix, made))
     if s["forward"]:
         data = "".join(
             "%s %d %d %d\n" % (f, d["plain"]["median"], d["nft"]["median"],
@@ -358,8 +364,7 @@ def charts(s, outdir, machine):
                 "set xlabel 'concurrent flows'\nset ylabel 'packets/s forwarded'\n"
                 "plot 'DATA' using 2:xtic(1) title 'plain forwarding', '' using 3 "
                 "title 'nftables masquerade', '' using 4 title 'knat'\n" % machine,
-                data, os.path.join(outdir, "forwarding.png"))
-        made.append("forwarding.png")
+                data, png(outdir, "forwarding", suffix, made))
     if s["tcp"]:
         data = "".join(
             "%s %.1f %.1f %.1f\n" % (st, d["plain"]["median"] / 1e6,
@@ -370,8 +375,7 @@ def charts(s, outdir, machine):
                 "set xlabel 'streams'\nset ylabel 'Mbit/s'\n"
                 "plot 'DATA' using 2:xtic(1) title 'plain forwarding', '' using 3 "
                 "title 'nftables masquerade', '' using 4 title 'knat'\n",
-                data, os.path.join(outdir, "tcp.png"))
-        made.append("tcp.png")
+                data, png(outdir, "tcp", suffix, made))
     nm = s["new_mappings"]
     if "knat" in nm and "nft" in nm:
         data = "\"new mappings/s\" %d %d\n" % (
@@ -380,7 +384,7 @@ def charts(s, outdir, machine):
                 "set ylabel 'mappings/s'\n"
                 "plot 'DATA' using 2:xtic(1) title 'knat', '' using 3 "
                 "title 'conntrack + nf_nat'\n", data,
-                os.path.join(outdir, "new_mappings.png"))
+                png(outdir, "new_mappings", suffix, made))
         data = "\"bytes per entry at 1 M\" %d %d\n" % (
             nm["knat"]["bytes_per_entry"]["median"],
             nm["nft"]["bytes_per_entry"]["median"])
@@ -388,8 +392,7 @@ def charts(s, outdir, machine):
                 "set ylabel 'bytes'\n"
                 "plot 'DATA' using 2:xtic(1) title 'knat', '' using 3 "
                 "title 'conntrack + nf_nat'\n", data,
-                os.path.join(outdir, "memory.png"))
-        made += ["new_mappings.png", "memory.png"]
+                png(outdir, "memory", suffix, made))
     if s["lookup"]:
         data = "".join(
             "%s %s %s %s %s\n" % (n, d[1]["hot"], d.get(2, d[1])["hot"],
@@ -400,8 +403,7 @@ def charts(s, outdir, machine):
                 "plot 'DATA' using 2:xtic(1) title '1000 hot flows, 1 CPU', '' "
                 "using 3 title '1000 hot flows, 2 CPUs', '' using 4 title "
                 "'random keys, 1 CPU', '' using 5 title 'random keys, 2 CPUs'\n",
-                data, os.path.join(outdir, "lookup.png"))
-        made.append("lookup.png")
+                data, png(outdir, "lookup", suffix, made))
     if s["alloc"]:
         data = "".join(
             "%s%% %s %s %s %s\n" % (u, d[1]["median_ns"], d.get(2, {}).get("median_ns", 0),
@@ -413,8 +415,7 @@ def charts(s, outdir, machine):
                 "plot 'DATA' using 2:xtic(1) title 'median, 1 CPU', '' using 3 "
                 "title 'median, 2 CPUs', '' using 4 title 'worst, 1 CPU', '' "
                 "using 5 title 'worst, 2 CPUs'\n", data,
-                os.path.join(outdir, "alloc.png"))
-        made.append("alloc.png")
+                png(outdir, "alloc", suffix, made))
     return made
 
 
@@ -426,12 +427,12 @@ def main(argv):
     t = targets(s)
     print_table(s, t, machine)
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
-    made = charts(s, outdir, machine)
-    # A second run the same day keeps the first's results.
-    name, n = date, 1
+    # A second run the same day keeps the first's results and charts.
+    name, n, suffix = date, 1, ""
     while os.path.exists(os.path.join(outdir, name + ".json")):
         n += 1
-        name = "%s-%d" % (date, n)
+        name, suffix = "%s-%d" % (date, n), "-%d" % n
+    made = charts(s, outdir, machine, suffix)
     with open(os.path.join(outdir, name + ".json"), "w") as f:
         json.dump({"date": date, "machine": machine, "summary": s,
                    "targets": t, "charts": made, "raw": rows}, f, indent=1)

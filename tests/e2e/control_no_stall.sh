@@ -17,11 +17,22 @@ $KNAT -n "$B" pool add 192.0.2.1 from 10.0.0.0/8
 # running PID: PID has not ended (not reaped: this shell waits for it).
 running() { [ -e "/proc/$1" ] && [ "$(awk '{ print $3 }' "/proc/$1/stat")" != Z ]; }
 
+# settled PID: PID has ended, or sleeps uninterruptibly (state D: a
+# notifier waiting for a lock, under RTNL). Up to 5 s.
+settled() {
+	for _ in $(seq 100); do
+		running "$1" || return 0
+		[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = D ] && return 0
+		sleep 0.05
+	done
+}
+
 # try NAME ADDR-OP ADDR-ARGS...: A's forward add, A's `ip addr ADDR-OP`
-# meanwhile, then B's `ip link add NAME` and B's knat request. 0: B's
-# both ended while A's operation ran; 1: they waited for it; 2: it ended
-# too soon to tell (B's commands take a fifth of a second each in this
-# guest, the forward add two or three seconds).
+# meanwhile (done, or stuck under RTNL), then B's `ip link add NAME` and
+# B's knat request. 0: B's both ended while A's operation ran; 1: they
+# waited for it; 2: it ended too soon to tell (B's commands take a fifth
+# of a second each in this guest, the forward add two or three seconds).
+# Called left of ||, where set -e is off: every failure said here.
 try() {
 	local name=$1 long addr verdict=0
 	shift
@@ -33,14 +44,14 @@ try() {
 	# Under RTNL, the address notifier for A.
 	ip -n "$A" addr "$@" &
 	addr=$!
-	sleep 0.3
-	ip -n "$B" link add "$name" type dummy
+	settled "$addr"
+	ip -n "$B" link add "$name" type dummy || fail "ip link add $name in $B failed"
 	[ $verdict = 0 ] && ! running "$long" && verdict=1
-	$KNAT -n "$B" stats > /dev/null
+	$KNAT -n "$B" stats > /dev/null || fail "knat stats in $B failed"
 	[ $verdict = 0 ] && ! running "$long" && verdict=1
 	wait "$long" || fail "forward add failed"
 	wait "$addr" || fail "ip addr $* failed"
-	$KNAT -n "$A" forward del tcp 198.51.100.1:1
+	$KNAT -n "$A" forward del tcp 198.51.100.1:1 || fail "forward del failed"
 	return $verdict
 }
 
@@ -48,17 +59,23 @@ try() {
 # not tell is undone and made again). Were RTNL or genl_mutex held across
 # A's operation, B would wait in every try.
 round() {
-	local name=$1 op=$2 undo n verdict
+	local name=$1 op=$2 undo n verdict waited=0
 	shift 2
 	[ "$op" = add ] && undo=del || undo=add
 	for n in 1 2 3; do
 		verdict=0
 		try "$name$n" "$op" "$@" || verdict=$?
 		[ $verdict = 0 ] && return 0
-		echo "   try $n: the forward add ended before B's commands$([ $verdict = 2 ] && echo ' (within half a second)')"
+		if [ $verdict = 1 ]; then
+			waited=$((waited + 1))
+			echo "   try $n: the forward add ended before B's commands"
+		else
+			echo "   try $n: the forward add ended within half a second"
+		fi
 		ip -n "$A" addr "$undo" "$@"
 	done
-	fail "B's ip link add and knat request waited for $A's forward add in 3 tries (RTNL or genl_mutex held meanwhile)"
+	[ $waited = 0 ] && fail "the forward add ended within half a second 3 times: not long enough to test"
+	fail "B's ip link add and knat request waited for $A's forward add ($waited of 3 tries; RTNL or genl_mutex held meanwhile)"
 }
 
 step "ip link add and knat stats in B during a 65,535-port forward add in A"
