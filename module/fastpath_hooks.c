@@ -48,6 +48,8 @@ static atomic_t judged_epoch;
 
 static int judge(void *fn, unsigned int h)
 {
+	/* Before the name is read: a module going meanwhile voids it. */
+	int epoch = atomic_read_acquire(&judged_epoch);
 	char *sym = kmalloc(KSYM_SYMBOL_LEN, GFP_ATOMIC);
 	int i, verdict = -1;
 	size_t n;
@@ -66,7 +68,8 @@ static int judge(void *fn, unsigned int h)
 	}
 	kfree(sym);
 	spin_lock_bh(&judged_lock);
-	for (i = 0; i < KNAT_FP_FNS; i++, h = (h + 1) % KNAT_FP_FNS) {
+	for (i = 0; i < KNAT_FP_FNS && atomic_read(&judged_epoch) == epoch;
+	     i++, h = (h + 1) % KNAT_FP_FNS) {
 		if (judged[h].fn == fn)
 			break;	/* another CPU's judgement came first */
 		if (!judged[h].fn) {
@@ -129,7 +132,8 @@ static int knat_fp_module_event(struct notifier_block *nb, unsigned long state,
 	spin_lock_bh(&judged_lock);
 	for (i = 0; i < KNAT_FP_FNS; i++)
 		WRITE_ONCE(judged[i].fn, NULL);
-	atomic_inc(&judged_epoch);
+	/* After the slots: who reads the new epoch finds them empty. */
+	atomic_inc_return_release(&judged_epoch);
 	spin_unlock_bh(&judged_lock);
 	return NOTIFY_DONE;
 }

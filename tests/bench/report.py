@@ -11,6 +11,7 @@ Usage: report.py BENCH.jsonl RESULTS_DIR MACHINE-DESCRIPTION
 import datetime
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -333,14 +334,14 @@ BARS = ("set style data histograms\nset style histogram clustered gap 1\n"
         "set style fill solid 0.8 border -1\nset boxwidth 0.9\nset yrange [0:*]\n")
 
 
-def png(outdir, name, suffix, made):
-    """The path of chart NAME, noted in MADE."""
-    made.append(name + suffix + ".png")
+def png(outdir, name, prefix, made):
+    """The path of chart NAME of the run PREFIX names, noted in MADE."""
+    made.append(prefix + "-" + name + ".png")
     return os.path.join(outdir, made[-1])
 
 
-def charts(s, outdir, machine, suffix=""):
-    """The PNG charts, NAME + suffix + ".png"; their names."""
+def charts(s, outdir, machine, prefix):
+    """The PNG charts, PREFIX-NAME.png; their names."""
     made = []
     if s["icount"]:
         modes = [m for m in ICOUNT_MODES if any(m in d for d in s["icount"].values())]
@@ -355,7 +356,7 @@ def charts(s, outdir, machine, suffix=""):
         gnuplot(BARS + "set datafile missing '-'\n"
                 "set title 'Instructions a packet, sender and sink included "
                 "(qemu -icount)'\nset ylabel 'instructions per packet'\n"
-                "plot " + plot + "\n", data, png(outdir, "icount", suffix, made))
+                "plot " + plot + "\n", data, png(outdir, "icount", prefix, made))
     if s["forward"]:
         data = "".join(
             "%s %d %d %d\n" % (f, d["plain"]["median"], d["nft"]["median"],
@@ -364,7 +365,7 @@ def charts(s, outdir, machine, suffix=""):
                 "set xlabel 'concurrent flows'\nset ylabel 'packets/s forwarded'\n"
                 "plot 'DATA' using 2:xtic(1) title 'plain forwarding', '' using 3 "
                 "title 'nftables masquerade', '' using 4 title 'knat'\n" % machine,
-                data, png(outdir, "forwarding", suffix, made))
+                data, png(outdir, "forwarding", prefix, made))
     if s["tcp"]:
         data = "".join(
             "%s %.1f %.1f %.1f\n" % (st, d["plain"]["median"] / 1e6,
@@ -375,7 +376,7 @@ def charts(s, outdir, machine, suffix=""):
                 "set xlabel 'streams'\nset ylabel 'Mbit/s'\n"
                 "plot 'DATA' using 2:xtic(1) title 'plain forwarding', '' using 3 "
                 "title 'nftables masquerade', '' using 4 title 'knat'\n",
-                data, png(outdir, "tcp", suffix, made))
+                data, png(outdir, "tcp", prefix, made))
     nm = s["new_mappings"]
     if "knat" in nm and "nft" in nm:
         data = "\"new mappings/s\" %d %d\n" % (
@@ -384,7 +385,7 @@ def charts(s, outdir, machine, suffix=""):
                 "set ylabel 'mappings/s'\n"
                 "plot 'DATA' using 2:xtic(1) title 'knat', '' using 3 "
                 "title 'conntrack + nf_nat'\n", data,
-                png(outdir, "new_mappings", suffix, made))
+                png(outdir, "new_mappings", prefix, made))
         data = "\"bytes per entry at 1 M\" %d %d\n" % (
             nm["knat"]["bytes_per_entry"]["median"],
             nm["nft"]["bytes_per_entry"]["median"])
@@ -392,7 +393,7 @@ def charts(s, outdir, machine, suffix=""):
                 "set ylabel 'bytes'\n"
                 "plot 'DATA' using 2:xtic(1) title 'knat', '' using 3 "
                 "title 'conntrack + nf_nat'\n", data,
-                png(outdir, "memory", suffix, made))
+                png(outdir, "memory", prefix, made))
     if s["lookup"]:
         data = "".join(
             "%s %s %s %s %s\n" % (n, d[1]["hot"], d.get(2, d[1])["hot"],
@@ -403,7 +404,7 @@ def charts(s, outdir, machine, suffix=""):
                 "plot 'DATA' using 2:xtic(1) title '1000 hot flows, 1 CPU', '' "
                 "using 3 title '1000 hot flows, 2 CPUs', '' using 4 title "
                 "'random keys, 1 CPU', '' using 5 title 'random keys, 2 CPUs'\n",
-                data, png(outdir, "lookup", suffix, made))
+                data, png(outdir, "lookup", prefix, made))
     if s["alloc"]:
         data = "".join(
             "%s%% %s %s %s %s\n" % (u, d[1]["median_ns"], d.get(2, {}).get("median_ns", 0),
@@ -415,7 +416,7 @@ def charts(s, outdir, machine, suffix=""):
                 "plot 'DATA' using 2:xtic(1) title 'median, 1 CPU', '' using 3 "
                 "title 'median, 2 CPUs', '' using 4 title 'worst, 1 CPU', '' "
                 "using 5 title 'worst, 2 CPUs'\n", data,
-                png(outdir, "alloc", suffix, made))
+                png(outdir, "alloc", prefix, made))
     return made
 
 
@@ -428,11 +429,15 @@ def main(argv):
     print_table(s, t, machine)
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
     # A second run the same day keeps the first's results and charts.
-    name, n, suffix = date, 1, ""
+    name, n = date, 1
     while os.path.exists(os.path.join(outdir, name + ".json")):
         n += 1
-        name, suffix = "%s-%d" % (date, n), "-%d" % n
-    made = charts(s, outdir, machine, suffix)
+        name = "%s-%d" % (date, n)
+    made = charts(s, outdir, machine, name)
+    # The latest of each chart under its plain name, as the README shows.
+    for m in made:
+        shutil.copyfile(os.path.join(outdir, m),
+                        os.path.join(outdir, m[len(name) + 1:]))
     with open(os.path.join(outdir, name + ".json"), "w") as f:
         json.dump({"date": date, "machine": machine, "summary": s,
                    "targets": t, "charts": made, "raw": rows}, f, indent=1)

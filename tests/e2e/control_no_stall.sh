@@ -14,24 +14,37 @@ ip -n "$A" link set lan up
 $KNAT -n "$A" pool add 203.0.113.0/30 from 10.0.1.0/24
 $KNAT -n "$B" pool add 192.0.2.1 from 10.0.0.0/8
 
-# running PID: PID has not ended (not reaped: this shell waits for it).
-running() { [ -e "/proc/$1" ] && [ "$(awk '{ print $3 }' "/proc/$1/stat")" != Z ]; }
+# state PID: PID's state (R, S, D, Z...), nothing once it is gone (bash
+# reaps a child as it ends, keeping its status for wait). One read: the
+# file may go between two.
+state() {
+	local s
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	s=${s##*) }
+	echo "${s%% *}"
+}
+
+# running PID: PID has not ended.
+running() { local s; s=$(state "$1"); [ -n "$s" ] && [ "$s" != Z ]; }
 
 # settled PID: PID has ended, or sleeps uninterruptibly (state D: a
 # notifier waiting for a lock, under RTNL). Up to 5 s.
 settled() {
 	for _ in $(seq 100); do
 		running "$1" || return 0
-		[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = D ] && return 0
+		[ "$(state "$1")" = D ] && return 0
 		sleep 0.05
 	done
+	echo "   A's ip addr neither ended nor slept in D within 5 s"
 }
 
 # try NAME ADDR-OP ADDR-ARGS...: A's forward add, A's `ip addr ADDR-OP`
 # meanwhile (done, or stuck under RTNL), then B's `ip link add NAME` and
-# B's knat request. 0: B's both ended while A's operation ran; 1: they
-# waited for it; 2: it ended too soon to tell (B's commands take a fifth
-# of a second each in this guest, the forward add two or three seconds).
+# B's knat request. 0: B's both ended while A's operation ran, and A's
+# ip addr had ended (had it gone to sleep for something else first, then
+# blocked under RTNL once B's were done, B would not have been tested);
+# 1: they waited for it; 2: could not tell (B's commands take a fifth of
+# a second each in this guest, the forward add two or three seconds).
 # Called left of ||, where set -e is off: every failure said here.
 try() {
 	local name=$1 long addr verdict=0
@@ -49,6 +62,7 @@ try() {
 	[ $verdict = 0 ] && ! running "$long" && verdict=1
 	$KNAT -n "$B" stats > /dev/null || fail "knat stats in $B failed"
 	[ $verdict = 0 ] && ! running "$long" && verdict=1
+	[ $verdict = 0 ] && running "$addr" && verdict=2
 	wait "$long" || fail "forward add failed"
 	wait "$addr" || fail "ip addr $* failed"
 	$KNAT -n "$A" forward del tcp 198.51.100.1:1 || fail "forward del failed"
@@ -70,11 +84,11 @@ round() {
 			waited=$((waited + 1))
 			echo "   try $n: the forward add ended before B's commands"
 		else
-			echo "   try $n: the forward add ended within half a second"
+			echo "   try $n: could not tell (the forward add ended within half a second, or A's ip addr outlasted B's commands)"
 		fi
-		ip -n "$A" addr "$undo" "$@"
+		ip -n "$A" addr "$undo" "$@" || fail "ip addr $undo $* (undoing a try) failed"
 	done
-	[ $waited = 0 ] && fail "the forward add ended within half a second 3 times: not long enough to test"
+	[ $waited = 0 ] && fail "3 tries could not tell: not long enough to test"
 	fail "B's ip link add and knat request waited for $A's forward add ($waited of 3 tries; RTNL or genl_mutex held meanwhile)"
 }
 
