@@ -10,7 +10,7 @@
 #      tests/bench/guest-bench.sh. The bench kernel keeps KUnit built in:
 #      knat_bench.ko reaches knat's internals through its KUnit exports.
 # Then tests/bench/report.py: a table on stdout, bench/results/DATE.json
-# and the PNG charts in bench/results/.
+# and the PNG charts bench/results/DATE-NAME.png (the latest also NAME.png).
 # Environment: KNAT_BENCH_ONLY=icount,forward,tcp,new,micro,profile
 #   (profile: perf profiles of the forwarding runs only; a list without
 #   icount skips guest 1, one of icount alone skips guest 2)
