@@ -47,25 +47,23 @@ fresh() {
 	OUT=/dev/null WINDOW=0.3 rate icount_warmup plain 1 0
 }
 
-fresh
-for rep in $(seq "$REPS"); do
-	for flows in 1 4096; do
-		for mode in plain nft ft $KNATS slow; do
-			rate icount_forward $mode $flows "$rep"
+# established BENCH [TOPOLOGY]: 1 and 4096 flows in every mode, REPS
+# times, in a fresh TOPOLOGY.
+established() {
+	local bench=$1 rep flows mode
+	fresh ${2:+"$2"}
+	for rep in $(seq "$REPS"); do
+		for flows in 1 4096; do
+			for mode in plain nft ft $KNATS slow; do
+				rate "$bench" $mode $flows "$rep"
+			done
 		done
 	done
-done
-ok "icount: established flows, 1 and 4096, plain nft ft $KNATS slow x $REPS"
+	ok "$bench: established flows, 1 and 4096, plain nft ft $KNATS slow x $REPS"
+}
 
-fresh feed
-for rep in $(seq "$REPS"); do
-	for flows in 1 4096; do
-		for mode in plain nft ft $KNATS slow; do
-			rate icount_unshared $mode $flows "$rep"
-		done
-	done
-done
-ok "icount: established flows, unshared, 1 and 4096, plain nft ft $KNATS slow x $REPS"
+established icount_forward
+established icount_unshared feed
 
 for rep in $(seq "$REPS"); do
 	for mode in plain nft $KNATS slow; do
