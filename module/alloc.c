@@ -27,10 +27,29 @@
 #include "stats.h"
 #include "table.h"
 
+/* Two words: as table.c's keys, hashed and compared as words. */
+static u32 sub_key_hash(const void *data, u32 len, u32 seed)
+{
+	const struct knat_sub_key *k = data;
+
+	BUILD_BUG_ON(sizeof(*k) != 2 * sizeof(u32));
+	return jhash_2words((__force u32)k->addr, k->pool_id, seed);
+}
+
+static int sub_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct knat_sub_key *a = &((const struct knat_sub *)obj)->key;
+	const struct knat_sub_key *b = arg->key;
+
+	return a->addr != b->addr || a->pool_id != b->pool_id;
+}
+
 static const struct rhashtable_params subs_params = {
 	.head_offset = offsetof(struct knat_sub, node),
 	.key_offset = offsetof(struct knat_sub, key),
 	.key_len = sizeof(struct knat_sub_key),
+	.hashfn = sub_key_hash,
+	.obj_cmpfn = sub_cmp,
 	.automatic_shrinking = true,
 };
 
@@ -244,6 +263,14 @@ static void pa_count_sub(struct knat_pool_addr *pa, int delta)
 	spin_unlock_bh(&pa->lock);
 }
 
+struct knat_sub *knat_sub_find(struct knat_net *kn,
+			       const struct knat_pool *pool, __be32 addr)
+{
+	struct knat_sub_key key = { .addr = addr, .pool_id = pool->id };
+
+	return rhashtable_lookup(&kn->subs, &key, subs_params);
+}
+
 static struct knat_sub *sub_get(struct knat_net *kn, struct knat_pool *pool,
 				__be32 addr)
 {
@@ -251,7 +278,7 @@ static struct knat_sub *sub_get(struct knat_net *kn, struct knat_pool *pool,
 	struct knat_pool_addr *pa;
 	struct knat_sub *sub, *old;
 
-	sub = rhashtable_lookup(&kn->subs, &key, subs_params);
+	sub = knat_sub_find(kn, pool, addr);
 	if (sub)
 		return sub;
 	pa = pa_choose(pool, addr);

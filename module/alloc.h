@@ -115,6 +115,22 @@ struct knat_sub {
 	struct rcu_head rcu;
 };
 
+/*
+ * Did @sub's last plausible packet come in by @iif under the routes of
+ * @genid (rt_genid_ipv4)? Then one by @iif is plausible too: the reverse
+ * path it was checked by has not changed (hooks.c).
+ */
+static inline bool knat_sub_noted(const struct knat_sub *sub, int iif,
+				  int genid)
+{
+	return sub && iif && READ_ONCE(sub->in_iif) == iif &&
+	       READ_ONCE(sub->in_genid) == genid;
+}
+
+/* @addr's subscriber in @pool, or NULL. Under RCU. */
+struct knat_sub *knat_sub_find(struct knat_net *kn,
+			       const struct knat_pool *pool, __be32 addr);
+
 struct knat_pool_params {
 	const char *name;
 	u32 id;

@@ -320,6 +320,25 @@ static bool source_plausible(const struct knat_pool *pool,
 }
 
 /*
+ * source_plausible() for the first packet of a new mapping in @pool:
+ * where the host's subscriber saw its last plausible packet come in
+ * (map_note_iif()), under the same routes, needs no route lookup.
+ */
+static bool new_source_plausible(struct knat_net *kn,
+				 const struct knat_pool *pool,
+				 const struct sk_buff *skb,
+				 const struct nf_hook_state *state)
+{
+	int iif = IPCB(skb)->iif;
+
+	if (iif != pool->out_ifindex &&
+	    knat_sub_noted(knat_sub_find(kn, pool, ip_hdr(skb)->saddr), iif,
+			   rt_genid_ipv4(state->net)))
+		return true;
+	return source_plausible(pool, skb, state);
+}
+
+/*
  * @m's inside host sent from @iif, plausibly: its subscriber notes it,
  * with the routes' generation it holds for. @m's block is another's, or
  * no one's, only if @m is going (with cooling 0, at once): then a note
@@ -353,8 +372,7 @@ static bool map_source_plausible(const struct knat_map *m,
 	if (!m->block)
 		return true;
 	sub = READ_ONCE(m->block->owner);
-	if (likely(sub && iif && READ_ONCE(sub->in_iif) == iif &&
-		   READ_ONCE(sub->in_genid) == rt_genid_ipv4(state->net)))
+	if (likely(knat_sub_noted(sub, iif, rt_genid_ipv4(state->net))))
 		return true;
 	if (!source_plausible(m->block->pa->pool, skb, state))
 		return false;
@@ -939,7 +957,7 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 			return drop_fragment(kn);
 		if (s)
 			return xlate_static(kn, skb, &p, KNAT_SRC, s->out);
-		if (!source_plausible(pool, skb, state))
+		if (!new_source_plausible(kn, pool, skb, state))
 			return drop_spoofed(kn);
 		m = knat_map_new(kn, pool, &p.src);
 		if (PTR_ERR(m) == -ESTALE) {

@@ -19,10 +19,43 @@
 
 static struct kmem_cache *knat_map_cache __read_mostly;
 
+/*
+ * A key is three words, with no padding: hashed as three words, and
+ * compared as three words in the lookup itself. (rhashtable's defaults
+ * call jhash2() through a pointer and memcmp() with a length it reads
+ * at run time: about 90 instructions a lookup, of a packet's 700.)
+ */
+static u32 knat_key_hash(const void *data, u32 len, u32 seed)
+{
+	const u32 *w = data;
+
+	BUILD_BUG_ON(sizeof(struct knat_key) != 3 * sizeof(u32));
+	return jhash_3words(w[0], w[1], w[2], seed);
+}
+
+static inline bool knat_key_differs(const struct knat_key *a, const void *b)
+{
+	const u32 *x = (const u32 *)a, *y = b;
+
+	return (x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]);
+}
+
+static int map_in_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	return knat_key_differs(&((const struct knat_map *)obj)->in, arg->key);
+}
+
+static int map_out_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	return knat_key_differs(&((const struct knat_map *)obj)->out, arg->key);
+}
+
 static const struct rhashtable_params map_in_params = {
 	.head_offset = offsetof(struct knat_map, in_node),
 	.key_offset = offsetof(struct knat_map, in),
 	.key_len = sizeof(struct knat_key),
+	.hashfn = knat_key_hash,
+	.obj_cmpfn = map_in_cmp,
 	.automatic_shrinking = true,
 };
 
@@ -30,6 +63,8 @@ static const struct rhashtable_params map_out_params = {
 	.head_offset = offsetof(struct knat_map, out_node),
 	.key_offset = offsetof(struct knat_map, out),
 	.key_len = sizeof(struct knat_key),
+	.hashfn = knat_key_hash,
+	.obj_cmpfn = map_out_cmp,
 	.automatic_shrinking = true,
 };
 

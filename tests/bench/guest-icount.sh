@@ -15,6 +15,11 @@
 #   icount_new: a new flow every packet, plain, nft (conntrack + nf_nat,
 #     snat to a /25), knat (a /25 pool) and slow [, before]; each run in a new
 #     topology, so no entry of an earlier run is found again
+#
+# For work on one path: KNAT_ICOUNT_SETS (forward,unshared,new: the sets
+# run), KNAT_ICOUNT_MODES (the modes run, in every set and profile; plain
+# always, for the overheads), KNAT_ICOUNT_PROFILE_WINDOW (guest seconds a
+# profile, 2,000 samples each second).
 set -u
 . /knat-out/env.sh
 [ -n "${KNAT_ICOUNT_TRACE:-}" ] && set -x
@@ -30,6 +35,9 @@ WARMUP=0.2
 
 KNATS="knat"
 [ -n "${KNAT_BASELINE_KO:-}" ] && KNATS="knat before"
+SETS=,${KNAT_ICOUNT_SETS:-forward,unshared,new},
+# wanted MODE: is MODE among KNAT_ICOUNT_MODES (all without it)?
+wanted() { [[ " plain ${KNAT_ICOUNT_MODES:-$1} " == *" $1 "* ]]; }
 
 # Debian's stock kernel: virtio, netfilter and pktgen are modules.
 for m in nf_defrag_ipv4 pktgen nf_conntrack nft_masq nft_nat nft_flow_offload \
@@ -55,6 +63,7 @@ established() {
 	for rep in $(seq "$REPS"); do
 		for flows in 1 4096; do
 			for mode in plain nft ft $KNATS slow; do
+				wanted $mode || continue
 				rate "$bench" $mode $flows "$rep"
 			done
 		done
@@ -62,11 +71,13 @@ established() {
 	ok "$bench: established flows, 1 and 4096, plain nft ft $KNATS slow x $REPS"
 }
 
-established icount_forward
-established icount_unshared feed
+[[ $SETS == *,forward,* ]] && established icount_forward
+[[ $SETS == *,unshared,* ]] && established icount_unshared feed
 
 for rep in $(seq "$REPS"); do
+	[[ $SETS == *,new,* ]] || break
 	for mode in plain nft $KNATS slow; do
+		wanted $mode || continue
 		fresh
 		in_ns $RTR sysctl -qw net.netfilter.nf_conntrack_udp_timeout=600
 		$KNAT -n $RTR config set timeout-udp 600 max-blocks-per-subscriber 32 \
@@ -78,11 +89,14 @@ ok "icount: a new flow every packet, plain nft $KNATS slow x $REPS"
 
 # KNAT_ICOUNT_PROFILE=1: where the instructions go, by symbol.
 if [ "${KNAT_ICOUNT_PROFILE:-}" = 1 ]; then
+	WINDOW=${KNAT_ICOUNT_PROFILE_WINDOW:-1}
 	topology
 	for mode in plain nft ft $KNATS slow; do
+		wanted $mode || continue
 		profile "icount-$mode-1" $mode 1
 	done
-	for mode in nft $KNATS; do
+	for mode in nft $KNATS slow; do
+		wanted $mode || continue
 		topology
 		$KNAT -n $RTR config set timeout-udp 600 max-blocks-per-subscriber 32 \
 			max-mappings 4000000
@@ -90,9 +104,10 @@ if [ "${KNAT_ICOUNT_PROFILE:-}" = 1 ]; then
 	done
 	topology feed
 	for mode in ft knat; do
+		wanted $mode || continue
 		profile "icount-unshared-$mode-1" $mode 1
 	done
-	ok "icount profiles: 1 flow, plain nft ft $KNATS; new flows, nft $KNATS; unshared, ft knat"
+	ok "icount profiles: 1 flow, plain nft ft $KNATS slow; new flows, nft $KNATS slow; unshared, ft knat"
 fi
 
 teardown

@@ -67,6 +67,14 @@ n=$(tcpdump -r "$cap" -n "udp and dst 192.0.2.1 and not src 10.0.1.2" 2>/dev/nul
 rm -f "$cap" "$cap.log"
 expect_eq "forged datagrams the router translated" "$n" 0
 expect_eq "dropped as spoofed" "$(($(stat "$RTR" drop_spoofed) - spoofed))" 1
+step "srv forges a new flow of c1 (10.0.1.2:5999): no mapping, though c1's subscriber is known"
+# A new mapping of a host whose subscriber saw it come in by br-in skips
+# the reverse-path lookup only for a packet that came in by br-in too.
+spoofed=$(stat "$RTR" drop_spoofed)
+in_ns "$SRV" $PEER spoof 10.0.1.2 1 192.0.2.1 9 5999 > /dev/null
+expect_eq "dropped as spoofed" "$(($(stat "$RTR" drop_spoofed) - spoofed))" 1
+m=$($KNAT -n "$RTR" mapping show inside 10.0.1.2) || fail "mapping show failed"
+grep -qE ":5999 " <<< "$m" && fail "a mapping for the forged flow: $m"
 filtered=$(stat "$RTR" drop_filtered)
 in_ns "$SRV" $PEER spoof 192.0.2.1 1 "${o1%:*}" "${o1#*:}" 9 > /dev/null
 expect_eq "192.0.2.1 to c1's outside port: filtered" "$(($(stat "$RTR" drop_filtered) - filtered))" 1

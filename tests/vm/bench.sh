@@ -18,6 +18,8 @@
 #   KNAT_ICOUNT_REPS=3  KNAT_ICOUNT_WINDOW=1 (guest seconds: 10^9
 #   instructions each)  KNAT_ICOUNT_PROFILE=1 (perf profiles in the icount
 #   guest: shares of instructions, by module and symbol)
+#   KNAT_ICOUNT_SETS=forward,unshared,new  KNAT_ICOUNT_MODES="slow knat"
+#   (plain is always run)  KNAT_ICOUNT_PROFILE_WINDOW=1 (guest seconds)
 #   KNAT_BENCH_BASELINE=COMMIT (also runs that commit's knat.ko, as mode
 #   "before", in both guests)
 set -euo pipefail
@@ -71,6 +73,9 @@ bench_env() { # bench_env OUTDIR BUILDDIR FLAVOUR MODULES_DIR RUNNER BASE_KO
 	KNAT_ICOUNT_WINDOW='${KNAT_ICOUNT_WINDOW:-1}'
 	KNAT_ICOUNT_PROFILE='${KNAT_ICOUNT_PROFILE:-}'
 	KNAT_ICOUNT_TRACE='${KNAT_ICOUNT_TRACE:-}'
+	KNAT_ICOUNT_SETS='${KNAT_ICOUNT_SETS:-}'
+	KNAT_ICOUNT_MODES='${KNAT_ICOUNT_MODES:-}'
+	KNAT_ICOUNT_PROFILE_WINDOW='${KNAT_ICOUNT_PROFILE_WINDOW:-}'
 	KNAT_BASELINE_KO='$6'
 	ENV
 }
