@@ -25,5 +25,9 @@ stty -F /dev/ttyS1 raw -echo 2>/dev/null
 "${KNAT_GUEST_RUNNER:-$KNAT_TOP/tests/vm/guest-tests.sh}" > /dev/ttyS1 2>&1 < /dev/null
 echo $? > /knat-out/rc
 sync
+# A pipe to wait on with read's timeout: after the sysrq, an exec may
+# fail (the machine is going down: "sleep: command not found"), and if
+# PID 1 exits the kernel panics before it powers off. Builtins only.
+exec {nap}<> <(:)
 echo o > /proc/sysrq-trigger
-sleep 30
+while :; do read -r -t 30 -u "$nap" _; done
