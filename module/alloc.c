@@ -443,7 +443,15 @@ static int block_take_port(struct knat_block *b, int pidx, int want_odd)
 	unsigned int words = bsize / BITS_PER_LONG;
 	unsigned long *map = b->bits[pidx];
 	unsigned long mask = ~0UL;
-	unsigned int w0 = get_random_u32_below(words), i, rot, bit;
+	/*
+	 * One draw for both the word to start at (its high bits, scaled)
+	 * and the bit to start at in it (its low bits): a draw costs about
+	 * as much as the rest of a new mapping's port.
+	 */
+	u32 r = get_random_u32();
+	unsigned int rot = r % BITS_PER_LONG, i, bit;
+	unsigned int w0 = ((u64)(r >> ilog2(BITS_PER_LONG)) * words) >>
+			  (32 - ilog2(BITS_PER_LONG));
 
 	if (want_odd >= 0) {
 		/* Bit i is port first_port + i; first_port may be odd. */
@@ -458,7 +466,6 @@ static int block_take_port(struct knat_block *b, int pidx, int want_odd)
 		if (!v)
 			continue;
 		/* Start at a random bit of the word, wrapping around. */
-		rot = get_random_u32_below(BITS_PER_LONG);
 		if (rot)
 			v = (v >> rot) | (v << (BITS_PER_LONG - rot));
 		bit = (__ffs(v) + rot) % BITS_PER_LONG + w * BITS_PER_LONG;

@@ -190,15 +190,21 @@ static unsigned int knat_fp_ingress(void *priv, struct sk_buff *skb,
 	iph = ip_hdr(skb);
 	if (iph->ihl != 5 || iph->version != 4 || ip_is_fragment(iph) ||
 	    iph->ttl <= 1 || ntohs(iph->tot_len) != skb->len ||
-	    (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP) ||
-	    ip_fast_csum(iph, iph->ihl))
+	    (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP))
 		return NF_ACCEPT;
 	if (knat_pkt_parse(skb, &p) ||
 	    (p.tcp_flags & (TCPHDR_SYN | TCPHDR_FIN | TCPHDR_RST)) ||
-	    READ_ONCE(kn->nuplinks) > 1 || !knat_fp_path_alone(kn, state->net))
+	    READ_ONCE(kn->nuplinks) > 1)
 		return NF_ACCEPT;
+	/*
+	 * The lookup before the checks that cost more: a packet of no
+	 * mapping (a flow's first, one knat does not translate) pays for
+	 * no more than it.
+	 */
 	m = fp_lookup(kn, &p, &dir);
-	if (!m || !m->block || multipath_by_neigh(state->net) ||
+	if (!m || !m->block || ip_fast_csum(iph, iph->ihl) ||
+	    !knat_fp_path_alone(kn, state->net) ||
+	    multipath_by_neigh(state->net) ||
 	    (dir == KNAT_FP_OUT && knat_outside_maybe(kn, p.dst.addr)))
 		return NF_ACCEPT;
 	f = knat_map_flags(m);

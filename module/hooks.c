@@ -801,24 +801,22 @@ static unsigned int in_static(struct knat_net *kn, struct sk_buff *skb,
 	return hairpin_finish(kn, skb, p, state, &view);
 }
 
-static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
-				    const struct nf_hook_state *state)
+/*
+ * A packet to an outside address of ours (@pooled: a pool's), perhaps of
+ * a mapping, a forward, a 1:1 entry or an error quoting one. Apart from
+ * knat_prerouting(): the packets that leave pay for no frame this size.
+ */
+static noinline unsigned int prerouting_to_outside(struct knat_net *kn,
+						   struct sk_buff *skb,
+						   const struct nf_hook_state *state,
+						   bool pooled)
 {
-	struct knat_net *kn = priv;
 	struct knat_map *m, *hm;
 	struct knat_key peer;
 	struct knat_pool *pool;
 	struct knat_pkt p;
-	bool pooled;
 	int err, hp;
 
-	/*
-	 * Most packets here leave: no mapping, forward, 1:1 entry or error
-	 * of ours is for their destination, and they are not even parsed.
-	 */
-	pooled = knat_pool_owning(kn, ip_hdr(skb)->daddr);
-	if (!pooled && !knat_outside_maybe(kn, ip_hdr(skb)->daddr))
-		return NF_ACCEPT;
 	err = knat_pkt_parse(skb, &p);
 	if (err == -EPROTONOSUPPORT && p.src.proto == IPPROTO_ICMP)
 		return in_icmp_error(kn, skb, &p, state);
@@ -883,6 +881,23 @@ static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 	knat_stats_inc(kn, KNAT_STAT_IN_XLATED);
 	knat_stats_xlated(kn, false, p.dst.proto, skb->len);
 	return NF_ACCEPT;
+}
+
+static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
+				    const struct nf_hook_state *state)
+{
+	struct knat_net *kn = priv;
+	__be32 daddr = ip_hdr(skb)->daddr;
+	bool pooled;
+
+	/*
+	 * Most packets here leave: no mapping, forward, 1:1 entry or error
+	 * of ours is for their destination, and they are not even parsed.
+	 */
+	pooled = knat_pool_owning(kn, daddr);
+	if (!pooled && !knat_outside_maybe(kn, daddr))
+		return NF_ACCEPT;
+	return prerouting_to_outside(kn, skb, state, pooled);
 }
 
 /*
