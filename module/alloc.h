@@ -109,22 +109,30 @@ struct knat_sub {
 	bool dead;
 	u16 nblocks;
 	u32 npins;			/* mappings without ports (knat_port_alloc()) */
-	int in_iif;			/* where its packets came in, last seen */
-	int in_genid;			/* ... under these routes (rt_genid) */
+	u64 in_note;			/* where its packets came in: knat_sub_note() */
 	struct list_head blocks;
 	struct rcu_head rcu;
 };
 
 /*
- * Did @sub's last plausible packet come in by @iif under the routes of
- * @genid (rt_genid_ipv4)? Then one by @iif is plausible too: the reverse
- * path it was checked by has not changed (hooks.c).
+ * The interface a subscriber's plausible packet came in by, and the
+ * routes' generation (rt_genid_ipv4) it was checked under: one word,
+ * written and read whole, so that no reader pairs one check's interface
+ * with another's generation.
  */
-static inline bool knat_sub_noted(const struct knat_sub *sub, int iif,
-				  int genid)
+static inline u64 knat_sub_note(int iif, int genid)
 {
-	return sub && iif && READ_ONCE(sub->in_iif) == iif &&
-	       READ_ONCE(sub->in_genid) == genid;
+	return (u64)(u32)genid << 32 | (u32)iif;
+}
+
+/*
+ * Did @sub's last plausible packet come in as @note says? Then one that
+ * comes in so is plausible too: the reverse path it was checked by has
+ * not changed (hooks.c). A note of no interface matches nothing.
+ */
+static inline bool knat_sub_noted(const struct knat_sub *sub, u64 note)
+{
+	return sub && (u32)note && READ_ONCE(sub->in_note) == note;
 }
 
 /* @addr's subscriber in @pool, or NULL. Under RCU. */

@@ -320,39 +320,49 @@ static bool source_plausible(const struct knat_pool *pool,
 }
 
 /*
+ * What a subscriber notes of @skb's coming in (knat_sub_note()), taken
+ * before source_plausible() decides: a route changed meanwhile voids
+ * it. 0, nothing to note, where more than the interface and the routes
+ * choose the route back: policy rules (a mark, a source address or a
+ * TOS may pick the table), or a TOS, which routes may match.
+ */
+static u64 source_note(const struct sk_buff *skb,
+		       const struct nf_hook_state *state)
+{
+	if ((ip_hdr(skb)->tos & IPTOS_RT_MASK) ||
+	    fib4_has_custom_rules(state->net))
+		return 0;
+	return knat_sub_note(IPCB(skb)->iif, rt_genid_ipv4(state->net));
+}
+
+/*
  * source_plausible() for the first packet of a new mapping in @pool:
- * where the host's subscriber saw its last plausible packet come in
- * (map_note_iif()), under the same routes, needs no route lookup.
+ * one that comes in as the host's subscriber noted its last plausible
+ * packet did (map_note()) needs no route lookup. @note: source_note().
  */
 static bool new_source_plausible(struct knat_net *kn,
 				 const struct knat_pool *pool,
 				 const struct sk_buff *skb,
-				 const struct nf_hook_state *state)
+				 const struct nf_hook_state *state, u64 note)
 {
-	int iif = IPCB(skb)->iif;
-
-	if (iif != pool->out_ifindex &&
-	    knat_sub_noted(knat_sub_find(kn, pool, ip_hdr(skb)->saddr), iif,
-			   rt_genid_ipv4(state->net)))
+	if (IPCB(skb)->iif != pool->out_ifindex &&
+	    knat_sub_noted(knat_sub_find(kn, pool, ip_hdr(skb)->saddr), note))
 		return true;
 	return source_plausible(pool, skb, state);
 }
 
 /*
- * @m's inside host sent from @iif, plausibly: its subscriber notes it,
- * with the routes' generation it holds for. @m's block is another's, or
- * no one's, only if @m is going (with cooling 0, at once): then a note
- * in the wrong place costs a lookup, no more.
+ * @m's inside host sent as @note says, plausibly: its subscriber notes
+ * it. @m's block is another's, or no one's, only if @m is going (with
+ * cooling 0, at once): then it notes nothing, for no other host's note
+ * may say where this one's packets come from.
  */
-static void map_note_iif(const struct knat_map *m, int iif,
-			 const struct nf_hook_state *state)
+static void map_note(const struct knat_map *m, u64 note)
 {
 	struct knat_sub *sub = m->block ? READ_ONCE(m->block->owner) : NULL;
 
-	if (!sub)
-		return;
-	WRITE_ONCE(sub->in_genid, rt_genid_ipv4(state->net));
-	WRITE_ONCE(sub->in_iif, iif);
+	if (sub && sub->key.addr == m->in.addr)
+		WRITE_ONCE(sub->in_note, note);
 }
 
 /*
@@ -366,17 +376,16 @@ static bool map_source_plausible(const struct knat_map *m,
 				 const struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
-	int iif = IPCB(skb)->iif;
-	struct knat_sub *sub;
+	u64 note;
 
 	if (!m->block)
 		return true;
-	sub = READ_ONCE(m->block->owner);
-	if (likely(knat_sub_noted(sub, iif, rt_genid_ipv4(state->net))))
+	note = source_note(skb, state);
+	if (likely(knat_sub_noted(READ_ONCE(m->block->owner), note)))
 		return true;
 	if (!source_plausible(m->block->pa->pool, skb, state))
 		return false;
-	map_note_iif(m, iif, state);
+	map_note(m, note);
 	return true;
 }
 
@@ -928,6 +937,7 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 	/* Before any decision: a route learned below holds for this one. */
 	u32 gen = atomic_read_acquire(&kn->fp_gen);
 	bool created = false;
+	u64 note;
 	int err;
 
 	/*
@@ -972,7 +982,8 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 			return drop_fragment(kn);
 		if (s)
 			return xlate_static(kn, skb, &p, KNAT_SRC, s->out);
-		if (!new_source_plausible(kn, pool, skb, state))
+		note = source_note(skb, state);
+		if (!new_source_plausible(kn, pool, skb, state, note))
 			return drop_spoofed(kn);
 		m = knat_map_new(kn, pool, &p.src);
 		if (PTR_ERR(m) == -ESTALE) {
@@ -998,7 +1009,7 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 		if (!map_usable_out(m, state->out))
 			return out_untranslatable(kn, &p, state,
 						  KNAT_STAT_DROP_OTHER_UPLINK);
-		map_note_iif(m, IPCB(skb)->iif, state);
+		map_note(m, note);
 		created = true;
 	} else if (!map_source_plausible(m, skb, state)) {
 		return drop_spoofed(kn);

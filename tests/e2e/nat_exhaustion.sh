@@ -116,3 +116,5 @@ out=$(ask "$C2" udp 198.51.100.2 7000 12000 1 2>&1) && fail "pool full: c2 answe
 # timeout, the expiry scan, 20 s of cooling); 5 s of that went by above.
 served "$C2" 12001 60 || fail "c2 not served within 60 s of c1's mappings expiring"
 echo "   c2 served once c1's block came back, $((SECONDS - t0)) s after it was refused"
+# Not before the block had cooled: about 17 s from here at the earliest.
+[ $((SECONDS - t0)) -ge 12 ] || fail "c2 served $((SECONDS - t0)) s after its refusal: the block did not cool"

@@ -70,11 +70,15 @@ expect_eq "dropped as spoofed" "$(($(stat "$RTR" drop_spoofed) - spoofed))" 1
 step "srv forges a new flow of c1 (10.0.1.2:5999): no mapping, though c1's subscriber is known"
 # A new mapping of a host whose subscriber saw it come in by br-in skips
 # the reverse-path lookup only for a packet that came in by br-in too.
+# c1's own new flow first: the note is then fresh (the route added above
+# made the old one stale, and a forgery would fail on that alone).
+ask "$C1" udp 198.51.100.2 7000 5998 >/dev/null || fail "c1's new flow: no reply"
 spoofed=$(stat "$RTR" drop_spoofed)
 in_ns "$SRV" $PEER spoof 10.0.1.2 1 192.0.2.1 9 5999 > /dev/null
 expect_eq "dropped as spoofed" "$(($(stat "$RTR" drop_spoofed) - spoofed))" 1
 m=$($KNAT -n "$RTR" mapping show inside 10.0.1.2) || fail "mapping show failed"
-grep -qE ":5999 " <<< "$m" && fail "a mapping for the forged flow: $m"
+grep -qE "10\.0\.1\.2:5998 " <<< "$m" || fail "no mapping for c1's own new flow: $m"
+grep -qE "10\.0\.1\.2:5999 " <<< "$m" && fail "a mapping for the forged flow: $m"
 filtered=$(stat "$RTR" drop_filtered)
 in_ns "$SRV" $PEER spoof 192.0.2.1 1 "${o1%:*}" "${o1#*:}" 9 > /dev/null
 expect_eq "192.0.2.1 to c1's outside port: filtered" "$(($(stat "$RTR" drop_filtered) - filtered))" 1

@@ -233,14 +233,6 @@ static void walk_reap(void *ctx, int idx)
 	}
 }
 
-/* table.c's map_in_params: to unlink what the bug leaves behind. */
-static const struct rhashtable_params race_map_in_params = {
-	.head_offset = offsetof(struct knat_map, in_node),
-	.key_offset = offsetof(struct knat_map, in),
-	.key_len = sizeof(struct knat_key),
-	.automatic_shrinking = true,
-};
-
 /* A port for @m, waiting for the reaper when the pool is all in use. */
 static struct knat_block *race_port(struct insert_race *r, struct knat_map *m)
 {
@@ -277,7 +269,8 @@ static void check_dead_linked(struct insert_race *r, struct knat_map *m)
 	if (knat_map_lookup_in(r->kn, &m->in) != m)
 		return;
 	r->dead_linked++;
-	rhashtable_remove_fast(&r->kn->map_in, &m->in_node, race_map_in_params);
+	/* The table's own params (table.c's): to unlink what the bug left. */
+	rhashtable_remove_fast(&r->kn->map_in, &m->in_node, r->kn->map_in.p);
 }
 
 /* As map_new(): a port, then the insert as the packet path does it. */

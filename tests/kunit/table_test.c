@@ -573,12 +573,16 @@ static void flood_map(struct kunit *test, struct knat_net *kn,
  */
 static void table_hash_flood(struct kunit *test)
 {
-	/* rhashtable's own bucket function, with the table's key length. */
-	const struct rhashtable_params params = {
-		.key_len = sizeof(struct knat_key),
-	};
 	struct knat_net *aimed = knat_test_net(test);
 	struct knat_net *other = knat_test_net(test);
+	/*
+	 * rhashtable's own bucket function, with the hash the table's
+	 * lookups use (table.c's own: aimed by jhash2's, the keys spread).
+	 */
+	const struct rhashtable_params params = {
+		.key_len = sizeof(struct knat_key),
+		.hashfn = aimed->map_in.p.hashfn,
+	};
 	struct knat_key *keys, k;
 	struct bucket_table *tbl;
 	u32 seed, target = 0, tries = 0, chain_other, chain_aimed;
