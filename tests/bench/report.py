@@ -115,9 +115,10 @@ def normal_path(d):
 def icount_label(key):
     """A chart's name for a set of runs: "1", "4096 unshared", "new"."""
     if key == "new":
-        return "new flow a packet"
+        return "new flows"
     n, _, how = key.partition(" ")
-    return n + " flow(s)" + (", " + how if how else "")
+    n += " flow" if n == "1" else " flows"
+    return n + ", " + how if how else n
 
 
 def summarise_icount(rows):
@@ -356,6 +357,9 @@ def charts(s, outdir, machine, prefix):
         gnuplot(BARS + "set datafile missing '-'\n"
                 "set title 'Instructions a packet, sender and sink included "
                 "(qemu -icount)'\nset ylabel 'instructions per packet'\n"
+                "set key below maxrows 3\n"
+                "set terminal pngcairo size 1000,520 font 'DejaVu Sans,10'\n"
+                "set termoption noenhanced\n"
                 "plot " + plot + "\n", data, png(outdir, "icount", prefix, made))
     if s["forward"]:
         data = "".join(
