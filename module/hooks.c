@@ -329,10 +329,16 @@ static bool source_plausible(const struct knat_pool *pool,
 static u64 source_note(const struct sk_buff *skb,
 		       const struct nf_hook_state *state)
 {
-	if ((ip_hdr(skb)->tos & IPTOS_RT_MASK) ||
+	u64 note;
+
+	/* Where a u64 is two loads, one note's halves could meet another's. */
+	if (!IS_ENABLED(CONFIG_64BIT) || (ip_hdr(skb)->tos & IPTOS_RT_MASK) ||
 	    fib4_has_custom_rules(state->net))
 		return 0;
-	return knat_sub_note(IPCB(skb)->iif, rt_genid_ipv4(state->net));
+	note = knat_sub_note(IPCB(skb)->iif, rt_genid_ipv4(state->net));
+	/* The generation before the routes the check will read. */
+	smp_rmb();
+	return note;
 }
 
 /*
@@ -352,16 +358,25 @@ static bool new_source_plausible(struct knat_net *kn,
 }
 
 /*
- * @m's inside host sent as @note says, plausibly: its subscriber notes
- * it. @m's block is another's, or no one's, only if @m is going (with
- * cooling 0, at once): then it notes nothing, for no other host's note
- * may say where this one's packets come from.
+ * The subscriber of @m's inside host, or NULL. @m's block is another's,
+ * or no one's, only if @m is going (with cooling 0, at once): then there
+ * is none, for no other host's note may say where this one's packets
+ * come from, nor be overwritten by them.
  */
-static void map_note(const struct knat_map *m, u64 note)
+static struct knat_sub *map_host_sub(const struct knat_map *m)
 {
 	struct knat_sub *sub = m->block ? READ_ONCE(m->block->owner) : NULL;
 
-	if (sub && sub->key.addr == m->in.addr)
+	return sub && sub->key.addr == m->in.addr ? sub : NULL;
+}
+
+/* @m's inside host sent as @note says, plausibly: its subscriber notes it. */
+static void map_note(const struct knat_map *m, u64 note)
+{
+	struct knat_sub *sub = map_host_sub(m);
+
+	/* No note (0) leaves the last one: it still holds for TOS 0. */
+	if (sub && note)
 		WRITE_ONCE(sub->in_note, note);
 }
 
@@ -381,7 +396,7 @@ static bool map_source_plausible(const struct knat_map *m,
 	if (!m->block)
 		return true;
 	note = source_note(skb, state);
-	if (likely(knat_sub_noted(READ_ONCE(m->block->owner), note)))
+	if (likely(knat_sub_noted(map_host_sub(m), note)))
 		return true;
 	if (!source_plausible(m->block->pa->pool, skb, state))
 		return false;

@@ -53,6 +53,9 @@ step "srv forges c1's own endpoint (10.0.1.2:5000) to 192.0.2.1: no translation,
 # It finds c1's live mapping: translated, it would tell the forger c1's
 # outside port and make 192.0.2.1 a peer that ADF lets in.
 $KNAT -n "$RTR" config set filtering adf
+# c1 sends first: its subscriber's note is then fresh (the route added
+# above made it stale, and the forgery would fail on that alone).
+ask "$C1" udp 198.51.100.2 7000 5000 >/dev/null || fail "c1: no reply"
 m=$($KNAT -n "$RTR" mapping show inside 10.0.1.2) || fail "mapping show failed"
 grep -qE "^udp +10\.0\.1\.2:5000 " <<< "$m" || fail "c1's mapping is gone: the step would prove nothing"
 cap=/tmp/forged_inside.$$.pcap

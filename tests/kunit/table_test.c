@@ -563,6 +563,7 @@ static void flood_map(struct kunit *test, struct knat_net *kn,
 
 #define FLOOD_KEYS	256
 #define FLOOD_BITS	10	/* the keys share a bucket of 1024 */
+#define FLOOD_AIM	10	/* under rhashtable's chain limit (16) */
 
 /*
  * Hash flooding: an inside host that knew a namespace's seed could pick
@@ -577,7 +578,7 @@ static void table_hash_flood(struct kunit *test)
 	struct knat_net *other = knat_test_net(test);
 	/*
 	 * rhashtable's own bucket function, with the hash the table's
-	 * lookups use (table.c's own: aimed by jhash2's, the keys spread).
+	 * lookups use (table.c's own; today it gives jhash2's values).
 	 */
 	const struct rhashtable_params params = {
 		.key_len = sizeof(struct knat_key),
@@ -614,9 +615,17 @@ static void table_hash_flood(struct kunit *test)
 	kunit_info(test, "%d keys sharing a bucket of %u: %u tried\n", n,
 		   1U << FLOOD_BITS, tries);
 
+	/*
+	 * The aim, shown: a few of the keys (no resize, no re-seed yet: the
+	 * table has 64 buckets or fewer) make one chain where aimed.
+	 */
+	for (i = 0; i < FLOOD_AIM; i++)
+		flood_map(test, aimed, &keys[i], 1024 + i);
+	KUNIT_EXPECT_EQ(test, longest_chain(&aimed->map_in), FLOOD_AIM);
 	for (i = 0; i < n; i++) {
 		flood_map(test, other, &keys[i], 1024 + i);
-		flood_map(test, aimed, &keys[i], 1024 + i);
+		if (i >= FLOOD_AIM)
+			flood_map(test, aimed, &keys[i], 1024 + i);
 	}
 	/* Resizes and re-seeding run from rhashtable's worker. */
 	flush_work(&aimed->map_in.run_work);
