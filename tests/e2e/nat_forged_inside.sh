@@ -85,3 +85,15 @@ grep -qE "10\.0\.1\.2:5999 " <<< "$m" && fail "a mapping for the forged flow: $m
 filtered=$(stat "$RTR" drop_filtered)
 in_ns "$SRV" $PEER spoof 192.0.2.1 1 "${o1%:*}" "${o1#*:}" 9 > /dev/null
 expect_eq "192.0.2.1 to c1's outside port: filtered" "$(($(stat "$RTR" drop_filtered) - filtered))" 1
+
+step "a route change voids c1's note: with its route moved off br-in, its own packets are dropped"
+# c1's note (br-in, these routes) is fresh; a route that sends 10.0.1.2
+# out of out0 makes it stale, and the full check finds c1 where it is not.
+ask "$C1" udp 198.51.100.2 7000 5000 >/dev/null || fail "c1: no reply"
+ip -n "$RTR" route add 10.0.1.2/32 via 198.51.100.2 dev out0
+spoofed=$(stat "$RTR" drop_spoofed)
+ask "$C1" udp 198.51.100.2 7000 5000 1 >/dev/null 2>&1 && fail "c1 answered while routed out of out0"
+expect_eq "c1's packet dropped as spoofed" "$(($(stat "$RTR" drop_spoofed) - spoofed))" 1
+ip -n "$RTR" route del 10.0.1.2/32 via 198.51.100.2 dev out0
+ask "$C1" udp 198.51.100.2 7000 5000 >/dev/null || fail "c1: no reply once its route was back"
+echo "   dropped while routed elsewhere, served again once its route was back"
