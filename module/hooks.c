@@ -351,7 +351,8 @@ static bool new_source_plausible(struct knat_net *kn,
 				 const struct sk_buff *skb,
 				 const struct nf_hook_state *state, u64 note)
 {
-	if (IPCB(skb)->iif != pool->out_ifindex &&
+	/* No note (policy rules, a TOS): no subscriber worth looking up. */
+	if (note && IPCB(skb)->iif != pool->out_ifindex &&
 	    knat_sub_noted(knat_sub_find(kn, pool, ip_hdr(skb)->saddr), note))
 		return true;
 	return source_plausible(pool, skb, state);

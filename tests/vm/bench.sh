@@ -19,7 +19,8 @@
 #   instructions each)  KNAT_ICOUNT_PROFILE=1 (perf profiles in the icount
 #   guest: shares of instructions, by module and symbol)
 #   KNAT_ICOUNT_SETS=forward,unshared,new  KNAT_ICOUNT_MODES="slow knat"
-#   (plain is always run)  KNAT_ICOUNT_PROFILE_WINDOW=1 (guest seconds)
+#   (plain is always run)  KNAT_ICOUNT_PROFILE_WINDOW (guest seconds a
+#   profile; KNAT_ICOUNT_WINDOW's by default)
 #   KNAT_BENCH_BASELINE=COMMIT (also runs that commit's knat.ko, as mode
 #   "before", in both guests)
 set -euo pipefail
