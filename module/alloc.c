@@ -607,6 +607,7 @@ static int sub_may_pin(struct knat_net *kn, const struct knat_pool *pool,
 }
 
 struct knat_block *knat_port_alloc(struct knat_net *kn, struct knat_pool *pool,
+				   struct knat_sub *found,
 				   const struct knat_key *in, bool parity,
 				   struct knat_key *out)
 {
@@ -618,8 +619,14 @@ struct knat_block *knat_port_alloc(struct knat_net *kn, struct knat_pool *pool,
 	bool gone = false;
 	long err;
 
+	/* The one sub_get() would find: @in's host's, in @pool. */
+	if (found && (found->key.addr != in->addr ||
+		      found->key.pool_id != pool->id))
+		found = NULL;
 again:
-	sub = sub_get(kn, pool, in->addr);
+	/* Found dead, it is looked up again: a fresh one may be there. */
+	sub = found ?: sub_get(kn, pool, in->addr);
+	found = NULL;
 	if (IS_ERR(sub))
 		return ERR_CAST(sub);
 	spin_lock_bh(&sub->lock);

@@ -30,6 +30,7 @@
 #include "fastpath.h"
 #include "forward.h"
 #include "hooks.h"
+#include "peers.h"
 #include "proto.h"
 #include "stats.h"
 #include "table.h"

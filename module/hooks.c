@@ -13,7 +13,6 @@
 #include <net/l3mdev.h>
 #include <net/route.h>
 #include <net/tcp.h>
-#include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 #include <kunit/visibility.h>
 #include "alloc.h"
 #include "events.h"
@@ -22,6 +21,7 @@
 #include "hooks.h"
 #include "icmp_err.h"
 #include "icmp_send.h"
+#include "peers.h"
 #include "proto.h"
 #include "stats.h"
 #include "table.h"
@@ -126,10 +126,13 @@ static u8 uplink_of(const struct knat_net *kn, int ifindex)
 	return 0;
 }
 
-/* Creates the mapping of inside endpoint @in, which had none, in @pool. */
+/*
+ * Creates the mapping of inside endpoint @in, which had none, in @pool.
+ * @sub: its host's subscriber there, if the caller looked it up, or NULL.
+ */
 VISIBLE_IF_KUNIT struct knat_map *
 knat_map_new(struct knat_net *kn, struct knat_pool *pool,
-	     const struct knat_key *in)
+	     struct knat_sub *sub, const struct knat_key *in)
 {
 	struct knat_map *m, *existing;
 	struct knat_block *b;
@@ -153,7 +156,7 @@ knat_map_new(struct knat_net *kn, struct knat_pool *pool,
 		return ERR_PTR(-ENOMEM);
 	m->in = *in;
 	m->in.uplink = uplink_of(kn, pool->out_ifindex);
-	b = knat_port_alloc(kn, pool, in, READ_ONCE(kn->cfg.port_parity),
+	b = knat_port_alloc(kn, pool, sub, in, READ_ONCE(kn->cfg.port_parity),
 			    &m->out);
 	if (IS_ERR(b)) {
 		knat_map_free(m);
@@ -206,7 +209,7 @@ static struct knat_map *map_find(struct knat_net *kn,
 static struct knat_map *map_get(struct knat_net *kn, struct knat_pool *pool,
 				const struct knat_key *in)
 {
-	return map_find(kn, pool, in) ?: knat_map_new(kn, pool, in);
+	return map_find(kn, pool, in) ?: knat_map_new(kn, pool, NULL, in);
 }
 
 /*
@@ -345,16 +348,22 @@ static u64 source_note(const struct sk_buff *skb,
  * source_plausible() for the first packet of a new mapping in @pool:
  * one that comes in as the host's subscriber noted its last plausible
  * packet did (map_note()) needs no route lookup. @note: source_note().
+ * *@sub: the subscriber, if it was looked up and found (else NULL), for
+ * the port allocation not to look it up again.
  */
 static bool new_source_plausible(struct knat_net *kn,
 				 const struct knat_pool *pool,
 				 const struct sk_buff *skb,
-				 const struct nf_hook_state *state, u64 note)
+				 const struct nf_hook_state *state, u64 note,
+				 struct knat_sub **sub)
 {
+	*sub = NULL;
 	/* No note (policy rules, a TOS): no subscriber worth looking up. */
-	if (note && IPCB(skb)->iif != pool->out_ifindex &&
-	    knat_sub_noted(knat_sub_find(kn, pool, ip_hdr(skb)->saddr), note))
-		return true;
+	if (note && IPCB(skb)->iif != pool->out_ifindex) {
+		*sub = knat_sub_find(kn, pool, ip_hdr(skb)->saddr);
+		if (knat_sub_noted(*sub, note))
+			return true;
+	}
 	return source_plausible(pool, skb, state);
 }
 
@@ -908,13 +917,39 @@ static noinline unsigned int prerouting_to_outside(struct knat_net *kn,
 	return NF_ACCEPT;
 }
 
+/*
+ * Fragments are gathered here, as nf_defrag_ipv4's hook would gather
+ * them at -400 (by the same key: conntrack's, zone 0), for the ports
+ * only a first fragment carries: a hook of its own cost every packet a
+ * call. Untracked ones too (where conntrack's left them): a mapping
+ * needs the ports whatever conntrack is told. True: the skb is the
+ * reassembly's now (queued, or dropped).
+ */
+static bool gathered_fragment(struct net *net, struct sk_buff *skb)
+{
+	int err;
+
+	local_bh_disable();
+	err = ip_defrag(net, skb, IP_DEFRAG_CONNTRACK_IN);
+	local_bh_enable();
+	if (err)
+		return true;
+	/* Sent on as fragments again, as the host's were (ip_forward()). */
+	skb->ignore_df = 1;
+	return false;
+}
+
 static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 				    const struct nf_hook_state *state)
 {
 	struct knat_net *kn = priv;
-	__be32 daddr = ip_hdr(skb)->daddr;
+	__be32 daddr;
 	bool pooled;
 
+	if (unlikely(ip_is_fragment(ip_hdr(skb))) &&
+	    gathered_fragment(state->net, skb))
+		return NF_STOLEN;
+	daddr = ip_hdr(skb)->daddr;
 	/*
 	 * Most packets here leave: no mapping, forward, 1:1 entry or error
 	 * of ours is for their destination, and they are not even parsed.
@@ -947,6 +982,7 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 {
 	struct knat_net *kn = priv;
 	struct knat_pool *pool;
+	struct knat_sub *sub;
 	struct knat_map *m;
 	struct knat_pkt p;
 	bool forwarded = IPCB(skb)->flags & IPSKB_FORWARDED;
@@ -999,9 +1035,9 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 		if (s)
 			return xlate_static(kn, skb, &p, KNAT_SRC, s->out);
 		note = source_note(skb, state);
-		if (!new_source_plausible(kn, pool, skb, state, note))
+		if (!new_source_plausible(kn, pool, skb, state, note, &sub))
 			return drop_spoofed(kn);
-		m = knat_map_new(kn, pool, &p.src);
+		m = knat_map_new(kn, pool, sub, &p.src);
 		if (PTR_ERR(m) == -ESTALE) {
 			/*
 			 * Replaced meanwhile (a masquerade address change), or
@@ -1013,7 +1049,7 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 				return NF_ACCEPT;
 			if (!source_plausible(pool, skb, state))
 				return drop_spoofed(kn);
-			m = knat_map_new(kn, pool, &p.src);
+			m = knat_map_new(kn, pool, NULL, &p.src);
 		}
 		if (IS_ERR(m)) {
 			refuse(kn, skb, dev_get_by_index_rcu(state->net,
@@ -1064,37 +1100,6 @@ static const struct nf_hook_ops knat_hook_ops[] = {
 };
 
 /*
- * nf_defrag_ipv4 is taken by name at load time rather than linked: a
- * plain insmod on a kernel where nothing loaded it yet then works (the
- * request makes modprobe load it), and the reference keeps it loaded
- * as long as knat is.
- */
-static int (*knat_defrag_enable)(struct net *net);
-static void (*knat_defrag_disable)(struct net *net);
-
-int knat_defrag_get(void)
-{
-	knat_defrag_enable = symbol_request(nf_defrag_ipv4_enable);
-	if (!knat_defrag_enable)
-		goto err;
-	knat_defrag_disable = symbol_request(nf_defrag_ipv4_disable);
-	if (!knat_defrag_disable) {
-		symbol_put(nf_defrag_ipv4_enable);
-		goto err;
-	}
-	return 0;
-err:
-	pr_err("knat: nf_defrag_ipv4 is not available (CONFIG_NF_DEFRAG_IPV4)\n");
-	return -ENOENT;
-}
-
-void knat_defrag_put(void)
-{
-	symbol_put(nf_defrag_ipv4_disable);
-	symbol_put(nf_defrag_ipv4_enable);
-}
-
-/*
  * Hooks are registered only in namespaces that have something to
  * translate: an unconfigured namespace pays nothing. Under kn->lock.
  */
@@ -1105,18 +1110,13 @@ int knat_hooks_enable(struct knat_net *kn)
 	BUILD_BUG_ON(ARRAY_SIZE(kn->hook_ops) != ARRAY_SIZE(knat_hook_ops));
 	if (kn->hooks_on)
 		return 0;
-	err = knat_defrag_enable(kn->net);
-	if (err)
-		return err;
 	memcpy(kn->hook_ops, knat_hook_ops, sizeof(kn->hook_ops));
 	for (i = 0; i < ARRAY_SIZE(kn->hook_ops); i++)
 		kn->hook_ops[i].priv = kn;
 	err = nf_register_net_hooks(kn->net, kn->hook_ops,
 				    ARRAY_SIZE(kn->hook_ops));
-	if (err) {
-		knat_defrag_disable(kn->net);
+	if (err)
 		return err;
-	}
 	WRITE_ONCE(kn->hooks_on, true);
 	knat_fp_sync(kn);
 	return 0;
@@ -1127,7 +1127,6 @@ void knat_hooks_disable(struct knat_net *kn)
 	if (!kn->hooks_on)
 		return;
 	nf_unregister_net_hooks(kn->net, kn->hook_ops, ARRAY_SIZE(kn->hook_ops));
-	knat_defrag_disable(kn->net);
 	WRITE_ONCE(kn->hooks_on, false);
 	knat_fp_sync(kn);
 }

@@ -32,8 +32,9 @@ struct knat_pool *knat_pool_taking(struct knat_net *kn, __be32 saddr,
 bool knat_is_uplink(struct knat_net *kn, int ifindex);
 
 #if IS_ENABLED(CONFIG_KUNIT)
+struct knat_sub;
 struct knat_map *knat_map_new(struct knat_net *kn, struct knat_pool *pool,
-			      const struct knat_key *in);
+			      struct knat_sub *sub, const struct knat_key *in);
 #endif
 
 #endif /* _KNAT_HOOKS_H */

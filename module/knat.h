@@ -132,8 +132,6 @@ static inline struct knat_net *knat_pernet(const struct net *net)
 
 int knat_genl_init(void);
 void knat_genl_exit(void);
-int knat_defrag_get(void);
-void knat_defrag_put(void);
 int knat_hooks_enable(struct knat_net *kn);
 /* The GC runs soon, if it was idle (any context). */
 void knat_gc_kick(struct knat_net *kn);

@@ -57,12 +57,9 @@ static int __init knat_init(void)
 {
 	int err;
 
-	err = knat_defrag_get();
-	if (err)
-		return err;
 	err = knat_cache_init();
 	if (err)
-		goto err_defrag;
+		return err;
 	err = register_pernet_subsys(&knat_net_ops);
 	if (err)
 		goto err_cache;
@@ -86,8 +83,6 @@ err_pernet:
 	unregister_pernet_subsys(&knat_net_ops);
 err_cache:
 	knat_cache_exit();
-err_defrag:
-	knat_defrag_put();
 	return err;
 }
 
@@ -101,7 +96,6 @@ static void __exit knat_exit(void)
 	/* Mappings are freed by RCU callbacks: let them run first. */
 	rcu_barrier();
 	knat_cache_exit();
-	knat_defrag_put();
 }
 
 module_init(knat_init);
@@ -110,5 +104,3 @@ MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("NAT without conntrack: port blocks, ICMP that works");
 MODULE_VERSION(KNAT_VERSION);
 MODULE_ALIAS_GENL_FAMILY(KNAT_GENL_NAME);
-/* Taken by name (knat_defrag_get()); modprobe and initramfs tools see it. */
-MODULE_SOFTDEP("pre: nf_defrag_ipv4");

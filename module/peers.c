@@ -33,11 +33,6 @@ struct knat_peer_set {
 
 static spinlock_t peer_locks[1 << PEER_LOCK_BITS];
 
-static u64 peer_key(__be32 addr, __be16 port)
-{
-	return (u64)(__force u32)addr << 16 | (__force u16)port;
-}
-
 static bool inline_peer(unsigned long v)
 {
 	return v & 1;
@@ -54,32 +49,19 @@ static bool can_inline(void)
 	return BITS_PER_LONG == 64;
 }
 
-static bool key_matches(u64 ent, u64 key, bool by_port)
+bool knat_peers_set_has(unsigned long v, u64 key, bool by_port)
 {
-	return by_port ? ent == key : (ent >> 16) == (key >> 16);
-}
-
-bool knat_peers_has(const struct knat_map *m, __be32 addr, __be16 port,
-		    bool by_port)
-{
-	unsigned long v = READ_ONCE(m->peers);	/* dependency-ordered */
-	const struct knat_peer_set *set;
-	u64 key = peer_key(addr, port);
+	const struct knat_peer_set *set = (const struct knat_peer_set *)v;
 	u32 i, n;
 
-	if (!v)
-		return false;
-	if (inline_peer(v))
-		return key_matches(inline_key(v), key, by_port);
-	set = (const struct knat_peer_set *)v;
 	/* Pairs with the release in set_add(): entries before the count. */
 	n = min(smp_load_acquire(&set->added), set->cap);
 	for (i = 0; i < n; i++)
-		if (key_matches(READ_ONCE(set->ent[i]), key, by_port))
+		if (knat_peer_matches(READ_ONCE(set->ent[i]), key, by_port))
 			return true;
 	return false;
 }
-EXPORT_SYMBOL_IF_KUNIT(knat_peers_has);
+EXPORT_SYMBOL_IF_KUNIT(knat_peers_set_has);
 
 static struct knat_peer_set *set_alloc(u32 cap)
 {
@@ -141,19 +123,17 @@ replace:
 	smp_store_release(&set->added, set->added + 1);
 }
 
-void knat_peers_note(struct knat_map *m, __be32 addr, __be16 port)
+void knat_peers_add(struct knat_map *m, __be32 addr, __be16 port)
 {
 	spinlock_t *lock;	/* of @m's writers */
 
-	if (knat_peers_has(m, addr, port, true))
-		return;
 	lock = &peer_locks[hash_ptr(m, PEER_LOCK_BITS)];
 	spin_lock_bh(lock);
 	if (!knat_peers_has(m, addr, port, true))
-		set_add(m, peer_key(addr, port));
+		set_add(m, knat_peer_key(addr, port));
 	spin_unlock_bh(lock);
 }
-EXPORT_SYMBOL_IF_KUNIT(knat_peers_note);
+EXPORT_SYMBOL_IF_KUNIT(knat_peers_add);
 
 /* @m is unreachable: no reader, no writer. */
 void knat_peers_free(struct knat_map *m)

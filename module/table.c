@@ -24,9 +24,10 @@ static struct kmem_cache *knat_map_cache __read_mostly;
  * values jhash2() gives), and compared as three words in the lookup
  * itself. rhashtable's defaults, as GCC builds them here, called
  * jhash2() through ht->p.hashfn from an outlined rht_key_get_hash(),
- * and memcmp() out of line with a length read at run time.
+ * and memcmp() out of line with a length read at run time. Inlined in
+ * the lookups (a call less a packet), outlined for resizes.
  */
-static u32 knat_key_hash(const void *data, u32 len, u32 seed)
+static __always_inline u32 knat_key_hash(const void *data, u32 len, u32 seed)
 {
 	const u32 *w = data;
 
@@ -201,14 +202,6 @@ void knat_map_delete(struct knat_net *kn, struct knat_map *m)
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_map_delete);
 
-static u32 map_timeout(const struct knat_net *kn, const struct knat_map *m)
-{
-	if (m->in.proto == IPPROTO_TCP &&
-	    !knat_map_tcp_established(knat_map_flags(m)))
-		return READ_ONCE(kn->cfg.timeout_tcp_trans);
-	return READ_ONCE(kn->cfg.timeout[knat_proto_idx(m->in.proto)]);
-}
-
 /*
  * RFC 5382 and RFC 7857 section 2.2. A RST only makes the mapping
  * transitory: it may be forged (filtering checks only the peer's
@@ -238,48 +231,6 @@ void knat_map_track_tcp(struct knat_map *m, u8 flags, bool outbound)
 		knat_map_set_flag(m, KNAT_MAP_RST);
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_map_track_tcp);
-
-void knat_map_refresh(struct knat_net *kn, struct knat_map *m)
-{
-	u32 expires = (u32)jiffies + map_timeout(kn, m) * HZ;
-
-	/* Skip the store (and the cache line bounce) within a second. */
-	if (abs((s32)(expires - READ_ONCE(m->expires))) >= HZ)
-		WRITE_ONCE(m->expires, expires);
-}
-EXPORT_SYMBOL_IF_KUNIT(knat_map_refresh);
-
-void knat_map_note_peer(struct knat_net *kn, struct knat_map *m,
-			__be32 addr, __be16 port)
-{
-	/*
-	 * Forwards are never filtered, nor anything under EIF: no memory
-	 * for peers there (a filtering change applies from a mapping's next
-	 * outbound packet). A mapping without ports is its remote's alone.
-	 */
-	if (!m->block || knat_key_addr_only(&m->in) ||
-	    READ_ONCE(kn->cfg.filtering) == KNAT_FILTER_EIF)
-		return;
-	knat_peers_note(m, addr, port);
-}
-EXPORT_SYMBOL_IF_KUNIT(knat_map_note_peer);
-
-bool knat_map_peer_allowed(struct knat_net *kn, const struct knat_map *m,
-			   __be32 addr, __be16 port)
-{
-	/* Found by its remote: no one else's packet finds it. */
-	if (knat_key_addr_only(&m->in))
-		return true;
-	switch (READ_ONCE(kn->cfg.filtering)) {
-	case KNAT_FILTER_EIF:
-		return true;
-	case KNAT_FILTER_ADF:
-		return knat_peers_has(m, addr, port, false);
-	default:
-		return knat_peers_has(m, addr, port, true);
-	}
-}
-EXPORT_SYMBOL_IF_KUNIT(knat_map_peer_allowed);
 
 bool knat_map_expired(const struct knat_map *m, const void *arg)
 {

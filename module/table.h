@@ -3,8 +3,10 @@
 #ifndef _KNAT_TABLE_H
 #define _KNAT_TABLE_H
 
+#include <linux/jiffies.h>
 #include <linux/rhashtable.h>
 #include "knat.h"
+#include "proto.h"
 
 struct knat_block;
 struct knat_fp;
@@ -96,13 +98,27 @@ int knat_map_insert(struct knat_net *kn, struct knat_map *m,
 /* Unlinks @m, returns its port and frees it after a grace period. */
 void knat_map_delete(struct knat_net *kn, struct knat_map *m);
 
-void knat_map_refresh(struct knat_net *kn, struct knat_map *m);
+static inline u32 knat_map_timeout(const struct knat_net *kn,
+				   const struct knat_map *m)
+{
+	if (m->in.proto == IPPROTO_TCP &&
+	    !knat_map_tcp_established(knat_map_flags(m)))
+		return READ_ONCE(kn->cfg.timeout_tcp_trans);
+	return READ_ONCE(kn->cfg.timeout[knat_proto_idx(m->in.proto)]);
+}
+
+/* A packet of @m went through: its timeout starts again. Every packet. */
+static inline void knat_map_refresh(struct knat_net *kn, struct knat_map *m)
+{
+	u32 expires = (u32)jiffies + knat_map_timeout(kn, m) * HZ;
+
+	/* Skip the store (and the cache line bounce) within a second. */
+	if (abs((s32)(expires - READ_ONCE(m->expires))) >= HZ)
+		WRITE_ONCE(m->expires, expires);
+}
+
 /* A TCP segment of @m with @flags (TCPHDR_*) went through. */
 void knat_map_track_tcp(struct knat_map *m, u8 flags, bool outbound);
-void knat_map_note_peer(struct knat_net *kn, struct knat_map *m,
-			__be32 addr, __be16 port);
-bool knat_map_peer_allowed(struct knat_net *kn, const struct knat_map *m,
-			   __be32 addr, __be16 port);
 
 /* Deletes every mapping for which @doomed says so; under kn->lock. */
 void knat_table_reap(struct knat_net *kn,

@@ -241,7 +241,7 @@ static int alloc_one(struct knat_net *kn, struct knat_pool *pool, u32 i,
 	local_bh_disable();
 	rcu_read_lock();
 	t0 = ktime_get_ns();
-	h->b = knat_port_alloc(kn, pool, &in, false, &out);
+	h->b = knat_port_alloc(kn, pool, NULL, &in, false, &out);
 	*ns = ktime_get_ns() - t0;
 	rcu_read_unlock();
 	local_bh_enable();

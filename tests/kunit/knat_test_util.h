@@ -70,7 +70,7 @@ static inline struct knat_block *knat_test_alloc(struct knat_net *kn,
 
 	local_bh_disable();
 	rcu_read_lock();
-	b = knat_port_alloc(kn, pool, in, parity, out);
+	b = knat_port_alloc(kn, pool, NULL, in, parity, out);
 	rcu_read_unlock();
 	local_bh_enable();
 	return b;

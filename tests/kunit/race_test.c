@@ -558,7 +558,7 @@ static void flow_packets(void *ctx, int idx)
 		m = knat_map_lookup_in(r->kn, &in);
 		pool = list_first_or_null_rcu(&r->kn->pools, struct knat_pool, list);
 		if (!m && pool) {
-			m = knat_map_new(r->kn, pool, &in);
+			m = knat_map_new(r->kn, pool, NULL, &in);
 			/* A pool being deleted refuses; nothing else may. */
 			if (IS_ERR(m) && PTR_ERR(m) != -ESTALE)
 				r->map_err = PTR_ERR(m);

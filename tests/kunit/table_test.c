@@ -803,7 +803,7 @@ static struct knat_map *addr_map(struct knat_net *kn, struct knat_pool *pool,
 	in.raddr = htonl(remote);
 	local_bh_disable();
 	rcu_read_lock();
-	m = knat_map_new(kn, pool, &in);
+	m = knat_map_new(kn, pool, NULL, &in);
 	rcu_read_unlock();
 	local_bh_enable();
 	return m;

@@ -146,7 +146,7 @@ run_scenarios() {
 
 echo "# guest kernel $(uname -r), $(nproc) CPUs"
 # Plain insmod with nothing loaded before it, as on a stock router: knat
-# takes nf_defrag_ipv4 by name (symbol_request), so it links to no module.
+# reassembles with ip_defrag() (built in), so it links to no module.
 deps=$(modinfo -F depends "$KNAT_BUILD_DIR/module/knat.ko")
 [ -z "$deps" ]
 result $? "knat.ko links to no other module" "modinfo depends: $deps"
