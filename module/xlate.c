@@ -15,31 +15,11 @@
 #include "proto.h"
 #include "xlate.h"
 
-int knat_pkt_parse(struct sk_buff *skb, struct knat_pkt *p)
+/* The ports (identifier) and TCP flags of @p, from its header @h. */
+static __always_inline int parse_ports(struct knat_pkt *p, const u8 *h)
 {
-	const struct iphdr *iph = ip_hdr(skb);
-	const struct knat_proto *kp = knat_proto_of(iph->protocol);
-	u8 _h[KNAT_PROTO_HDRLEN_MAX];
-	const u8 *h;
+	const struct knat_proto *kp = p->kp;
 
-	memset(p, 0, sizeof(*p));
-	p->kp = kp;
-	p->thoff = skb_network_offset(skb) + iph->ihl * 4;
-	p->src.addr = iph->saddr;
-	p->dst.addr = iph->daddr;
-	p->src.proto = iph->protocol;
-	p->dst.proto = iph->protocol;
-	p->fragment = ip_is_fragment(iph);
-
-	if (!kp->ports) {
-		/* Each side's key names the other side's address. */
-		p->src.raddr = iph->daddr;
-		p->dst.raddr = iph->saddr;
-		return 0;
-	}
-	h = skb_header_pointer(skb, p->thoff, kp->hdrlen, _h);
-	if (!h)
-		return -EINVAL;
 	p->src.port = get_unaligned((const __be16 *)(h + kp->sport));
 	p->dst.port = get_unaligned((const __be16 *)(h + kp->dport));
 	/* Data, not a call: no indirect branch per packet. */
@@ -48,6 +28,45 @@ int knat_pkt_parse(struct sk_buff *skb, struct knat_pkt *p)
 	if (kp->flags_at)
 		p->tcp_flags = h[kp->flags_at];
 	return 0;
+}
+
+/*
+ * A transport header beyond the linear part, copied out first: apart,
+ * so that the common case has no buffer on its stack (nor its canary).
+ */
+static noinline int parse_ports_copied(const struct sk_buff *skb,
+				       struct knat_pkt *p)
+{
+	u8 h[KNAT_PROTO_HDRLEN_MAX];
+
+	if (skb_copy_bits(skb, p->thoff, h, p->kp->hdrlen))
+		return -EINVAL;
+	return parse_ports(p, h);
+}
+
+int knat_pkt_parse(struct sk_buff *skb, struct knat_pkt *p)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct knat_proto *kp = knat_proto_of(iph->protocol);
+
+	/* Every field: no memset a packet. */
+	p->kp = kp;
+	p->thoff = skb_network_offset(skb) + iph->ihl * 4;
+	p->src = (struct knat_key){ .addr = iph->saddr, .proto = iph->protocol };
+	p->dst = (struct knat_key){ .addr = iph->daddr, .proto = iph->protocol };
+	p->tcp_flags = 0;
+	p->fragment = ip_is_fragment(iph);
+
+	if (!kp->ports) {
+		/* Each side's key names the other side's address. */
+		p->src.raddr = iph->daddr;
+		p->dst.raddr = iph->saddr;
+		return 0;
+	}
+	/* As skb_header_pointer() judges it. */
+	if (likely((int)skb_headlen(skb) - (int)p->thoff >= kp->hdrlen))
+		return parse_ports(p, skb->data + p->thoff);
+	return parse_ports_copied(skb, p);
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_pkt_parse);
 
