@@ -270,6 +270,7 @@ struct knat_sub *knat_sub_find(struct knat_net *kn,
 
 	return rhashtable_lookup(&kn->subs, &key, subs_params);
 }
+EXPORT_SYMBOL_IF_KUNIT(knat_sub_find);
 
 static struct knat_sub *sub_get(struct knat_net *kn, struct knat_pool *pool,
 				__be32 addr)

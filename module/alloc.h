@@ -196,11 +196,11 @@ void knat_subs_exit(struct knat_net *kn);
  * -EDQUOT subscriber at its limit, -EADDRINUSE (no ports) the outside key
  * another inside host's, -EPROTONOSUPPORT (no ports) a protocol the
  * router's stack handles on the router's own address, -ENOMEM.
- * @sub: @in's host's subscriber in @pool, if the caller found it already
- * (under the same RCU read section), else NULL.
+ * @found: @in's host's subscriber in @pool, if the caller found it
+ * already (under the same RCU read section), else NULL.
  */
 struct knat_block *knat_port_alloc(struct knat_net *kn, struct knat_pool *pool,
-				   struct knat_sub *sub,
+				   struct knat_sub *found,
 				   const struct knat_key *in, bool parity,
 				   struct knat_key *out);
 void knat_port_release(struct knat_net *kn, struct knat_block *b,

@@ -8,6 +8,7 @@
 #include <linux/inetdevice.h>
 #include <linux/ip.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <net/ip.h>
 #include <net/ip_fib.h>
 #include <net/l3mdev.h>
@@ -760,10 +761,11 @@ static unsigned int out_icmp_error(struct knat_net *kn, struct sk_buff *skb,
 }
 
 /*
- * A fragment reassembly left alone (notrack before defragmentation): a
- * later one has no transport header, so neither a mapping nor a checksum
- * to rewrite; it would be damaged, not translated. Without ports, a
- * fragment is translated like any packet.
+ * A fragment reassembly left alone (untracked, and of no address that
+ * says knat translates it: a forward's inside host's): a later one has
+ * no transport header, so neither a mapping nor a checksum to rewrite;
+ * it would be damaged, not translated. Without ports, a fragment is
+ * translated like any packet.
  */
 static bool frag_unmappable(const struct knat_pkt *p)
 {
@@ -917,18 +919,34 @@ static noinline unsigned int prerouting_to_outside(struct knat_net *kn,
 	return NF_ACCEPT;
 }
 
+/* Might knat translate this packet, as its addresses alone say? */
+static bool maybe_translated(struct knat_net *kn, const struct iphdr *iph)
+{
+	return knat_pool_owning(kn, iph->daddr) ||
+	       knat_outside_maybe(kn, iph->daddr) ||
+	       knat_pool_taking(kn, iph->saddr, 0) ||
+	       knat_static_by_in(kn, iph->saddr);
+}
+
 /*
  * Fragments are gathered here, as nf_defrag_ipv4's hook would gather
  * them at -400 (by the same key: conntrack's, zone 0), for the ports
  * only a first fragment carries: a hook of its own cost every packet a
- * call. Untracked ones too (where conntrack's left them): a mapping
- * needs the ports whatever conntrack is told. True: the skb is the
- * reassembly's now (queued, or dropped).
+ * call. Those a notrack rule took are left alone, as nf_defrag_ipv4
+ * leaves them (a router that sees only some of a datagram's pieces),
+ * unless knat may translate them: a mapping needs the ports whatever
+ * conntrack is told. True: the skb is the reassembly's now (queued, or
+ * dropped).
  */
-static bool gathered_fragment(struct net *net, struct sk_buff *skb)
+static bool gathered_fragment(struct knat_net *kn, struct net *net,
+			      struct sk_buff *skb)
 {
 	int err;
 
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	if (skb->_nfct == IP_CT_UNTRACKED && !maybe_translated(kn, ip_hdr(skb)))
+		return false;
+#endif
 	local_bh_disable();
 	err = ip_defrag(net, skb, IP_DEFRAG_CONNTRACK_IN);
 	local_bh_enable();
@@ -947,7 +965,7 @@ static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 	bool pooled;
 
 	if (unlikely(ip_is_fragment(ip_hdr(skb))) &&
-	    gathered_fragment(state->net, skb))
+	    gathered_fragment(kn, state->net, skb))
 		return NF_STOLEN;
 	daddr = ip_hdr(skb)->daddr;
 	/*

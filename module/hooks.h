@@ -7,8 +7,9 @@
 #include "knat.h"
 
 /*
- * PREROUTING runs after defragmentation (-400) and before conntrack
- * (-200): conntrack, when loaded, sees inbound packets already translated
+ * PREROUTING runs after conntrack's defragmentation (-400), reassembles
+ * what fragments reach it (hooks.c), and runs before conntrack
+ * (-200): conntrack, when in use, sees inbound packets already translated
  * back to the inside view, which matches what it saw of the outbound ones
  * (POSTROUTING below runs after conntrack looked at them), so its tuples
  * stay consistent and replies are ESTABLISHED, not INVALID.

@@ -46,22 +46,82 @@ got=$(ask "$C2" udp 198.51.100.2 7000 4321) || fail "1:1 outbound"
 expect_eq "server saw c2 as" "$got" "203.0.113.200:4321"
 in_ns "$C2" ping -c 1 -W 2 198.51.100.2 >/dev/null || fail "1:1 ping"
 
-step "1:1 and untracked fragments: knat reassembles them, translates, sends fragments"
-# notrack before defragmentation (-400): nf_defrag_ipv4 would leave
-# these alone; knat reassembles them itself (a later fragment has no
-# UDP header: rewriting "its checksum" would damage payload).
+step "1:1 and fragments: knat reassembles them (nothing else does here), sends fragments"
+# A chain between conntrack's defragmentation (-400) and knat's hook
+# (-210) counts the fragments it sees: which of the two reassembled.
+in_ns "$RTR" nft -f - <<-EOF
+table ip probe {
+	chain pre { type filter hook prerouting priority -300; ip frag-off & 0x3fff != 0 counter; }
+}
+EOF
+probe_frags() {
+	in_ns "$RTR" nft list chain ip probe pre | grep -o 'packets [0-9]*' | cut -d' ' -f2
+}
+# big_both_ways WHAT SPORT-IN SPORT-OUT: two 3,000-byte datagrams each
+# way (3,008 bytes of UDP in 1,480-byte pieces: 3 fragments a datagram).
+big_both_ways() {
+	local got
+	got=$(in_ns "$SRV" $PEER pingpong 203.0.113.200 9999 "$2" 2 3000)
+	expect_eq "$1: c2 answered the big datagrams from" "$got" "2 198.51.100.2:$2"
+	got=$(in_ns "$C2" $PEER pingpong 198.51.100.2 7000 "$3" 2 3000)
+	expect_eq "$1: the server answered the big datagrams from" "$got" "2 203.0.113.200:$3"
+}
+frags=$(stat "$RTR" drop_fragment)
+f=/tmp/frags.$$
+capture "$SRV" eth0 "$f"
+seen=$(probe_frags)
+big_both_ways "knat alone" 42002 4322
+capture_stop
+expect_eq "fragments before knat's hook" "$(($(probe_frags) - seen))" 12
+expect_eq "fragments from the 1:1 address at the server" \
+	"$(tcpdump -r "$f" -n 'src 203.0.113.200 and ip[6:2] & 0x3fff != 0' 2>/dev/null | wc -l)" 6
+expect_eq "packets from an inside address at the server" \
+	"$(tcpdump -r "$f" -n 'src net 10.0.0.0/8' 2>/dev/null | wc -l)" 0
+rm -f "$f" "$f.log"
+
+step "conntrack in use: its defragmentation; with notrack before it, knat's"
+in_ns "$RTR" nft -f - <<-EOF
+table ip tracked {
+	chain forward { type filter hook forward priority 0; ct state established,related,new counter accept; }
+}
+EOF
+seen=$(probe_frags)
+big_both_ways "conntrack's defragmentation" 42003 4323
+expect_eq "fragments before knat's hook (conntrack's reassembled)" "$(($(probe_frags) - seen))" 0
+in_ns "$RTR" nft list chain ip tracked forward | grep -q 'packets [1-9]' ||
+	fail "conntrack saw nothing: the step proves nothing"
+# notrack before defragmentation (-400): nf_defrag_ipv4 leaves these
+# alone; knat reassembles them itself (a later fragment has no UDP
+# header: rewriting "its checksum" would damage payload).
 in_ns "$RTR" nft -f - <<-EOF
 table ip nodefrag {
 	chain pre { type filter hook prerouting priority -450; notrack; }
 }
 EOF
-frags=$(stat "$RTR" drop_fragment)
-# 3,008 bytes of UDP in 1,480-byte pieces: 3 fragments each way.
-got=$(in_ns "$SRV" $PEER pingpong 203.0.113.200 9999 42002 2 3000)
-expect_eq "c2 answered the big datagrams from" "$got" "2 198.51.100.2:42002"
-got=$(in_ns "$C2" $PEER pingpong 198.51.100.2 7000 4322 2 3000)
-expect_eq "the server answered the big datagrams from" "$got" "2 203.0.113.200:4322"
+seen=$(probe_frags)
+big_both_ways "untracked, knat's defragmentation" 42004 4324
+expect_eq "fragments before knat's hook (untracked)" "$(($(probe_frags) - seen))" 12
 expect_eq "fragments dropped" "$(($(stat "$RTR" drop_fragment) - frags))" 0
+
+step "an untracked fragment knat would not translate is left alone, as nf_defrag_ipv4 leaves it"
+# The last piece of a datagram alone, to c2's inside address (a route
+# the router sees half of): reassembly would hold it 30 s, then drop it.
+in_ns "$SRV" ip route add 10.0.1.0/24 via 198.51.100.1
+f=/tmp/lone.$$
+capture "$C2" eth0 "$f"
+in_ns "$SRV" /usr/bin/python3 -S -c "import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+body = b'k' * 64
+hdr = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(body), 0x4b4e, 185, 64, 17, 0,
+                  socket.inet_aton('198.51.100.2'), socket.inet_aton('10.0.1.3'))
+s.sendto(hdr + body, ('10.0.1.3', 0))"
+capture_stop
+expect_eq "the lone fragment at c2" \
+	"$(tcpdump -r "$f" -n 'src 198.51.100.2 and ip[6:2] & 0x1fff = 185' 2>/dev/null | wc -l)" 1
+rm -f "$f" "$f.log"
+in_ns "$SRV" ip route del 10.0.1.0/24 via 198.51.100.1
 in_ns "$RTR" nft delete table ip nodefrag
+in_ns "$RTR" nft delete table ip tracked
+in_ns "$RTR" nft delete table ip probe
 $KNAT -n "$RTR" static del 203.0.113.200
 expect_fail ask "$SRV" udp 203.0.113.200 9999 42001 1

@@ -93,6 +93,69 @@ static void alloc_subscriber_limit(struct kunit *test)
 	knat_test_net_free(kn);
 }
 
+/*
+ * The subscriber the packet path found for a new mapping's host serves the
+ * allocation only if it is that host's in that pool and alive; else the
+ * allocator finds (or makes) the right one itself.
+ */
+static void alloc_subscriber_hint(struct kunit *test)
+{
+	struct knat_net *kn = knat_test_net(test);
+	struct knat_pool *pool = knat_test_pool(test, 1, 2000, 64, 4);
+	struct knat_key a = knat_test_key(IPPROTO_UDP, 0x0a000002, 1000);
+	struct knat_key c = knat_test_key(IPPROTO_UDP, 0x0a000003, 1000);
+	struct knat_key out_a, out_a2, out_a3, out_c;
+	struct knat_block *ba, *ba2, *ba3, *bc;
+	struct knat_sub *sub, *sub_c, *gone, *fresh;
+
+	kn->cfg.max_blocks = 2;
+	ba = knat_test_alloc(kn, pool, &a, false, &out_a);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ba));
+	local_bh_disable();
+	rcu_read_lock();
+	sub = knat_sub_find(kn, pool, a.addr);
+	/* The host's own: its block serves again. */
+	a.port = htons(1001);
+	ba2 = sub ? knat_port_alloc(kn, pool, sub, &a, false, &out_a2) :
+		    ERR_PTR(-ENOENT);
+	/* Another host's: not used; that host gets a subscriber of its own. */
+	bc = knat_port_alloc(kn, pool, sub, &c, false, &out_c);
+	sub_c = knat_sub_find(kn, pool, c.addr);
+	rcu_read_unlock();
+	local_bh_enable();
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sub);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ba2));
+	KUNIT_EXPECT_PTR_EQ(test, ba2, ba);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(bc));
+	KUNIT_EXPECT_PTR_NE(test, sub_c, sub);
+	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(bc->owner), sub_c);
+	KUNIT_EXPECT_PTR_NE(test, bc, ba);
+
+	/*
+	 * Dead: its last block went after the caller found it (still in the
+	 * same RCU read section). A fresh subscriber serves.
+	 */
+	local_bh_disable();
+	rcu_read_lock();
+	knat_port_release(kn, ba, IPPROTO_UDP, out_a.port);
+	knat_port_release(kn, ba2, IPPROTO_UDP, out_a2.port);
+	gone = knat_sub_find(kn, pool, a.addr);
+	a.port = htons(1002);
+	ba3 = knat_port_alloc(kn, pool, sub, &a, false, &out_a3);
+	fresh = knat_sub_find(kn, pool, a.addr);
+	KUNIT_EXPECT_PTR_NE(test, fresh, sub);
+	rcu_read_unlock();
+	local_bh_enable();
+	KUNIT_EXPECT_PTR_EQ(test, gone, (struct knat_sub *)NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ba3));
+	KUNIT_EXPECT_NOT_ERR_OR_NULL(test, fresh);
+	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(ba3->owner), fresh);
+	knat_port_release(kn, ba3, IPPROTO_UDP, out_a3.port);
+	knat_port_release(kn, bc, IPPROTO_UDP, out_c.port);
+	knat_pool_destroy(pool);
+	knat_test_net_free(kn);
+}
+
 static void alloc_blocks_cool_before_reuse(struct kunit *test)
 {
 	struct knat_net *kn = knat_test_net(test);
@@ -714,6 +777,7 @@ static void alloc_free_accounting(struct kunit *test)
 static struct kunit_case alloc_test_cases[] = {
 	KUNIT_CASE(alloc_fills_pool_exactly),
 	KUNIT_CASE(alloc_subscriber_limit),
+	KUNIT_CASE(alloc_subscriber_hint),
 	KUNIT_CASE(alloc_blocks_cool_before_reuse),
 	KUNIT_CASE(alloc_paired_pooling),
 	KUNIT_CASE(alloc_parity),
