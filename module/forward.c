@@ -50,6 +50,16 @@ bool knat_outside_owned(struct knat_net *kn, __be32 addr)
 	return knat_static_by_out(kn, addr);
 }
 
+bool knat_forward_to(struct knat_net *kn, __be32 addr)
+{
+	const struct knat_forward *f;
+
+	list_for_each_entry_rcu(f, &kn->forwards, list)
+		if (f->in.addr == addr)
+			return true;
+	return false;
+}
+
 /* Deletes the permanent mappings of @f's first @n ports. */
 static void forward_unmap(struct knat_net *kn, const struct knat_forward *f,
 			  u16 n)

@@ -42,6 +42,8 @@ struct knat_static *knat_static_by_in(struct knat_net *kn, __be32 addr);
 
 /* Is @addr a forward's or a 1:1 entry's outside address? */
 bool knat_outside_owned(struct knat_net *kn, __be32 addr);
+/* Is @addr some forward's inside host? A walk of the forwards. */
+bool knat_forward_to(struct knat_net *kn, __be32 addr);
 
 /*
  * The same, as a filter for every packet: false means no; true means

@@ -761,10 +761,10 @@ static unsigned int out_icmp_error(struct knat_net *kn, struct sk_buff *skb,
 }
 
 /*
- * A fragment reassembly left alone (untracked, and of no address that
- * says knat translates it: a forward's inside host's): a later one has
- * no transport header, so neither a mapping nor a checksum to rewrite;
- * it would be damaged, not translated. Without ports, a fragment is
+ * A fragment reassembly left alone (untracked outside traffic: one forged
+ * as an inside host's, or knat's after a change meanwhile): a later one has no
+ * transport header, so neither a mapping nor a checksum to rewrite; it
+ * would be damaged, not translated. Without ports, a fragment is
  * translated like any packet.
  */
 static bool frag_unmappable(const struct knat_pkt *p)
@@ -919,36 +919,52 @@ static noinline unsigned int prerouting_to_outside(struct knat_net *kn,
 	return NF_ACCEPT;
 }
 
-/* Might knat translate this packet, as its addresses alone say? */
-static bool maybe_translated(struct knat_net *kn, const struct iphdr *iph)
+/*
+ * Outside traffic passing through: in by an uplink (where no inside host
+ * is), to no address of ours, from no inside host (of a pool that leaves
+ * by another way, of a 1:1 entry, of a forward). knat translates none of
+ * it. Only for fragments: the forwards are walked.
+ */
+static bool outside_transit(struct knat_net *kn, const struct iphdr *iph,
+			    const struct net_device *in)
 {
-	return knat_pool_owning(kn, iph->daddr) ||
-	       knat_outside_maybe(kn, iph->daddr) ||
-	       knat_pool_taking(kn, iph->saddr, 0) ||
-	       knat_static_by_in(kn, iph->saddr);
+	const struct knat_pool *pool;
+
+	if (!in || !knat_is_uplink(kn, in->ifindex) ||
+	    knat_pool_owning(kn, iph->daddr) ||
+	    knat_outside_maybe(kn, iph->daddr) ||
+	    knat_static_by_in(kn, iph->saddr))
+		return false;
+	list_for_each_entry_rcu(pool, &kn->pools, list)
+		if (pool->out_ifindex != in->ifindex &&
+		    pool_takes(pool, iph->saddr))
+			return false;
+	return !knat_forward_to(kn, iph->saddr);
 }
 
 /*
  * Fragments are gathered here, as nf_defrag_ipv4's hook would gather
  * them at -400 (by the same key: conntrack's, zone 0), for the ports
  * only a first fragment carries: a hook of its own cost every packet a
- * call. Those a notrack rule took are left alone, as nf_defrag_ipv4
- * leaves them (a router that sees only some of a datagram's pieces),
- * unless knat may translate them: a mapping needs the ports whatever
- * conntrack is told. True: the skb is the reassembly's now (queued, or
- * dropped).
+ * call. All but untracked outside traffic passing through, which
+ * nf_defrag_ipv4 would leave alone too (a router that sees only some
+ * pieces of a datagram): any other, untracked or not, could be knat's,
+ * and a later fragment has no ports to map it by, while its source
+ * could leave untranslated. True: the skb is the reassembly's now
+ * (queued, or dropped).
  */
-static bool gathered_fragment(struct knat_net *kn, struct net *net,
-			      struct sk_buff *skb)
+static bool gathered_fragment(struct knat_net *kn, struct sk_buff *skb,
+			      const struct nf_hook_state *state)
 {
 	int err;
 
 #if IS_ENABLED(CONFIG_NF_CONNTRACK)
-	if (skb->_nfct == IP_CT_UNTRACKED && !maybe_translated(kn, ip_hdr(skb)))
+	if (skb->_nfct == IP_CT_UNTRACKED &&
+	    outside_transit(kn, ip_hdr(skb), state->in))
 		return false;
 #endif
 	local_bh_disable();
-	err = ip_defrag(net, skb, IP_DEFRAG_CONNTRACK_IN);
+	err = ip_defrag(state->net, skb, IP_DEFRAG_CONNTRACK_IN);
 	local_bh_enable();
 	if (err)
 		return true;
@@ -965,7 +981,7 @@ static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
 	bool pooled;
 
 	if (unlikely(ip_is_fragment(ip_hdr(skb))) &&
-	    gathered_fragment(kn, state->net, skb))
+	    gathered_fragment(kn, skb, state))
 		return NF_STOLEN;
 	daddr = ip_hdr(skb)->daddr;
 	/*

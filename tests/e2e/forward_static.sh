@@ -103,9 +103,12 @@ big_both_ways "untracked, knat's defragmentation" 42004 4324
 expect_eq "fragments before knat's hook (untracked)" "$(($(probe_frags) - seen))" 12
 expect_eq "fragments dropped" "$(($(stat "$RTR" drop_fragment) - frags))" 0
 
-step "an untracked fragment knat would not translate is left alone, as nf_defrag_ipv4 leaves it"
-# The last piece of a datagram alone, to c2's inside address (a route
-# the router sees half of): reassembly would hold it 30 s, then drop it.
+step "an untracked fragment passing through from the uplink is left alone, as nf_defrag_ipv4 leaves it"
+# out0 an uplink again (a pool of others' hosts leaving by it). The last
+# piece of a datagram alone, from outside to c2's inside address (a
+# route the router sees half of): reassembly would hold it 30 s, then
+# drop it.
+$KNAT -n "$RTR" pool add 203.0.113.64/28 out out0 from 10.0.9.0/24 name uplink
 in_ns "$SRV" ip route add 10.0.1.0/24 via 198.51.100.1
 f=/tmp/lone.$$
 capture "$C2" eth0 "$f"
@@ -120,6 +123,28 @@ expect_eq "the lone fragment at c2" \
 	"$(tcpdump -r "$f" -n 'src 198.51.100.2 and ip[6:2] & 0x1fff = 185' 2>/dev/null | wc -l)" 1
 rm -f "$f" "$f.log"
 in_ns "$SRV" ip route del 10.0.1.0/24 via 198.51.100.1
+
+step "an untracked fragmented reply of a forward's inside host: reassembled, translated, no inside address out"
+# c1 is udp 203.0.113.250:5353's inside host and no pool's. Its reply's
+# pieces, crafted: the first with the UDP header (from port 53), then
+# the last. Unassembled, the last would leave from 10.0.1.2.
+f=/tmp/fwdfrag.$$
+capture "$SRV" eth0 "$f"
+in_ns "$C1" /usr/bin/python3 -S -c "import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+def piece(flags_off, body):
+    return struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(body), 0x4b4f, flags_off, 64,
+                       17, 0, socket.inet_aton('10.0.1.2'), socket.inet_aton('198.51.100.2')) + body
+udp = struct.pack('!HHHH', 53, 41005, 8 + 1472 + 64, 0)
+s.sendto(piece(0x2000, udp + b'k' * 1472), ('198.51.100.2', 0))
+s.sendto(piece(185, b'k' * 64), ('198.51.100.2', 0))"
+capture_stop
+expect_eq "packets from an inside address at the server" \
+	"$(tcpdump -r "$f" -n 'src net 10.0.0.0/8' 2>/dev/null | wc -l)" 0
+expect_eq "fragments from the forward's address at the server" \
+	"$(tcpdump -r "$f" -n 'src 203.0.113.250 and ip[6:2] & 0x3fff != 0' 2>/dev/null | wc -l)" 2
+rm -f "$f" "$f.log"
+$KNAT -n "$RTR" pool del uplink
 in_ns "$RTR" nft delete table ip nodefrag
 in_ns "$RTR" nft delete table ip tracked
 in_ns "$RTR" nft delete table ip probe

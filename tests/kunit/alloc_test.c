@@ -104,9 +104,10 @@ static void alloc_subscriber_hint(struct kunit *test)
 	struct knat_pool *pool = knat_test_pool(test, 1, 2000, 64, 4);
 	struct knat_key a = knat_test_key(IPPROTO_UDP, 0x0a000002, 1000);
 	struct knat_key c = knat_test_key(IPPROTO_UDP, 0x0a000003, 1000);
-	struct knat_key out_a, out_a2, out_a3, out_c;
-	struct knat_block *ba, *ba2, *ba3, *bc;
-	struct knat_sub *sub, *sub_c, *gone, *fresh;
+	struct knat_key out_a, out_a2, out_a3, out_c, out_p;
+	struct knat_block *ba, *ba2, *ba3, *bc, *bp;
+	struct knat_sub *sub, *sub_c, *sub_p, *gone, *fresh;
+	struct knat_pool *other;
 
 	kn->cfg.max_blocks = 2;
 	ba = knat_test_alloc(kn, pool, &a, false, &out_a);
@@ -130,6 +131,25 @@ static void alloc_subscriber_hint(struct kunit *test)
 	KUNIT_EXPECT_PTR_NE(test, sub_c, sub);
 	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(bc->owner), sub_c);
 	KUNIT_EXPECT_PTR_NE(test, bc, ba);
+
+	/*
+	 * The same host's in another pool: not used either. (@sub, found in
+	 * an RCU read section gone by, lives on: @ba's port keeps it.)
+	 */
+	other = knat_test_pool(test, 1, 3000, 64, 4);
+	other->id = 2;
+	local_bh_disable();
+	rcu_read_lock();
+	bp = knat_port_alloc(kn, other, sub, &a, false, &out_p);
+	sub_p = knat_sub_find(kn, other, a.addr);
+	rcu_read_unlock();
+	local_bh_enable();
+	KUNIT_ASSERT_FALSE(test, IS_ERR(bp));
+	KUNIT_EXPECT_PTR_NE(test, sub_p, sub);
+	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(bp->owner), sub_p);
+	KUNIT_EXPECT_EQ(test, ntohs(out_p.port) >= 3000, true);
+	knat_port_release(kn, bp, IPPROTO_UDP, out_p.port);
+	knat_pool_destroy(other);
 
 	/*
 	 * Dead: its last block went after the caller found it (still in the
