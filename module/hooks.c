@@ -921,23 +921,28 @@ static noinline unsigned int prerouting_to_outside(struct knat_net *kn,
 
 /*
  * Outside traffic passing through: in by an uplink (where no inside host
- * is), to no address of ours, from no inside host (of a pool that leaves
- * by another way, of a 1:1 entry, of a forward). knat translates none of
- * it. Only for fragments: the forwards are walked.
+ * is; the port, under a VRF too), to no address of ours, from no inside
+ * host (of a pool that leaves by another way, of a 1:1 entry, of a
+ * forward), and no ICMP (an error's quote may name an inside endpoint,
+ * whoever sent it). knat translates none of it. Only for fragments: the
+ * forwards are walked.
  */
-static bool outside_transit(struct knat_net *kn, const struct iphdr *iph,
+static bool outside_transit(struct knat_net *kn, const struct sk_buff *skb,
 			    const struct net_device *in)
 {
+	const struct iphdr *iph = ip_hdr(skb);
 	const struct knat_pool *pool;
+	int iif;
 
-	if (!in || !knat_is_uplink(kn, in->ifindex) ||
-	    knat_pool_owning(kn, iph->daddr) ||
+	if (!in || iph->protocol == IPPROTO_ICMP)
+		return false;
+	iif = IPCB(skb)->iif ?: in->ifindex;
+	if (!knat_is_uplink(kn, iif) || knat_pool_owning(kn, iph->daddr) ||
 	    knat_outside_maybe(kn, iph->daddr) ||
 	    knat_static_by_in(kn, iph->saddr))
 		return false;
 	list_for_each_entry_rcu(pool, &kn->pools, list)
-		if (pool->out_ifindex != in->ifindex &&
-		    pool_takes(pool, iph->saddr))
+		if (pool->out_ifindex != iif && pool_takes(pool, iph->saddr))
 			return false;
 	return !knat_forward_to(kn, iph->saddr);
 }
@@ -960,7 +965,7 @@ static bool gathered_fragment(struct knat_net *kn, struct sk_buff *skb,
 
 #if IS_ENABLED(CONFIG_NF_CONNTRACK)
 	if (skb->_nfct == IP_CT_UNTRACKED &&
-	    outside_transit(kn, ip_hdr(skb), state->in))
+	    outside_transit(kn, skb, state->in))
 		return false;
 #endif
 	local_bh_disable();

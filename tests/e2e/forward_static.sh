@@ -112,15 +112,20 @@ $KNAT -n "$RTR" pool add 203.0.113.64/28 out out0 from 10.0.9.0/24 name uplink
 in_ns "$SRV" ip route add 10.0.1.0/24 via 198.51.100.1
 f=/tmp/lone.$$
 capture "$C2" eth0 "$f"
+# The same of ICMP: reassembled whatever its addresses (an error's quote
+# may name an inside endpoint), so held, and nothing reaches c2.
 in_ns "$SRV" /usr/bin/python3 -S -c "import socket, struct
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
 body = b'k' * 64
-hdr = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(body), 0x4b4e, 185, 64, 17, 0,
-                  socket.inet_aton('198.51.100.2'), socket.inet_aton('10.0.1.3'))
-s.sendto(hdr + body, ('10.0.1.3', 0))"
+for ident, proto in ((0x4b4e, 17), (0x4b4d, 1)):
+    hdr = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(body), ident, 185, 64, proto, 0,
+                      socket.inet_aton('198.51.100.2'), socket.inet_aton('10.0.1.3'))
+    s.sendto(hdr + body, ('10.0.1.3', 0))"
 capture_stop
-expect_eq "the lone fragment at c2" \
-	"$(tcpdump -r "$f" -n 'src 198.51.100.2 and ip[6:2] & 0x1fff = 185' 2>/dev/null | wc -l)" 1
+expect_eq "the lone UDP fragment at c2" \
+	"$(tcpdump -r "$f" -n 'src 198.51.100.2 and udp and ip[6:2] & 0x1fff = 185' 2>/dev/null | wc -l)" 1
+expect_eq "the lone ICMP fragment at c2" \
+	"$(tcpdump -r "$f" -n 'src 198.51.100.2 and icmp and ip[6:2] & 0x1fff = 185' 2>/dev/null | wc -l)" 0
 rm -f "$f" "$f.log"
 in_ns "$SRV" ip route del 10.0.1.0/24 via 198.51.100.1
 
@@ -144,6 +149,30 @@ expect_eq "packets from an inside address at the server" \
 expect_eq "fragments from the forward's address at the server" \
 	"$(tcpdump -r "$f" -n 'src 203.0.113.250 and ip[6:2] & 0x3fff != 0' 2>/dev/null | wc -l)" 2
 rm -f "$f" "$f.log"
+
+step "an untracked fragmented reply of a forward's host behind the uplink: reassembled, translated"
+# The uplink test alone would leave these alone (in by out0, to c1, from
+# no pool's host): the forward's host is found by its address.
+$KNAT -n "$RTR" forward add udp 203.0.113.250:5354 to 198.51.100.2:53
+in_ns "$SRV" ip route add 10.0.1.0/24 via 198.51.100.1
+f=/tmp/fwdfrag2.$$
+capture "$C1" eth0 "$f"
+in_ns "$SRV" /usr/bin/python3 -S -c "import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+def piece(flags_off, body):
+    return struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(body), 0x4b50, flags_off, 64,
+                       17, 0, socket.inet_aton('198.51.100.2'), socket.inet_aton('10.0.1.2')) + body
+udp = struct.pack('!HHHH', 53, 41006, 8 + 1472 + 64, 0)
+s.sendto(piece(0x2000, udp + b'k' * 1472), ('10.0.1.2', 0))
+s.sendto(piece(185, b'k' * 64), ('10.0.1.2', 0))"
+capture_stop
+expect_eq "packets from the forward's host's own address at c1" \
+	"$(tcpdump -r "$f" -n 'src 198.51.100.2' 2>/dev/null | wc -l)" 0
+expect_eq "fragments from the forward's address at c1" \
+	"$(tcpdump -r "$f" -n 'src 203.0.113.250 and ip[6:2] & 0x3fff != 0' 2>/dev/null | wc -l)" 2
+rm -f "$f" "$f.log"
+in_ns "$SRV" ip route del 10.0.1.0/24 via 198.51.100.1
+$KNAT -n "$RTR" forward del udp 203.0.113.250:5354
 $KNAT -n "$RTR" pool del uplink
 in_ns "$RTR" nft delete table ip nodefrag
 in_ns "$RTR" nft delete table ip tracked
