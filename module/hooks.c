@@ -761,11 +761,11 @@ static unsigned int out_icmp_error(struct knat_net *kn, struct sk_buff *skb,
 }
 
 /*
- * A fragment reassembly left alone (untracked outside traffic: one forged
- * as an inside host's, or knat's after a change meanwhile): a later one has no
- * transport header, so neither a mapping nor a checksum to rewrite; it
- * would be damaged, not translated. Without ports, a fragment is
- * translated like any packet.
+ * A fragment reassembly left alone (untracked outside traffic: one
+ * forged as an inside host's, or knat's after a change meanwhile): a
+ * later one has no transport header, so neither a mapping nor a checksum
+ * to rewrite; it would be damaged, not translated. Without ports, a
+ * fragment is translated like any packet.
  */
 static bool frag_unmappable(const struct knat_pkt *p)
 {
@@ -932,19 +932,23 @@ static bool outside_transit(struct knat_net *kn, const struct sk_buff *skb,
 {
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct knat_pool *pool;
+	bool uplink = false;
 	int iif;
 
 	if (!in || iph->protocol == IPPROTO_ICMP)
 		return false;
 	iif = IPCB(skb)->iif ?: in->ifindex;
-	if (!knat_is_uplink(kn, iif) || knat_pool_owning(kn, iph->daddr) ||
-	    knat_outside_maybe(kn, iph->daddr) ||
-	    knat_static_by_in(kn, iph->saddr))
-		return false;
-	list_for_each_entry_rcu(pool, &kn->pools, list)
-		if (pool->out_ifindex != iif && pool_takes(pool, iph->saddr))
+	/* One walk: is @iif an uplink, and does another's pool take the source? */
+	list_for_each_entry_rcu(pool, &kn->pools, list) {
+		if (pool->out_ifindex == iif)
+			uplink = true;
+		else if (pool_takes(pool, iph->saddr))
 			return false;
-	return !knat_forward_to(kn, iph->saddr);
+	}
+	return uplink && !knat_pool_owning(kn, iph->daddr) &&
+	       !knat_outside_maybe(kn, iph->daddr) &&
+	       !knat_static_by_in(kn, iph->saddr) &&
+	       !knat_forward_to(kn, iph->saddr);
 }
 
 /*

@@ -133,16 +133,22 @@ step "an untracked fragmented reply of a forward's inside host: reassembled, tra
 # c1 is udp 203.0.113.250:5353's inside host and no pool's. Its reply's
 # pieces, crafted: the first with the UDP header (from port 53), then
 # the last. Unassembled, the last would leave from 10.0.1.2.
-f=/tmp/fwdfrag.$$
-capture "$SRV" eth0 "$f"
-in_ns "$C1" /usr/bin/python3 -S -c "import socket, struct
+# udp_in_pieces NS SRC DST DPORT ID: from NS, a UDP datagram from SRC
+# port 53 to DST:DPORT in two crafted pieces, the first (1,500 bytes,
+# the UDP header in it) and the last (64 bytes at offset 1,480).
+udp_in_pieces() {
+	in_ns "$1" /usr/bin/python3 -S -c "import socket, struct
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
 def piece(flags_off, body):
-    return struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(body), 0x4b4f, flags_off, 64,
-                       17, 0, socket.inet_aton('10.0.1.2'), socket.inet_aton('198.51.100.2')) + body
-udp = struct.pack('!HHHH', 53, 41005, 8 + 1472 + 64, 0)
-s.sendto(piece(0x2000, udp + b'k' * 1472), ('198.51.100.2', 0))
-s.sendto(piece(185, b'k' * 64), ('198.51.100.2', 0))"
+    return struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(body), $5, flags_off, 64,
+                       17, 0, socket.inet_aton('$2'), socket.inet_aton('$3')) + body
+udp = struct.pack('!HHHH', 53, $4, 8 + 1472 + 64, 0)
+s.sendto(piece(0x2000, udp + b'k' * 1472), ('$3', 0))
+s.sendto(piece(185, b'k' * 64), ('$3', 0))"
+}
+f=/tmp/fwdfrag.$$
+capture "$SRV" eth0 "$f"
+udp_in_pieces "$C1" 10.0.1.2 198.51.100.2 41005 0x4b4f
 capture_stop
 expect_eq "packets from an inside address at the server" \
 	"$(tcpdump -r "$f" -n 'src net 10.0.0.0/8' 2>/dev/null | wc -l)" 0
@@ -157,14 +163,7 @@ $KNAT -n "$RTR" forward add udp 203.0.113.250:5354 to 198.51.100.2:53
 in_ns "$SRV" ip route add 10.0.1.0/24 via 198.51.100.1
 f=/tmp/fwdfrag2.$$
 capture "$C1" eth0 "$f"
-in_ns "$SRV" /usr/bin/python3 -S -c "import socket, struct
-s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
-def piece(flags_off, body):
-    return struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(body), 0x4b50, flags_off, 64,
-                       17, 0, socket.inet_aton('198.51.100.2'), socket.inet_aton('10.0.1.2')) + body
-udp = struct.pack('!HHHH', 53, 41006, 8 + 1472 + 64, 0)
-s.sendto(piece(0x2000, udp + b'k' * 1472), ('10.0.1.2', 0))
-s.sendto(piece(185, b'k' * 64), ('10.0.1.2', 0))"
+udp_in_pieces "$SRV" 198.51.100.2 10.0.1.2 41006 0x4b50
 capture_stop
 expect_eq "packets from the forward's host's own address at c1" \
 	"$(tcpdump -r "$f" -n 'src 198.51.100.2' 2>/dev/null | wc -l)" 0
