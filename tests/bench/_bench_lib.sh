@@ -315,12 +315,35 @@ quiet() {
 # repeats. COUNT: 0 for no end.
 pg_new_flows() { pg_setup "$1" 10.1.0.0 10.1.1.255 1024 5119; }
 
+# entries: the router's table, as many entries as it holds (knat's
+# mappings, or conntrack's), or 0.
+entries() {
+	local n
+	n=$($KNAT -n $RTR -j stats 2>/dev/null | grep -o '"mappings":[0-9]*')
+	[ -n "$n" ] && [ "${n#*:}" != 0 ] && { echo "${n#*:}"; return; }
+	in_ns $RTR cat /proc/sys/net/netfilter/nf_conntrack_count 2>/dev/null || echo 0
+}
+
+# prefill N: N new flows from sources the measured ones never use
+# (10.1.2.0/23), sent to their end, then the router idle again (a table
+# that grew has moved its entries): the table holds them when the
+# measurement begins.
+prefill() {
+	pg_setup "$1" 10.1.2.0 10.1.3.255 1024 5119
+	in_ns $SND sh -c "echo start > $PG/pgctrl"
+	quiet
+	PREFILLED=$(entries)
+	note "prefill: $1 flows sent, $PREFILLED entries"
+}
+
 # pg_begin MODE FLOWS: the router in MODE, pktgen sending FLOWS (as for
 # rate()) in the background: $! is the shell whose "start" blocks while
 # pktgen runs.
 pg_begin() {
+	PREFILLED=
 	if [ "$2" = new ]; then
 		mode_on "$1" new
+		[ -n "${PREFILL:-}" ] && prefill "$PREFILL"
 		pg_new_flows 0
 	else
 		mode_on "$1"
@@ -333,9 +356,11 @@ pg_begin() {
 # rate BENCH MODE FLOWS REP: packets/s the sink receives over WINDOW
 # seconds, after WARMUP in which the flows are seen (mappings, conntrack
 # entries, flowtable entries made). FLOWS: established flows (source
-# ports cycling), or "new" for a new flow every packet.
+# ports cycling), or "new" for a new flow every packet; with PREFILL=N,
+# into a table N flows have filled first (prefill()), and the entries
+# before and after the window in the line emitted.
 rate() {
-	local bench=$1 mode=$2 flows=$3 rep=$4 r0 r1 s0 s1 t0 t1 pid
+	local bench=$1 mode=$2 flows=$3 rep=$4 r0 r1 s0 s1 t0 t1 pid after
 	note "rate: $bench $mode $flows flows, repetition $rep"
 	quiet
 	pg_begin "$mode" "$flows"
@@ -346,11 +371,12 @@ rate() {
 	nap "$WINDOW"
 	counters; r1=$RX s1=$SENT t1=$NOW
 	pg_stop "$pid"
+	[ -n "${PREFILL:-}" ] && after=$(entries)
 	mode_off "$mode"
 	[ "$flows" = new ] && flows='"new"'
 	# sent: what pktgen sent meanwhile (its count is updated in batches):
 	# a router that drops shows here, not as a lower rate alone.
-	emit "{\"bench\":\"$bench\",\"mode\":\"$mode\",\"flows\":$flows,\"rep\":$rep,\"pps\":$(( (r1 - r0) * 1000000000 / (t1 - t0) )),\"sent_pps\":$(( (s1 - s0) * 1000000000 / (t1 - t0) ))}"
+	emit "{\"bench\":\"$bench\",\"mode\":\"$mode\",\"flows\":$flows,\"rep\":$rep,\"pps\":$(( (r1 - r0) * 1000000000 / (t1 - t0) )),\"sent_pps\":$(( (s1 - s0) * 1000000000 / (t1 - t0) ))${PREFILL:+,\"prefilled\":$PREFILLED,\"entries_after\":$after}}"
 }
 
 # profile NAME MODE FLOWS: where the router's time goes (FLOWS as for

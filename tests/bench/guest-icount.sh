@@ -15,8 +15,15 @@
 #   icount_new: a new flow every packet, plain, nft (conntrack + nf_nat,
 #     snat to a /25), knat (a /25 pool) and slow [, before]; each run in a new
 #     topology, so no entry of an earlier run is found again
+#   icount_steady: the same, into tables that PREFILL (205,000) flows
+#     from other sources filled first: knat's tables grew to 524,288
+#     buckets at 196,608 entries and grow again only at 393,216, so no
+#     resize falls in the window, as on a router that has run a while;
+#     conntrack's hash is given as many buckets (nf_conntrack_buckets,
+#     65,536 by default in this guest), as an operator sizes it for such a
+#     table. "entries" in each line: before and after the window.
 #
-# For work on one path: KNAT_ICOUNT_SETS (forward,unshared,new: the sets
+# For work on one path: KNAT_ICOUNT_SETS (forward,unshared,new,steady: the sets
 # run), KNAT_ICOUNT_MODES (the modes run, in every set and profile; plain
 # always, for the overheads), KNAT_ICOUNT_PROFILE_WINDOW (guest seconds a
 # profile, 2,000 samples each second; KNAT_ICOUNT_WINDOW's by default).
@@ -35,7 +42,7 @@ WARMUP=0.2
 
 KNATS="knat"
 [ -n "${KNAT_BASELINE_KO:-}" ] && KNATS="knat before"
-SETS=,${KNAT_ICOUNT_SETS:-forward,unshared,new},
+SETS=,${KNAT_ICOUNT_SETS:-forward,unshared,new,steady},
 # What the ok lines say was run, when not all of it was.
 ONLY="${KNAT_ICOUNT_MODES:+ (modes: plain $KNAT_ICOUNT_MODES)}"
 # wanted MODE: is MODE among KNAT_ICOUNT_MODES (all without it)?
@@ -54,7 +61,7 @@ ok "icount guest up: $(uname -r), $(nproc) CPU, $(awk '/MemTotal/ { print $2 / 1
 # run after the set-up can cost more (its leftovers).
 fresh() {
 	topology "$@"
-	OUT=/dev/null WINDOW=0.3 rate icount_warmup plain 1 0
+	PREFILL= OUT=/dev/null WINDOW=0.3 rate icount_warmup plain 1 0
 }
 
 # established BENCH [TOPOLOGY]: 1 and 4096 flows in every mode, REPS
@@ -76,19 +83,40 @@ established() {
 [[ $SETS == *,forward,* ]] && established icount_forward
 [[ $SETS == *,unshared,* ]] && established icount_unshared feed
 
-for rep in $(seq "$REPS"); do
-	[[ $SETS == *,new,* ]] || break
-	for mode in plain nft $KNATS slow; do
-		wanted $mode || continue
-		fresh
-		in_ns $RTR sysctl -qw net.netfilter.nf_conntrack_udp_timeout=600
-		$KNAT -n $RTR config set timeout-udp 600 max-blocks-per-subscriber 32 \
-			max-mappings 4000000
-		rate icount_new $mode new "$rep"
+# sized: the router's tables take every flow of a run, none expires.
+sized() {
+	in_ns $RTR sysctl -qw net.netfilter.nf_conntrack_udp_timeout=600
+	$KNAT -n $RTR config set timeout-udp 600 max-blocks-per-subscriber 32 \
+		max-mappings 4000000
+}
+
+# new_flows BENCH: a new flow every packet, in every mode, REPS times,
+# each run in a fresh topology.
+new_flows() {
+	local rep mode
+	for rep in $(seq "$REPS"); do
+		for mode in plain nft $KNATS slow; do
+			wanted $mode || continue
+			fresh
+			sized
+			rate "$1" $mode new "$rep"
+		done
 	done
-done
-[[ $SETS == *,new,* ]] &&
+}
+
+if [[ $SETS == *,new,* ]]; then
+	new_flows icount_new
 	ok "icount: a new flow every packet, plain nft $KNATS slow x $REPS$ONLY"
+fi
+CT_BUCKETS=$(sysctl -n net.netfilter.nf_conntrack_buckets)
+STEADY_BUCKETS=524288
+PREFILL_FLOWS=205000
+if [[ $SETS == *,steady,* ]]; then
+	sysctl -qw net.netfilter.nf_conntrack_buckets=$STEADY_BUCKETS
+	PREFILL=$PREFILL_FLOWS new_flows icount_steady
+	sysctl -qw net.netfilter.nf_conntrack_buckets="$CT_BUCKETS"
+	ok "icount: a new flow every packet into $PREFILL_FLOWS entries, plain nft $KNATS slow x $REPS$ONLY"
+fi
 
 # KNAT_ICOUNT_PROFILE=1: where the instructions go, by symbol.
 if [ "${KNAT_ICOUNT_PROFILE:-}" = 1 ]; then
@@ -101,16 +129,23 @@ if [ "${KNAT_ICOUNT_PROFILE:-}" = 1 ]; then
 	for mode in nft $KNATS slow; do
 		wanted $mode || continue
 		topology
-		$KNAT -n $RTR config set timeout-udp 600 max-blocks-per-subscriber 32 \
-			max-mappings 4000000
+		sized
 		profile "icount-$mode-new" $mode new
 	done
+	sysctl -qw net.netfilter.nf_conntrack_buckets=$STEADY_BUCKETS
+	for mode in nft $KNATS slow; do
+		wanted $mode || continue
+		topology
+		sized
+		PREFILL=$PREFILL_FLOWS profile "icount-$mode-steady" $mode new
+	done
+	sysctl -qw net.netfilter.nf_conntrack_buckets="$CT_BUCKETS"
 	topology feed
 	for mode in ft knat; do
 		wanted $mode || continue
 		profile "icount-unshared-$mode-1" $mode 1
 	done
-	ok "icount profiles: 1 flow, plain nft ft $KNATS slow; new flows, nft $KNATS slow; unshared, ft knat$ONLY"
+	ok "icount profiles: 1 flow, plain nft ft $KNATS slow; new flows, from empty and steady, nft $KNATS slow; unshared, ft knat$ONLY"
 fi
 
 teardown
