@@ -265,8 +265,13 @@ int knat_control_init(struct knat_net *kn)
 	err = knat_twins_init(kn);
 	if (err)
 		goto err_subs;
+	err = knat_forwards_init(kn);
+	if (err)
+		goto err_twins;
 	return 0;
 
+err_twins:
+	knat_twins_exit(kn);
 err_subs:
 	knat_subs_exit(kn);
 err_table:
@@ -292,4 +297,5 @@ void knat_control_exit(struct knat_net *kn)
 	knat_table_exit(kn);
 	knat_subs_exit(kn);
 	knat_twins_exit(kn);
+	knat_forwards_destroy(kn);
 }

@@ -6,6 +6,7 @@
  * it never expires, is never filtered and survives a flush. 1:1 entries
  * are few: an RCU list, consulted only when the table has no mapping.
  */
+#include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include "control.h"
 #include "forward.h"
@@ -38,26 +39,123 @@ static void outside_add(struct knat_net *kn, __be32 addr)
 	set_bit(knat_outside_bit(addr), kn->outside_addrs);
 }
 
+/*
+ * The addresses forwards lead from (outside) and to (inside), each with
+ * its count of forwards: the packet path asks "some forward's?" in one
+ * lookup, however many forwards there are (root of a user namespace may
+ * make max-mappings of them, and a hostile packet picks the address).
+ */
+enum { FWD_OUT, FWD_IN };
+
+struct knat_fwd_addr {
+	struct rhash_head node;
+	u64 key;			/* the address; the side in bit 32 */
+	u32 count;			/* under kn->lock */
+	struct rcu_head rcu;
+};
+
+static const struct rhashtable_params fwd_addr_params = {
+	.head_offset = offsetof(struct knat_fwd_addr, node),
+	.key_offset = offsetof(struct knat_fwd_addr, key),
+	.key_len = sizeof(u64),
+	.automatic_shrinking = true,
+};
+
+static u64 fwd_addr_key(__be32 addr, int side)
+{
+	return (__force u32)addr | (u64)side << 32;
+}
+
+static struct knat_fwd_addr *fwd_addr_find(struct knat_net *kn, __be32 addr,
+					   int side)
+{
+	u64 key = fwd_addr_key(addr, side);
+
+	return rhashtable_lookup(&kn->fwd_addrs, &key, fwd_addr_params);
+}
+
+/* One forward more at @addr. Under kn->lock. */
+static int fwd_addr_get(struct knat_net *kn, __be32 addr, int side)
+{
+	struct knat_fwd_addr *a;
+	int err;
+
+	rcu_read_lock();
+	a = fwd_addr_find(kn, addr, side);
+	rcu_read_unlock();
+	if (a) {
+		a->count++;
+		return 0;
+	}
+	a = kzalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
+	if (!a)
+		return -ENOMEM;
+	a->key = fwd_addr_key(addr, side);
+	a->count = 1;
+	err = rhashtable_insert_fast(&kn->fwd_addrs, &a->node, fwd_addr_params);
+	if (err)
+		kfree(a);
+	return err;
+}
+
+/* One forward less at @addr. Under kn->lock. */
+static void fwd_addr_put(struct knat_net *kn, __be32 addr, int side)
+{
+	struct knat_fwd_addr *a;
+
+	rcu_read_lock();
+	a = fwd_addr_find(kn, addr, side);
+	rcu_read_unlock();
+	if (WARN_ON_ONCE(!a) || --a->count)
+		return;
+	rhashtable_remove_fast(&kn->fwd_addrs, &a->node, fwd_addr_params);
+	kfree_rcu(a, rcu);
+}
+
+static int fwd_addrs_get(struct knat_net *kn, const struct knat_forward *f)
+{
+	int err = fwd_addr_get(kn, f->out.addr, FWD_OUT);
+
+	if (err)
+		return err;
+	err = fwd_addr_get(kn, f->in.addr, FWD_IN);
+	if (err)
+		fwd_addr_put(kn, f->out.addr, FWD_OUT);
+	return err;
+}
+
+static void fwd_addrs_put(struct knat_net *kn, const struct knat_forward *f)
+{
+	fwd_addr_put(kn, f->in.addr, FWD_IN);
+	fwd_addr_put(kn, f->out.addr, FWD_OUT);
+}
+
+int knat_forwards_init(struct knat_net *kn)
+{
+	return rhashtable_init(&kn->fwd_addrs, &fwd_addr_params);
+}
+
+static void fwd_addr_free(void *ptr, void *arg)
+{
+	kfree(ptr);
+}
+
+/* After knat_forwards_exit(): none is left, unless an error path leaked. */
+void knat_forwards_destroy(struct knat_net *kn)
+{
+	rhashtable_free_and_destroy(&kn->fwd_addrs, fwd_addr_free, NULL);
+}
+
 bool knat_outside_owned(struct knat_net *kn, __be32 addr)
 {
-	const struct knat_forward *f;
-
 	if (!knat_outside_maybe(kn, addr))
 		return false;
-	list_for_each_entry_rcu(f, &kn->forwards, list)
-		if (f->out.addr == addr)
-			return true;
-	return knat_static_by_out(kn, addr);
+	return fwd_addr_find(kn, addr, FWD_OUT) || knat_static_by_out(kn, addr);
 }
 
 bool knat_forward_to(struct knat_net *kn, __be32 addr)
 {
-	const struct knat_forward *f;
-
-	list_for_each_entry_rcu(f, &kn->forwards, list)
-		if (f->in.addr == addr)
-			return true;
-	return false;
+	return fwd_addr_find(kn, addr, FWD_IN);
 }
 
 /* Deletes the permanent mappings of @f's first @n ports. */
@@ -114,6 +212,10 @@ int knat_forward_add(struct knat_net *kn, const struct knat_forward *req,
 	err = knat_hooks_enable(kn);
 	if (err)
 		goto err_free;
+	/* Before the mappings: the packet path may meet them at once. */
+	err = fwd_addrs_get(kn, f);
+	if (err)
+		goto err_hooks;
 	outside_add(kn, f->out.addr);
 	twin = knat_static_by_in(kn, f->in.addr);
 	for (i = 0; i < f->count; i++) {
@@ -146,6 +248,9 @@ int knat_forward_add(struct knat_net *kn, const struct knat_forward *req,
 err_unmap:
 	forward_unmap(kn, f, i);
 	outside_rebuild(kn);
+	/* After the mappings: no packet finds one of a host not counted. */
+	fwd_addrs_put(kn, f);
+err_hooks:
 	knat_hooks_maybe_disable(kn);
 err_free:
 	kfree(f);
@@ -164,6 +269,7 @@ int knat_forward_del(struct knat_net *kn, const struct knat_key *out,
 	}
 	forward_unmap(kn, f, f->count);
 	list_del_rcu(&f->list);
+	fwd_addrs_put(kn, f);
 	if (knat_static_by_in(kn, f->in.addr))
 		knat_twins_forget(kn, &f->in, f->count);
 	kfree_rcu(f, rcu);
@@ -280,14 +386,30 @@ int knat_static_del(struct knat_net *kn, __be32 out,
 	return 0;
 }
 
+/*
+ * The namespace goes: every forward and 1:1 entry at once, the filter
+ * rebuilt once. Removed one by one, each rebuilt it from those left (and
+ * a 1:1 entry's walked the forwards again): quadratic in the forwards,
+ * of which root of a user namespace may make max-mappings, in
+ * cleanup_net(). Twin state goes with the namespace (knat_twins_exit()).
+ */
 void knat_forwards_exit(struct knat_net *kn)
 {
 	struct knat_forward *f, *ftmp;
 	struct knat_static *s, *stmp;
 
 	lockdep_assert_held(&kn->lock);
-	list_for_each_entry_safe(f, ftmp, &kn->forwards, list)
-		knat_forward_del(kn, &f->out, NULL);
-	list_for_each_entry_safe(s, stmp, &kn->statics, list)
-		knat_static_del(kn, s->out, NULL);
+	list_for_each_entry_safe(f, ftmp, &kn->forwards, list) {
+		forward_unmap(kn, f, f->count);
+		list_del_rcu(&f->list);
+		fwd_addrs_put(kn, f);
+		kfree_rcu(f, rcu);
+		cond_resched();
+	}
+	list_for_each_entry_safe(s, stmp, &kn->statics, list) {
+		list_del_rcu(&s->list);
+		kfree_rcu(s, rcu);
+	}
+	outside_rebuild(kn);
+	knat_hooks_maybe_disable(kn);
 }

@@ -35,6 +35,8 @@ int knat_static_add(struct knat_net *kn, __be32 out, __be32 in,
 int knat_static_del(struct knat_net *kn, __be32 out,
 		    struct netlink_ext_ack *extack);
 void knat_forwards_exit(struct knat_net *kn);
+int knat_forwards_init(struct knat_net *kn);
+void knat_forwards_destroy(struct knat_net *kn);
 
 /* Packet path, under RCU: the 1:1 entry for an outside / inside address. */
 struct knat_static *knat_static_by_out(struct knat_net *kn, __be32 addr);
@@ -42,7 +44,7 @@ struct knat_static *knat_static_by_in(struct knat_net *kn, __be32 addr);
 
 /* Is @addr a forward's or a 1:1 entry's outside address? */
 bool knat_outside_owned(struct knat_net *kn, __be32 addr);
-/* Is @addr some forward's inside host? A walk of the forwards. */
+/* Is @addr some forward's inside host? */
 bool knat_forward_to(struct knat_net *kn, __be32 addr);
 
 /*

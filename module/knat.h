@@ -92,6 +92,7 @@ struct knat_net {
 	struct list_head pools;		/* RCU readers, writers under lock */
 	struct list_head forwards;	/* struct knat_forward, RCU */
 	struct list_head statics;	/* struct knat_static, RCU */
+	struct rhashtable fwd_addrs;	/* forward.c: forwards' addresses */
 	/* Outside addresses of forwards and 1:1 entries, hashed: a filter. */
 	DECLARE_BITMAP(outside_addrs, KNAT_OUTSIDE_ADDRS);
 	u32 pool_seq;			/* for default pool names */

@@ -158,8 +158,11 @@ rm -f "$f" "$f.log"
 
 step "an untracked fragmented reply of a forward's host behind the uplink: reassembled, translated"
 # The uplink test alone would leave these alone (in by out0, to c1, from
-# no pool's host): the forward's host is found by its address.
+# no pool's host): the forward's host is found by its address, which
+# stays some forward's while one is left (a second, removed).
 $KNAT -n "$RTR" forward add udp 203.0.113.250:5354 to 198.51.100.2:53
+$KNAT -n "$RTR" forward add udp 203.0.113.250:5355 to 198.51.100.2:54
+$KNAT -n "$RTR" forward del udp 203.0.113.250:5355
 in_ns "$SRV" ip route add 10.0.1.0/24 via 198.51.100.1
 f=/tmp/fwdfrag2.$$
 capture "$C1" eth0 "$f"

@@ -23,6 +23,7 @@ struct cli {
 	bool save;		/* show prints the commands that recreate it */
 	bool dry_run;		/* parse and build requests, send nothing */
 	FILE *out;		/* where save output goes */
+	struct knat_nl *session;	/* open: every request through it */
 };
 
 extern struct cli cli;

@@ -77,6 +77,8 @@ int cli_run(struct knat_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 
 	if (cli.dry_run)
 		return EXIT_OK;
+	if (cli.session)
+		return exit_of(knat_nl_talk(cli.session, nlh, cb, data));
 	if (knat_nl_open(nl) < 0)
 		return EXIT_FAIL;
 	ret = knat_nl_talk(nl, nlh, cb, data);

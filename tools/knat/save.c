@@ -178,6 +178,7 @@ static void roll_back(const char *before)
 
 int knat_restore(FILE *in, const char *name)
 {
+	static struct knat_nl session;
 	struct line *lines = NULL;
 	char *buf = NULL, **texts = NULL, *before = NULL;
 	size_t cap = 0, blen = 0;
@@ -225,6 +226,10 @@ int knat_restore(FILE *in, const char *name)
 		return EXIT_FAIL;
 	}
 	fclose(snap);
+	/* One socket for them all: 40,000 forwards are 40,000 requests. */
+	knat_nl_init(&session);
+	if (knat_nl_open(&session) == 0)
+		cli.session = &session;
 	for (i = 0; i < n; i++) {
 		ret = cli_dispatch(lines[i].argc, lines[i].argv);
 		if (ret == EXIT_OK)
@@ -234,6 +239,8 @@ int knat_restore(FILE *in, const char *name)
 		roll_back(before);
 		break;
 	}
+	cli.session = NULL;
+	knat_nl_close(&session);
 	free(before);
 	for (i = 0; i < n; i++)
 		free(texts[i]);
