@@ -445,15 +445,17 @@ static int block_take_port(struct knat_block *b, int pidx, int want_odd)
 	unsigned long *map = b->bits[pidx];
 	unsigned long mask = ~0UL;
 	/*
-	 * One draw for both the word to start at (its high bits, scaled)
-	 * and the bit to start at in it (its low bits). 16 bits are ample
-	 * (a block has at most 64 words), and a refill of the batch, most
-	 * of a draw's cost, yields twice as many u16 as u32.
+	 * One draw for both the bit to start at in a word (its low bits)
+	 * and the word to start at (its high bits, scaled), of no more
+	 * bytes than that takes: one for blocks of up to 256 ports (the
+	 * default), two beyond. Most of a draw's cost is its share of a
+	 * ChaCha20 refill of the batch, which is by the byte.
 	 */
-	u16 r = get_random_u16();
-	unsigned int rot = r % BITS_PER_LONG, i, bit;
-	unsigned int w0 = ((r >> ilog2(BITS_PER_LONG)) * words) >>
-			  (16 - ilog2(BITS_PER_LONG));
+	unsigned int lbits = ilog2(BITS_PER_LONG), i, bit;
+	unsigned int rbits = lbits + ilog2(words) <= 8 ? 8 : 16;
+	u32 r = rbits == 8 ? get_random_u8() : get_random_u16();
+	unsigned int rot = r % BITS_PER_LONG;
+	unsigned int w0 = ((r >> lbits) * words) >> (rbits - lbits);
 
 	if (want_odd >= 0) {
 		/* Bit i is port first_port + i; first_port may be odd. */
@@ -621,6 +623,8 @@ struct knat_block *knat_port_alloc(struct knat_net *kn, struct knat_pool *pool,
 	bool gone = false;
 	long err;
 
+	/* The packet path's (BH off): the subscriber's lock is taken so. */
+	lockdep_assert_in_softirq();
 	/* The one sub_get() would find: @in's host's, in @pool. */
 	if (found && (found->key.addr != in->addr ||
 		      found->key.pool_id != pool->id))
@@ -631,10 +635,11 @@ again:
 	found = NULL;
 	if (IS_ERR(sub))
 		return ERR_CAST(sub);
-	spin_lock_bh(&sub->lock);
+	/* BH is off already: spin_unlock_bh() would check for softirqs. */
+	spin_lock(&sub->lock);
 	if (sub->dead) {
 		/* Its last block just went: a fresh subscriber will do. */
-		spin_unlock_bh(&sub->lock);
+		spin_unlock(&sub->lock);
 		if (++tries > 3)
 			return ERR_PTR(-EAGAIN);
 		goto again;
@@ -685,19 +690,19 @@ fail:
 		sub_unpublish(kn, sub);
 		gone = true;
 	}
-	spin_unlock_bh(&sub->lock);
+	spin_unlock(&sub->lock);
 	if (gone)
 		sub_put(kn, sub);
 	return ERR_PTR(err);
 refuse:
-	spin_unlock_bh(&sub->lock);
+	spin_unlock(&sub->lock);
 	return ERR_PTR(-ENOSPC);
 pin:
 	/* No port: the mapping holds the block, and its address, in use. */
 	b->used++;
 	sub->npins++;
 found:
-	spin_unlock_bh(&sub->lock);
+	spin_unlock(&sub->lock);
 	out->addr = b->pa->addr;
 	out->port = ports ? htons(b->first_port + bit) : 0;
 	out->proto = in->proto;

@@ -198,6 +198,7 @@ void knat_subs_exit(struct knat_net *kn);
  * router's stack handles on the router's own address, -ENOMEM.
  * @found: @in's host's subscriber in @pool, if the caller found it
  * already (under the same RCU read section), else NULL.
+ * BH off (the packet path), under RCU.
  */
 struct knat_block *knat_port_alloc(struct knat_net *kn, struct knat_pool *pool,
 				   struct knat_sub *found,
