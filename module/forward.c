@@ -140,9 +140,10 @@ static void fwd_addr_free(void *ptr, void *arg)
 	kfree(ptr);
 }
 
-/* After knat_forwards_exit(): none is left, unless an error path leaked. */
+/* After knat_forwards_exit(): none is left, unless a count went wrong. */
 void knat_forwards_destroy(struct knat_net *kn)
 {
+	WARN_ON_ONCE(atomic_read(&kn->fwd_addrs.nelems));
 	rhashtable_free_and_destroy(&kn->fwd_addrs, fwd_addr_free, NULL);
 }
 

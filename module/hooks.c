@@ -925,7 +925,7 @@ static noinline unsigned int prerouting_to_outside(struct knat_net *kn,
  * host (of a pool that leaves by another way, of a 1:1 entry, of a
  * forward), and no ICMP (an error's quote may name an inside endpoint,
  * whoever sent it). knat translates none of it. Only for fragments: the
- * forwards are walked.
+ * pools and the 1:1 entries are walked.
  */
 static bool outside_transit(struct knat_net *kn, const struct sk_buff *skb,
 			    const struct net_device *in)

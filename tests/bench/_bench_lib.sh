@@ -377,7 +377,7 @@ rate() {
 	[ "$flows" = new ] && flows='"new"'
 	# sent: what pktgen sent meanwhile (its count is updated in batches):
 	# a router that drops shows here, not as a lower rate alone.
-	emit "{\"bench\":\"$bench\",\"mode\":\"$mode\",\"flows\":$flows,\"rep\":$rep,\"pps\":$(( (r1 - r0) * 1000000000 / (t1 - t0) )),\"sent_pps\":$(( (s1 - s0) * 1000000000 / (t1 - t0) ))${PREFILL:+,\"prefilled\":$PREFILLED,\"entries_after\":$after}}"
+	emit "{\"bench\":\"$bench\",\"mode\":\"$mode\",\"flows\":$flows,\"rep\":$rep,\"pps\":$(( (r1 - r0) * 1000000000 / (t1 - t0) )),\"sent_pps\":$(( (s1 - s0) * 1000000000 / (t1 - t0) ))${PREFILL:+,\"prefilled\":${PREFILLED:-0},\"entries_after\":${after:-0}}}"
 }
 
 # profile NAME MODE FLOWS: where the router's time goes (FLOWS as for

@@ -236,6 +236,8 @@ int knat_restore(FILE *in, const char *name)
 			continue;
 		fprintf(stderr, "knat: %s:%d: refused; undoing the %d line(s) before it\n",
 			name, lines[i].no, i);
+		/* A socket of its own each: none left with a reply unread. */
+		cli.session = NULL;
 		roll_back(before);
 		break;
 	}
