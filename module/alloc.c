@@ -623,8 +623,6 @@ struct knat_block *knat_port_alloc(struct knat_net *kn, struct knat_pool *pool,
 	bool gone = false;
 	long err;
 
-	/* The packet path's (BH off): the subscriber's lock is taken so. */
-	lockdep_assert_in_softirq();
 	/* The one sub_get() would find: @in's host's, in @pool. */
 	if (found && (found->key.addr != in->addr ||
 		      found->key.pool_id != pool->id))
@@ -635,11 +633,15 @@ again:
 	found = NULL;
 	if (IS_ERR(sub))
 		return ERR_CAST(sub);
-	/* BH is off already: spin_unlock_bh() would check for softirqs. */
-	spin_lock(&sub->lock);
+	/*
+	 * With _bh: the packet path may run with BH on (a verdict from
+	 * NFQUEUE reinjects in the sender's process), and a softirq on
+	 * this CPU then may want this lock, or a magazine's, inside.
+	 */
+	spin_lock_bh(&sub->lock);
 	if (sub->dead) {
 		/* Its last block just went: a fresh subscriber will do. */
-		spin_unlock(&sub->lock);
+		spin_unlock_bh(&sub->lock);
 		if (++tries > 3)
 			return ERR_PTR(-EAGAIN);
 		goto again;
@@ -690,19 +692,19 @@ fail:
 		sub_unpublish(kn, sub);
 		gone = true;
 	}
-	spin_unlock(&sub->lock);
+	spin_unlock_bh(&sub->lock);
 	if (gone)
 		sub_put(kn, sub);
 	return ERR_PTR(err);
 refuse:
-	spin_unlock(&sub->lock);
+	spin_unlock_bh(&sub->lock);
 	return ERR_PTR(-ENOSPC);
 pin:
 	/* No port: the mapping holds the block, and its address, in use. */
 	b->used++;
 	sub->npins++;
 found:
-	spin_unlock(&sub->lock);
+	spin_unlock_bh(&sub->lock);
 	out->addr = b->pa->addr;
 	out->port = ports ? htons(b->first_port + bit) : 0;
 	out->proto = in->proto;

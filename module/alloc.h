@@ -197,8 +197,7 @@ void knat_subs_exit(struct knat_net *kn);
  * another inside host's, -EPROTONOSUPPORT (no ports) a protocol the
  * router's stack handles on the router's own address, -ENOMEM.
  * @found: @in's host's subscriber in @pool, if the caller found it
- * already (under the same RCU read section), else NULL.
- * BH off (the packet path), under RCU.
+ * already (under the same RCU read section), else NULL. Under RCU.
  */
 struct knat_block *knat_port_alloc(struct knat_net *kn, struct knat_pool *pool,
 				   struct knat_sub *found,
