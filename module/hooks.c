@@ -213,26 +213,31 @@ static struct knat_map *map_get(struct knat_net *kn, struct knat_pool *pool,
 	return map_find(kn, pool, in) ?: knat_map_new(kn, pool, NULL, in);
 }
 
-/*
- * The mapping of inside endpoint @in for a packet leaving by @out: that
- * uplink's, else one of no uplink's (a forward's, a pool's without out,
- * one made while there was one uplink), which may be another's.
- */
-static struct knat_map *lookup_in_via(struct knat_net *kn,
-				      const struct knat_key *in,
-				      const struct net_device *out)
+/* lookup_in_via() with two or more uplinks: that of @uplink first. */
+static noinline struct knat_map *lookup_in_uplink(struct knat_net *kn,
+						  const struct knat_key *in,
+						  u8 uplink)
 {
 	struct knat_key k = *in;
-	struct knat_map *m;
 
-	k.uplink = out ? uplink_of(kn, out->ifindex) : 0;
-	if (k.uplink) {
-		m = knat_map_lookup_in(kn, &k);
-		if (m)
-			return m;
-		k.uplink = 0;
-	}
-	return knat_map_lookup_in(kn, &k);
+	k.uplink = uplink;
+	return knat_map_lookup_in(kn, &k) ?: knat_map_lookup_in(kn, in);
+}
+
+/*
+ * The mapping of inside endpoint @in (of slot 0, as parsed) for a packet
+ * leaving by @out: that uplink's, else one of no uplink's (a forward's,
+ * a pool's without out, one made while there was one uplink), which may
+ * be another's. With one uplink, the lookup alone.
+ */
+static __always_inline struct knat_map *lookup_in_via(struct knat_net *kn,
+						      const struct knat_key *in,
+						      const struct net_device *out)
+{
+	u8 uplink = out ? uplink_of(kn, out->ifindex) : 0;
+
+	return uplink ? lookup_in_uplink(kn, in, uplink) :
+			knat_map_lookup_in(kn, in);
 }
 
 static bool map_usable_out(const struct knat_map *m,
@@ -982,25 +987,39 @@ static bool gathered_fragment(struct knat_net *kn, struct sk_buff *skb,
 	return false;
 }
 
-static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
-				    const struct nf_hook_state *state)
+/*
+ * Most packets here leave: no mapping, forward, 1:1 entry or error of
+ * ours is for their destination, and they are not even parsed. A test
+ * with no call before it: the hook saves no register for them.
+ */
+static __always_inline unsigned int prerouting_to(struct knat_net *kn,
+						  struct sk_buff *skb,
+						  const struct nf_hook_state *state)
 {
-	struct knat_net *kn = priv;
-	__be32 daddr;
-	bool pooled;
+	__be32 daddr = ip_hdr(skb)->daddr;
+	bool pooled = knat_pool_owning(kn, daddr);
 
-	if (unlikely(ip_is_fragment(ip_hdr(skb))) &&
-	    gathered_fragment(kn, skb, state))
-		return NF_STOLEN;
-	daddr = ip_hdr(skb)->daddr;
-	/*
-	 * Most packets here leave: no mapping, forward, 1:1 entry or error
-	 * of ours is for their destination, and they are not even parsed.
-	 */
-	pooled = knat_pool_owning(kn, daddr);
 	if (!pooled && !knat_outside_maybe(kn, daddr))
 		return NF_ACCEPT;
 	return prerouting_to_outside(kn, skb, state, pooled);
+}
+
+/* A fragment: gathered first, then as any packet. */
+static noinline unsigned int prerouting_fragment(struct knat_net *kn,
+						 struct sk_buff *skb,
+						 const struct nf_hook_state *state)
+{
+	if (gathered_fragment(kn, skb, state))
+		return NF_STOLEN;
+	return prerouting_to(kn, skb, state);
+}
+
+static unsigned int knat_prerouting(void *priv, struct sk_buff *skb,
+				    const struct nf_hook_state *state)
+{
+	if (unlikely(ip_is_fragment(ip_hdr(skb))))
+		return prerouting_fragment(priv, skb, state);
+	return prerouting_to(priv, skb, state);
 }
 
 /*
@@ -1041,7 +1060,7 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 	 */
 	if (!forwarded && ip_hdr(skb)->protocol != IPPROTO_ICMP)
 		return NF_ACCEPT;
-	err = knat_pkt_parse(skb, &p);
+	err = __knat_pkt_parse(skb, &p);
 	if (err == -EPROTONOSUPPORT && p.src.proto == IPPROTO_ICMP)
 		return out_icmp_error(kn, skb, &p, state, forwarded);
 	if (!forwarded)

@@ -10,6 +10,7 @@
 #include "control.h"
 #include "fastpath.h"
 #include "knat.h"
+#include "proto.h"
 #include "stats.h"
 #include "table.h"
 
@@ -57,6 +58,7 @@ static int __init knat_init(void)
 {
 	int err;
 
+	knat_protos_init();
 	err = knat_cache_init();
 	if (err)
 		return err;

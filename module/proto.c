@@ -103,7 +103,7 @@ static_assert(sizeof(struct icmphdr) <= KNAT_PROTO_HDRLEN_MAX);
 static_assert(sizeof(struct sctphdr) <= KNAT_PROTO_HDRLEN_MAX);
 static_assert(sizeof(struct dccp_hdr) <= KNAT_PROTO_HDRLEN_MAX);
 
-const struct knat_proto *const knat_protos[256] = {
+static const struct knat_proto *const protos_known[256] __initconst = {
 	[IPPROTO_TCP] = &proto_tcp,
 	[IPPROTO_UDP] = &proto_udp,
 	[IPPROTO_ICMP] = &proto_icmp,
@@ -112,4 +112,15 @@ const struct knat_proto *const knat_protos[256] = {
 	[IPPROTO_DCCP] = &proto_dccp,
 	[IPPROTO_AH] = &proto_ah,
 };
+
+/* Every slot set: a lookup a packet is one load, with no NULL to test. */
+const struct knat_proto *knat_protos[256] __ro_after_init;
 EXPORT_SYMBOL_IF_KUNIT(knat_protos);
+
+void __init knat_protos_init(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(knat_protos); i++)
+		knat_protos[i] = protos_known[i] ?: &knat_proto_other;
+}

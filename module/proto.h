@@ -34,12 +34,14 @@ struct knat_proto {
 	u8 flags_at;		/* TCP: offset of the flags byte (state tracking), else 0 */
 };
 
-extern const struct knat_proto *const knat_protos[256];
+extern const struct knat_proto *knat_protos[256];
 extern const struct knat_proto knat_proto_other;
+
+void knat_protos_init(void);
 
 static inline const struct knat_proto *knat_proto_of(u8 proto)
 {
-	return knat_protos[proto] ?: &knat_proto_other;
+	return knat_protos[proto];
 }
 
 static inline int knat_proto_idx(u8 proto)

@@ -15,58 +15,24 @@
 #include "proto.h"
 #include "xlate.h"
 
-/* The ports (identifier) and TCP flags of @p, from its header @h. */
-static __always_inline int parse_ports(struct knat_pkt *p, const u8 *h)
-{
-	const struct knat_proto *kp = p->kp;
-
-	p->src.port = get_unaligned((const __be16 *)(h + kp->sport));
-	p->dst.port = get_unaligned((const __be16 *)(h + kp->dport));
-	/* Data, not a call: no indirect branch per packet. */
-	if (kp->queries_only && !knat_icmp_is_query(h[0]))
-		return -EPROTONOSUPPORT;
-	if (kp->flags_at)
-		p->tcp_flags = h[kp->flags_at];
-	return 0;
-}
-
 /*
  * A transport header beyond the linear part, copied out first: apart,
  * so that the common case has no buffer on its stack (nor its canary).
  */
-static noinline int parse_ports_copied(const struct sk_buff *skb,
-				       struct knat_pkt *p)
+noinline int knat_parse_ports_copied(const struct sk_buff *skb,
+				     struct knat_pkt *p)
 {
 	u8 h[KNAT_PROTO_HDRLEN_MAX];
 
 	if (skb_copy_bits(skb, p->thoff, h, p->kp->hdrlen))
 		return -EINVAL;
-	return parse_ports(p, h);
+	return knat_parse_ports(p, h);
 }
+EXPORT_SYMBOL_IF_KUNIT(knat_parse_ports_copied);
 
 int knat_pkt_parse(struct sk_buff *skb, struct knat_pkt *p)
 {
-	const struct iphdr *iph = ip_hdr(skb);
-	const struct knat_proto *kp = knat_proto_of(iph->protocol);
-
-	/* Every field: no memset a packet. */
-	p->kp = kp;
-	p->thoff = skb_network_offset(skb) + iph->ihl * 4;
-	p->src = (struct knat_key){ .addr = iph->saddr, .proto = iph->protocol };
-	p->dst = (struct knat_key){ .addr = iph->daddr, .proto = iph->protocol };
-	p->tcp_flags = 0;
-	p->fragment = ip_is_fragment(iph);
-
-	if (!kp->ports) {
-		/* Each side's key names the other side's address. */
-		p->src.raddr = iph->daddr;
-		p->dst.raddr = iph->saddr;
-		return 0;
-	}
-	/* As skb_header_pointer() judges it. */
-	if (likely((int)skb_headlen(skb) - (int)p->thoff >= kp->hdrlen))
-		return parse_ports(p, skb->data + p->thoff);
-	return parse_ports_copied(skb, p);
+	return __knat_pkt_parse(skb, p);
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_pkt_parse);
 
@@ -92,6 +58,31 @@ void knat_crc32c_replace2(struct sk_buff *skb, __le32 *crc, unsigned int at,
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_crc32c_replace2);
 
+/*
+ * inet_proto_csum_replace4() for the address (in the pseudo-header) and
+ * inet_proto_csum_replace2() for the port, in one: the sum is folded
+ * once, and no call is made. The device's sum (CHECKSUM_COMPLETE) covers
+ * the port and the checksum field, whose changes cancel: only the
+ * address's change is its. A sum yet to be made (CHECKSUM_PARTIAL) holds
+ * the pseudo-header's alone.
+ */
+static __always_inline void l4_csum_replace(__sum16 *sum, struct sk_buff *skb,
+					    __be32 from, __be32 to,
+					    __be16 pfrom, __be16 pto)
+{
+	__wsum addr = csum_add(~(__force __wsum)from, (__force __wsum)to);
+
+	if (skb->ip_summed == CHECKSUM_PARTIAL) {
+		*sum = ~csum_fold(csum_add(csum_unfold(*sum), addr));
+		return;
+	}
+	*sum = csum_fold(csum_add(csum_add(~csum_unfold(*sum), addr),
+				  csum_add(~(__force __wsum)(__force u32)pfrom,
+					   (__force __wsum)(__force u32)pto)));
+	if (skb->ip_summed == CHECKSUM_COMPLETE)
+		skb->csum = ~csum_add(~skb->csum, addr);
+}
+
 int knat_xlate(struct sk_buff *skb, const struct knat_pkt *p,
 	       enum knat_side side, const struct knat_key *to)
 {
@@ -104,7 +95,7 @@ int knat_xlate(struct sk_buff *skb, const struct knat_pkt *p,
 	u8 *th;
 
 	/* Also un-clones the skb (tcpdump on the router) before we write. */
-	if (skb_ensure_writable(skb, p->thoff + kp->hdrlen))
+	if (knat_make_writable(skb, p->thoff + kp->hdrlen))
 		return -ENOMEM;
 	iph = ip_hdr(skb);
 	addrp = side == KNAT_SRC ? &iph->saddr : &iph->daddr;
@@ -119,14 +110,14 @@ int knat_xlate(struct sk_buff *skb, const struct knat_pkt *p,
 				break;
 			fallthrough;
 		case KNAT_CSUM_INET:
-			inet_proto_csum_replace4(check, skb, *addrp, to->addr,
-						 true);
-			fallthrough;
+			l4_csum_replace(check, skb, *addrp, to->addr, *portp,
+					to->port);
+			if (kp->mangle_zero && !*check)
+				*check = CSUM_MANGLED_0;
+			break;
 		case KNAT_CSUM_ICMP:
 			inet_proto_csum_replace2(check, skb, *portp, to->port,
 						 false);
-			if (kp->mangle_zero && !*check)
-				*check = CSUM_MANGLED_0;
 			break;
 		case KNAT_CSUM_CRC32C:
 			knat_crc32c_replace2(skb, (__le32 *)check, at,

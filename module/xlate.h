@@ -4,10 +4,12 @@
 #define _KNAT_XLATE_H
 
 #include <linux/icmp.h>
+#include <linux/ip.h>
 #include <linux/skbuff.h>
+#include <asm/unaligned.h>
+#include <net/ip.h>
 #include "knat.h"
-
-struct knat_proto;
+#include "proto.h"
 
 /* The endpoints of an IPv4 packet as knat sees them. */
 struct knat_pkt {
@@ -31,13 +33,68 @@ enum knat_side {
 	KNAT_DST,
 };
 
+/* The ports (identifier) and TCP flags of @p, from its header @h. */
+static __always_inline int knat_parse_ports(struct knat_pkt *p, const u8 *h)
+{
+	const struct knat_proto *kp = p->kp;
+
+	p->src.port = get_unaligned((const __be16 *)(h + kp->sport));
+	p->dst.port = get_unaligned((const __be16 *)(h + kp->dport));
+	/* Data, not a call: no indirect branch per packet. */
+	if (kp->queries_only && !knat_icmp_is_query(h[0]))
+		return -EPROTONOSUPPORT;
+	if (kp->flags_at)
+		p->tcp_flags = h[kp->flags_at];
+	return 0;
+}
+
+int knat_parse_ports_copied(const struct sk_buff *skb, struct knat_pkt *p);
+
 /*
  * Fills @p from @skb (skb->data at the IPv4 header). Returns 0 for what
  * knat translates (a protocol with ports, an ICMP query, one without
  * ports), -EPROTONOSUPPORT for ICMP other than queries, -EINVAL for a
- * transport header cut short.
+ * transport header cut short. Inline for the two hot paths (knat's
+ * postrouting hook and its fast path); knat_pkt_parse() for the rest.
  */
+static __always_inline int __knat_pkt_parse(struct sk_buff *skb,
+					    struct knat_pkt *p)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct knat_proto *kp = knat_proto_of(iph->protocol);
+
+	/* Every field: no memset a packet. */
+	p->kp = kp;
+	p->thoff = skb_network_offset(skb) + iph->ihl * 4;
+	p->src = (struct knat_key){ .addr = iph->saddr, .proto = iph->protocol };
+	p->dst = (struct knat_key){ .addr = iph->daddr, .proto = iph->protocol };
+	p->tcp_flags = 0;
+	p->fragment = ip_is_fragment(iph);
+
+	if (!kp->ports) {
+		/* Each side's key names the other side's address. */
+		p->src.raddr = iph->daddr;
+		p->dst.raddr = iph->saddr;
+		return 0;
+	}
+	/* As skb_header_pointer() judges it. */
+	if (likely((int)skb_headlen(skb) - (int)p->thoff >= kp->hdrlen))
+		return knat_parse_ports(p, skb->data + p->thoff);
+	return knat_parse_ports_copied(skb, p);
+}
+
 int knat_pkt_parse(struct sk_buff *skb, struct knat_pkt *p);
+
+/*
+ * skb_ensure_writable(), its common case (the bytes in the linear part,
+ * the skb not cloned) without the call.
+ */
+static inline int knat_make_writable(struct sk_buff *skb, unsigned int len)
+{
+	if (likely(len <= skb_headlen(skb) && !skb_cloned(skb)))
+		return 0;
+	return skb_ensure_writable(skb, len);
+}
 
 /*
  * Rewrites the @side endpoint of @skb to @to (address and port or query
