@@ -162,12 +162,12 @@ static struct knat_map *fp_lookup(struct knat_net *kn, const struct knat_pkt *p,
 {
 	if (knat_pool_owning(kn, p->dst.addr)) {
 		*dir = KNAT_FP_IN;
-		return knat_map_lookup_out(kn, &p->dst);
+		return __knat_map_lookup_out(kn, &p->dst);
 	}
 	if (!knat_pool_taking(kn, p->src.addr, 0))
 		return NULL;
 	*dir = KNAT_FP_OUT;
-	return knat_map_lookup_in(kn, &p->src);
+	return __knat_map_lookup_in(kn, &p->src);
 }
 
 static unsigned int knat_fp_ingress(void *priv, struct sk_buff *skb,
@@ -180,7 +180,8 @@ static unsigned int knat_fp_ingress(void *priv, struct sk_buff *skb,
 	enum knat_fp_dir dir;
 	struct knat_fp *fp;
 	struct knat_map *m;
-	struct knat_pkt p;
+	/* The parse writes every field: no zeroing first (INIT_STACK_ALL_ZERO). */
+	struct knat_pkt p __uninitialized;
 	unsigned int f;
 
 	if (skb->protocol != htons(ETH_P_IP) || skb->pkt_type != PACKET_HOST ||
@@ -193,7 +194,7 @@ static unsigned int knat_fp_ingress(void *priv, struct sk_buff *skb,
 	    iph->ttl <= 1 || ntohs(iph->tot_len) != skb->len ||
 	    (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP))
 		return NF_ACCEPT;
-	if (knat_pkt_parse(skb, &p) ||
+	if (__knat_pkt_parse(skb, &p) ||
 	    (p.tcp_flags & (TCPHDR_SYN | TCPHDR_FIN | TCPHDR_RST)) ||
 	    READ_ONCE(kn->nuplinks) > 1)
 		return NF_ACCEPT;
@@ -250,8 +251,8 @@ static unsigned int knat_fp_ingress(void *priv, struct sk_buff *skb,
 		knat_map_track_tcp(m, p.tcp_flags, false);
 		knat_map_refresh(kn, m);
 	}
-	if (knat_xlate(skb, &p, dir == KNAT_FP_OUT ? KNAT_SRC : KNAT_DST,
-		       dir == KNAT_FP_OUT ? &m->out : &m->in))
+	if (dir == KNAT_FP_OUT ? __knat_xlate(skb, &p, KNAT_SRC, &m->out) :
+				 __knat_xlate(skb, &p, KNAT_DST, &m->in))
 		goto nomem;
 	skb_forward_csum(skb);
 	knat_stats_inc(kn, dir == KNAT_FP_OUT ? KNAT_STAT_OUT_XLATED :

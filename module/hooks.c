@@ -237,7 +237,7 @@ static __always_inline struct knat_map *lookup_in_via(struct knat_net *kn,
 	u8 uplink = out ? uplink_of(kn, out->ifindex) : 0;
 
 	return uplink ? lookup_in_uplink(kn, in, uplink) :
-			knat_map_lookup_in(kn, in);
+			__knat_map_lookup_in(kn, in);
 }
 
 static bool map_usable_out(const struct knat_map *m,
@@ -855,7 +855,8 @@ static noinline unsigned int prerouting_to_outside(struct knat_net *kn,
 	struct knat_map *m, *hm;
 	struct knat_key peer;
 	struct knat_pool *pool;
-	struct knat_pkt p;
+	/* The parse writes every field: no zeroing first (INIT_STACK_ALL_ZERO). */
+	struct knat_pkt p __uninitialized;
 	int err, hp;
 
 	err = knat_pkt_parse(skb, &p);
@@ -863,7 +864,7 @@ static noinline unsigned int prerouting_to_outside(struct knat_net *kn,
 		return in_icmp_error(kn, skb, &p, state);
 	if (err)
 		return NF_ACCEPT;
-	m = knat_map_lookup_out(kn, &p.dst);
+	m = __knat_map_lookup_out(kn, &p.dst);
 	if (!m) {
 		struct knat_static *s = knat_static_by_out(kn, p.dst.addr);
 
@@ -1046,7 +1047,8 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 	struct knat_pool *pool;
 	struct knat_sub *sub;
 	struct knat_map *m;
-	struct knat_pkt p;
+	/* The parse writes every field: no zeroing first (INIT_STACK_ALL_ZERO). */
+	struct knat_pkt p __uninitialized;
 	bool forwarded = IPCB(skb)->flags & IPSKB_FORWARDED;
 	/* Before any decision: a route learned below holds for this one. */
 	u32 gen = atomic_read_acquire(&kn->fp_gen);
@@ -1134,7 +1136,7 @@ static unsigned int knat_postrouting(void *priv, struct sk_buff *skb,
 	if (p.src.proto == IPPROTO_TCP)
 		knat_map_track_tcp(m, p.tcp_flags, true);
 	knat_map_refresh(kn, m);
-	if (knat_xlate(skb, &p, KNAT_SRC, &m->out)) {
+	if (__knat_xlate(skb, &p, KNAT_SRC, &m->out)) {
 		knat_stats_inc(kn, KNAT_STAT_DROP_NOMEM);
 		return NF_DROP;
 	}

@@ -5,7 +5,6 @@
  * take only the bucket lock, the table grows and shrinks by itself, and
  * each table hashes with its own random seed.
  */
-#include <linux/jhash.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <net/tcp.h>
@@ -19,56 +18,8 @@
 
 static struct kmem_cache *knat_map_cache __read_mostly;
 
-/*
- * A key is three words, with no padding: hashed as three words (the
- * values jhash2() gives), and compared as three words in the lookup
- * itself. rhashtable's defaults, as GCC builds them here, called
- * jhash2() through ht->p.hashfn from an outlined rht_key_get_hash(),
- * and memcmp() out of line with a length read at run time. Inlined in
- * the lookups (a call less a packet), outlined for resizes.
- */
-static __always_inline u32 knat_key_hash(const void *data, u32 len, u32 seed)
-{
-	const u32 *w = data;
-
-	BUILD_BUG_ON(sizeof(struct knat_key) != 3 * sizeof(u32));
-	return jhash_3words(w[0], w[1], w[2], seed);
-}
-
-static inline bool knat_key_differs(const struct knat_key *a, const void *b)
-{
-	const u32 *x = (const u32 *)a, *y = b;
-
-	return (x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]);
-}
-
-static int map_in_cmp(struct rhashtable_compare_arg *arg, const void *obj)
-{
-	return knat_key_differs(&((const struct knat_map *)obj)->in, arg->key);
-}
-
-static int map_out_cmp(struct rhashtable_compare_arg *arg, const void *obj)
-{
-	return knat_key_differs(&((const struct knat_map *)obj)->out, arg->key);
-}
-
-static const struct rhashtable_params map_in_params = {
-	.head_offset = offsetof(struct knat_map, in_node),
-	.key_offset = offsetof(struct knat_map, in),
-	.key_len = sizeof(struct knat_key),
-	.hashfn = knat_key_hash,
-	.obj_cmpfn = map_in_cmp,
-	.automatic_shrinking = true,
-};
-
-static const struct rhashtable_params map_out_params = {
-	.head_offset = offsetof(struct knat_map, out_node),
-	.key_offset = offsetof(struct knat_map, out),
-	.key_len = sizeof(struct knat_key),
-	.hashfn = knat_key_hash,
-	.obj_cmpfn = map_out_cmp,
-	.automatic_shrinking = true,
-};
+static const struct rhashtable_params map_in_params = KNAT_MAP_PARAMS(in);
+static const struct rhashtable_params map_out_params = KNAT_MAP_PARAMS(out);
 
 int knat_cache_init(void)
 {
@@ -142,14 +93,14 @@ EXPORT_SYMBOL_IF_KUNIT(knat_table_exit);
 struct knat_map *knat_map_lookup_in(struct knat_net *kn,
 				    const struct knat_key *key)
 {
-	return rhashtable_lookup(&kn->map_in, key, map_in_params);
+	return __knat_map_lookup_in(kn, key);
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_map_lookup_in);
 
 struct knat_map *knat_map_lookup_out(struct knat_net *kn,
 				     const struct knat_key *key)
 {
-	return rhashtable_lookup(&kn->map_out, key, map_out_params);
+	return __knat_map_lookup_out(kn, key);
 }
 EXPORT_SYMBOL_IF_KUNIT(knat_map_lookup_out);
 

@@ -3,6 +3,7 @@
 #ifndef _KNAT_TABLE_H
 #define _KNAT_TABLE_H
 
+#include <linux/jhash.h>
 #include <linux/jiffies.h>
 #include <linux/rhashtable.h>
 #include "knat.h"
@@ -75,6 +76,66 @@ static inline bool knat_mappings_full(struct knat_net *kn, u32 n)
 int knat_table_init(struct knat_net *kn);
 void knat_table_exit(struct knat_net *kn);
 
+/*
+ * A key is three words, with no padding: hashed as three words (the
+ * values jhash2() gives), and compared as three words in the lookup
+ * itself. rhashtable's defaults, as GCC builds them here, called
+ * jhash2() through ht->p.hashfn from an outlined rht_key_get_hash(),
+ * and memcmp() out of line with a length read at run time.
+ */
+static __always_inline u32 knat_key_hash(const void *data, u32 len, u32 seed)
+{
+	const u32 *w = data;
+
+	BUILD_BUG_ON(sizeof(struct knat_key) != 3 * sizeof(u32));
+	return jhash_3words(w[0], w[1], w[2], seed);
+}
+
+static inline bool knat_key_differs(const struct knat_key *a, const void *b)
+{
+	const u32 *x = (const u32 *)a, *y = b;
+
+	return (x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]);
+}
+
+static inline int knat_map_in_cmp(struct rhashtable_compare_arg *arg,
+				  const void *obj)
+{
+	return knat_key_differs(&((const struct knat_map *)obj)->in, arg->key);
+}
+
+static inline int knat_map_out_cmp(struct rhashtable_compare_arg *arg,
+				   const void *obj)
+{
+	return knat_key_differs(&((const struct knat_map *)obj)->out, arg->key);
+}
+
+/* The parameters of table @side (in, out): one definition for all. */
+#define KNAT_MAP_PARAMS(side) {						\
+	.head_offset = offsetof(struct knat_map, side##_node),		\
+	.key_offset = offsetof(struct knat_map, side),			\
+	.key_len = sizeof(struct knat_key),				\
+	.hashfn = knat_key_hash,					\
+	.obj_cmpfn = knat_map_##side##_cmp,				\
+	.automatic_shrinking = true,					\
+}
+
+/* The lookups under RCU, inline: for the packets' hot paths. */
+static __always_inline struct knat_map *
+__knat_map_lookup_in(struct knat_net *kn, const struct knat_key *key)
+{
+	return rhashtable_lookup(&kn->map_in, key,
+				 (const struct rhashtable_params)KNAT_MAP_PARAMS(in));
+}
+
+static __always_inline struct knat_map *
+__knat_map_lookup_out(struct knat_net *kn, const struct knat_key *key)
+{
+	return rhashtable_lookup(&kn->map_out, key,
+				 (const struct rhashtable_params)KNAT_MAP_PARAMS(out));
+}
+
+/* ... and out of line, for the rest. */
 struct knat_map *knat_map_lookup_in(struct knat_net *kn,
 				    const struct knat_key *key);
 struct knat_map *knat_map_lookup_out(struct knat_net *kn,
