@@ -120,19 +120,58 @@ static inline int knat_map_out_cmp(struct rhashtable_compare_arg *arg,
 	.automatic_shrinking = true,					\
 }
 
-/* The lookups under RCU, inline: for the packets' hot paths. */
+/*
+ * rhashtable_lookup() on a table of mappings (node and key at @node_off
+ * and @key_off), calling the hash and the compare directly: GCC inlines
+ * them through rhashtable_params' pointers only in a small function, so
+ * in the hot paths they were calls. Under RCU.
+ */
+static __always_inline struct knat_map *
+knat_map_lookup(struct rhashtable *ht, const struct knat_key *key,
+		size_t node_off, size_t key_off)
+{
+	struct rhash_lock_head __rcu *const *bkt;
+	struct bucket_table *tbl;
+	struct rhash_head *he;
+	unsigned int hash;
+
+	tbl = rht_dereference_rcu(ht->tbl, ht);
+restart:
+	hash = rht_bucket_index(tbl, knat_key_hash(key, sizeof(*key),
+						   tbl->hash_rnd));
+	bkt = rht_bucket(tbl, hash);
+	do {
+		rht_for_each_rcu_from(he, rht_ptr_rcu(bkt), tbl, hash) {
+			void *m = (void *)he - node_off;
+
+			if (!knat_key_differs(m + key_off, key))
+				return m;
+		}
+		/* Moved to another chain meanwhile (a rehash): again. */
+	} while (he != RHT_NULLS_MARKER(bkt));
+	/* Ensure we see any new tables. */
+	smp_rmb();
+	tbl = rht_dereference_rcu(tbl->future_tbl, ht);
+	if (unlikely(tbl))
+		goto restart;
+	return NULL;
+}
+
+/* The lookups, inline: for the packets' hot paths. */
 static __always_inline struct knat_map *
 __knat_map_lookup_in(struct knat_net *kn, const struct knat_key *key)
 {
-	return rhashtable_lookup(&kn->map_in, key,
-				 (const struct rhashtable_params)KNAT_MAP_PARAMS(in));
+	return knat_map_lookup(&kn->map_in, key,
+			       offsetof(struct knat_map, in_node),
+			       offsetof(struct knat_map, in));
 }
 
 static __always_inline struct knat_map *
 __knat_map_lookup_out(struct knat_net *kn, const struct knat_key *key)
 {
-	return rhashtable_lookup(&kn->map_out, key,
-				 (const struct rhashtable_params)KNAT_MAP_PARAMS(out));
+	return knat_map_lookup(&kn->map_out, key,
+			       offsetof(struct knat_map, out_node),
+			       offsetof(struct knat_map, out));
 }
 
 /* ... and out of line, for the rest. */
