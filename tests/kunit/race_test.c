@@ -705,12 +705,166 @@ static void race_one_flow_vs_control(struct kunit *test)
 	knat_test_net_free(kn);
 }
 
+/* ---- 5. A lookup never misses a mapping while the tables resize. ---- */
+
+#define RESIZE_RESIDENTS	64
+#define RESIZE_CHURN		4096
+#define RESIZE_ROUNDS		24
+
+struct resize_race {
+	struct knat_net *kn;
+	struct knat_map *resident[RESIZE_RESIDENTS];
+	bool stop;
+	u32 lookups;
+	u32 missed;		/* a resident not found: must stay 0 */
+	u32 during_rehash;	/* lookups while a rehash was under way */
+	u32 sizes_seen;		/* table sizes the looker saw change */
+	int err;
+};
+
+/*
+ * The packet path's lookups (knat's own walk of the bucket chains,
+ * table.h): a resident mapping, linked throughout, is found by both its
+ * keys, whatever the rehash moving it meanwhile.
+ */
+static void resize_look(void *ctx, int idx)
+{
+	struct resize_race *r = ctx;
+	unsigned int size = 0, now;
+	struct bucket_table *tbl;
+	struct knat_map *m;
+	u32 i;
+
+	while (!READ_ONCE(r->stop)) {
+		for (i = 0; i < RESIZE_RESIDENTS; i++) {
+			m = r->resident[i];
+			local_bh_disable();
+			rcu_read_lock();
+			tbl = rcu_dereference(r->kn->map_in.tbl);
+			if (rcu_access_pointer(tbl->future_tbl))
+				r->during_rehash++;
+			now = tbl->size;
+			if (__knat_map_lookup_in(r->kn, &m->in) != m ||
+			    __knat_map_lookup_out(r->kn, &m->out) != m)
+				r->missed++;
+			rcu_read_unlock();
+			local_bh_enable();
+			if (now != size) {
+				size = now;
+				r->sizes_seen++;
+			}
+			r->lookups++;
+		}
+		cond_resched();
+	}
+}
+
+/* Fills the tables (they grow) and empties them (they shrink), again. */
+static void resize_churn(void *ctx, int idx)
+{
+	struct resize_race *r = ctx;
+	struct knat_map **m, *existing;
+	u32 round, i;
+	int err;
+
+	m = kcalloc(RESIZE_CHURN, sizeof(*m), GFP_KERNEL);
+	if (!m) {
+		r->err = -ENOMEM;
+		goto out;
+	}
+	for (round = 0; round < RESIZE_ROUNDS && !r->err; round++) {
+		for (i = 0; i < RESIZE_CHURN; i++) {
+			m[i] = knat_map_alloc();
+			if (!m[i]) {
+				r->err = -ENOMEM;
+				break;
+			}
+			m[i]->in = knat_test_key(IPPROTO_UDP, 0x0a100000 + i, 7000);
+			m[i]->out = knat_test_key(IPPROTO_UDP, 0xcb007200, 1024 + i);
+			local_bh_disable();
+			rcu_read_lock();
+			err = knat_map_insert(r->kn, m[i], &existing);
+			rcu_read_unlock();
+			local_bh_enable();
+			/* -EBUSY: rhashtable put it off (a rehash): retried. */
+			if (err == -EBUSY) {
+				knat_map_discard(m[i]);
+				i--;
+				cond_resched();
+				continue;
+			}
+			if (err) {
+				r->err = err;
+				knat_map_discard(m[i]);
+				break;
+			}
+			if (!(i % 256))
+				cond_resched();
+		}
+		while (i--) {
+			local_bh_disable();
+			knat_map_delete(r->kn, m[i]);
+			local_bh_enable();
+			if (!(i % 256))
+				cond_resched();
+		}
+	}
+	kfree(m);
+out:
+	WRITE_ONCE(r->stop, true);
+}
+
+/*
+ * hooks.c and fastpath.c look mappings up with knat's own walk of
+ * rhashtable's chains (table.h), not rhashtable_lookup(): it must follow
+ * a rehash as rhashtable's does (a chain moved under it: walked again;
+ * a table to come: looked in too). One CPU fills and empties the tables
+ * 24 times (64 to 8192 buckets and back), the other looks up mappings
+ * that stay linked throughout, by both keys.
+ */
+static void race_lookup_during_resize(struct kunit *test)
+{
+	struct knat_net *kn = race_net(test);
+	struct resize_race *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	struct knat_map *existing;
+	u32 i;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->kn = kn;
+	for (i = 0; i < RESIZE_RESIDENTS; i++) {
+		r->resident[i] = knat_map_alloc();
+		KUNIT_ASSERT_NOT_NULL(test, r->resident[i]);
+		r->resident[i]->in = knat_test_key(IPPROTO_TCP, 0x0a200000 + i, 80);
+		r->resident[i]->out = knat_test_key(IPPROTO_TCP, 0xcb007300, 2000 + i);
+		KUNIT_ASSERT_EQ(test, knat_map_insert(kn, r->resident[i], &existing), 0);
+	}
+
+	race_run(test, resize_look, resize_churn, r);
+	kunit_info(test, "%u lookups, %u during a rehash, %u table sizes seen, %u missed\n",
+		   r->lookups, r->during_rehash, r->sizes_seen, r->missed);
+	KUNIT_EXPECT_EQ(test, r->err, 0);
+	KUNIT_EXPECT_EQ(test, r->missed, 0U);
+	/* The race ran: the looker saw the tables resize under it. */
+	KUNIT_EXPECT_GT(test, r->sizes_seen, 2U);
+	KUNIT_EXPECT_GT(test, r->during_rehash, 0U);
+
+	for (i = 0; i < RESIZE_RESIDENTS; i++) {
+		local_bh_disable();
+		knat_map_delete(kn, r->resident[i]);
+		local_bh_enable();
+	}
+	rcu_barrier();
+	race_expect_no_mapping(test, kn);
+	knat_test_net_free(kn);
+}
+
 static struct kunit_case race_test_cases[] = {
 	KUNIT_CASE(race_insert_loser_never_walked),
 	KUNIT_CASE(race_reap_between_inserts),
 	KUNIT_CASE(race_last_block_loser_put),
 	KUNIT_CASE(race_icmp_bucket_limit),
 	KUNIT_CASE(race_one_flow_vs_control),
+	KUNIT_CASE(race_lookup_during_resize),
 	{}
 };
 
